@@ -1,0 +1,1 @@
+"""Shared pieces of the REST API: permissions, pagination, errors and the router."""

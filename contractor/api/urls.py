@@ -1,0 +1,29 @@
+"""The /api/v1/ URL tree: every app's router, the schema, and its browsable reference."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from contractor.blueprint.api.urls import register as register_blueprint
+from contractor.building.api.urls import register as register_building
+from contractor.foreman.api.urls import register as register_foreman
+from contractor.site.api.urls import register as register_site
+from contractor.user.api.urls import register as register_user
+from contractor.utilities.api.urls import register as register_utilities
+
+router = DefaultRouter()
+for register in (
+    register_site,
+    register_blueprint,
+    register_building,
+    register_utilities,
+    register_foreman,
+    register_user,
+):
+    register(router)
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,1 @@
+"""BluePrints, their TScript scripts, and PXE records."""

@@ -1,0 +1,1 @@
+"""What gets built: foundations, structures, complexes and dependencies."""

@@ -1,0 +1,210 @@
+"""Foundation (the base of every plugin's foundation type), Structure, Complex and Dependency."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from contractor.building.choices import DependencyLink, FoundationState, StructureState
+from contractor.fields import ConfigValuesField
+from contractor.validators import hostname_validator, name_validator
+
+
+def validate_string_list(value):
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ValidationError("A list of non-empty strings.")
+
+
+class Foundation(models.Model):
+    """What a structure is deployed on. Plugins subclass it; each subclass is one foundation `type`."""
+
+    foundation_type: str | None = None  # set by each plugin subclass
+
+    locator = models.CharField(max_length=100, unique=True, validators=[name_validator])
+    site = models.ForeignKey("site.Site", on_delete=models.PROTECT, related_name="foundations")
+    blueprint = models.ForeignKey("blueprint.FoundationBluePrint", on_delete=models.PROTECT, related_name="foundations")
+    type = models.CharField(max_length=50, editable=False, db_index=True)
+    class_list = models.JSONField(default=list, blank=True, validators=[validate_string_list])
+    id_map = models.JSONField(default=dict, blank=True, help_text="Hardware identity found when located.")
+    state = models.CharField(max_length=10, choices=FoundationState.choices, default=FoundationState.PLANNED)
+    located_at = models.DateTimeField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["locator"]
+
+    def __str__(self):
+        return self.locator
+
+    def save(self, *args, **kwargs):
+        if self.foundation_type:
+            self.type = self.foundation_type
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if not self.foundation_type:
+            raise ValidationError("Create a foundation through its type (a plugin's foundation model), not the base.")
+        allowed = getattr(self.blueprint, "foundation_types", None) if self.blueprint_id else None
+        if allowed and self.foundation_type not in allowed:
+            raise ValidationError(
+                {
+                    "blueprint": f"BluePrint {self.blueprint} applies to {', '.join(allowed)}, "
+                    f"not {self.foundation_type}."
+                }
+            )
+
+    @property
+    def subclass(self) -> "Foundation":
+        """This foundation as its plugin's model, with the type's own fields."""
+        from contractor.plugins import foundation_types
+
+        model = foundation_types().get(self.type)
+        if model is None or isinstance(self, model):
+            return self
+        return model.objects.get(pk=self.pk)
+
+    def attributes(self) -> dict:
+        """The `_foundation_*` values the config engine exposes; plugins extend this."""
+        return {}
+
+
+class Structure(models.Model):
+    """What is deployed on a foundation: a DNS server, a web server, a VM host..."""
+
+    hostname = models.CharField(max_length=63, validators=[hostname_validator])
+    site = models.ForeignKey("site.Site", on_delete=models.PROTECT, related_name="structures")
+    blueprint = models.ForeignKey("blueprint.StructureBluePrint", on_delete=models.PROTECT, related_name="structures")
+    foundation = models.OneToOneField(Foundation, on_delete=models.PROTECT, related_name="structure")
+    config_values = ConfigValuesField()
+    config_uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    state = models.CharField(max_length=10, choices=StructureState.choices, default=StructureState.PLANNED)
+    built_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site", "hostname"]
+        constraints = [models.UniqueConstraint(fields=["site", "hostname"], name="structure_hostname_site_unique")]
+
+    def __str__(self):
+        return self.hostname
+
+    def clean(self):
+        if self.blueprint_id and self.foundation_id:
+            if not self.blueprint.allows_foundation_blueprint(self.foundation.blueprint):
+                raise ValidationError(
+                    {
+                        "blueprint": f"BluePrint {self.blueprint} may not sit on foundation blueprint "
+                        f"{self.foundation.blueprint} (of foundation {self.foundation})."
+                    }
+                )
+
+
+class Complex(models.Model):
+    """A group of structures that together host foundations, such as a VM cluster."""
+
+    name = models.CharField(max_length=100, unique=True, validators=[name_validator])
+    description = models.CharField(max_length=200, blank=True)
+    site = models.ForeignKey("site.Site", on_delete=models.PROTECT, related_name="complexes")
+    built_percentage = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="The complex counts as built when at least this percent of its members are built.",
+    )
+    members = models.ManyToManyField(Structure, through="ComplexMember", related_name="complexes", blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "complexes"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def state(self) -> str:
+        """'built' once enough members are built, else 'planned'."""
+        states = list(self.members.values_list("state", flat=True))
+        if not states:
+            return StructureState.PLANNED
+        built = sum(1 for state in states if state == StructureState.BUILT)
+        return StructureState.BUILT if built * 100 >= self.built_percentage * len(states) else StructureState.PLANNED
+
+
+class ComplexMember(models.Model):
+    """A structure's membership of a complex."""
+
+    complex = models.ForeignKey(Complex, on_delete=models.CASCADE, related_name="memberships")
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="complex_memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["complex", "structure"], name="complex_member_unique")]
+
+    def __str__(self):
+        return f"{self.structure} in {self.complex}"
+
+
+class Dependency(models.Model):
+    """Something that waits for a structure (or for another dependency) to be built.
+
+    A foundation that names a dependency is not built until the dependency is; optional create and
+    destroy scripts run on `script_structure` when the dependency is built or torn down.
+    """
+
+    structure = models.ForeignKey(Structure, null=True, blank=True, on_delete=models.PROTECT, related_name="dependents")
+    dependency = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="dependents")
+    foundation = models.OneToOneField(
+        Foundation, null=True, blank=True, on_delete=models.CASCADE, related_name="dependency"
+    )
+    link = models.CharField(max_length=4, choices=DependencyLink.choices, default=DependencyLink.SOFT)
+    script_structure = models.ForeignKey(
+        Structure, null=True, blank=True, on_delete=models.PROTECT, related_name="dependency_scripts"
+    )
+    create_script_name = models.CharField(max_length=50, blank=True)
+    destroy_script_name = models.CharField(max_length=50, blank=True)
+    state = models.CharField(max_length=10, choices=StructureState.choices, default=StructureState.PLANNED)
+    built_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "dependencies"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(structure__isnull=False, dependency__isnull=True)
+                    | models.Q(structure__isnull=True, dependency__isnull=False)
+                ),
+                name="dependency_one_source",
+            )
+        ]
+
+    def __str__(self):
+        waiter = self.foundation or f"dependency {self.pk}"
+        return f"{waiter} waits on {self.source}"
+
+    @property
+    def source(self):
+        return self.structure if self.structure_id else self.dependency
+
+    def clean(self):
+        errors = {}
+        if bool(self.structure_id) == bool(self.dependency_id):
+            errors["structure"] = "Give exactly one of structure or dependency to wait on."
+        if (self.create_script_name or self.destroy_script_name) and not self.script_structure_id:
+            errors["script_structure"] = "Scripts need a structure to run on."
+        if self.dependency_id and self.pk:
+            node, seen = self.dependency, {self.pk}
+            while node is not None:
+                if node.pk in seen:
+                    errors["dependency"] = "These dependencies would wait on each other in a cycle."
+                    break
+                seen.add(node.pk)
+                node = node.dependency
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,1 @@
+"""The Foreman: jobs that run blueprint scripts against foundations, structures and dependencies."""

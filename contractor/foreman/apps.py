@@ -1,0 +1,9 @@
+"""App config for the foreman."""
+
+from django.apps import AppConfig
+
+
+class ForemanConfig(AppConfig):
+    name = "contractor.foreman"
+    label = "foreman"
+    verbose_name = "Foreman"

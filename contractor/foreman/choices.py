@@ -1,0 +1,16 @@
+"""Choices for jobs."""
+
+from django.db import models
+
+
+class JobState(models.TextChoices):
+    WAITING = "waiting", "Waiting on what it depends on"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    ERROR = "error", "Error"
+    ABORTED = "aborted", "Aborted"
+    DONE = "done", "Done"
+
+
+ACTIVE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING, JobState.PAUSED, JobState.ERROR)

@@ -1,0 +1,57 @@
+"""The plugin mechanism: plugins are Django apps that add foundation types and TScript modules.
+
+A plugin lists itself in CONTRACTOR_PLUGINS (settings.PLUGINS), and its AppConfig subclasses
+PluginConfig. Foundation types are found by walking the concrete subclasses of Foundation, each of
+which names itself with a `foundation_type` class attribute.
+"""
+
+from django.apps import AppConfig, apps
+
+
+class PluginConfig(AppConfig):
+    """Base AppConfig for Contractor plugins.
+
+    - `min_version` / `max_version`: the Contractor versions the plugin works with (checked at start).
+    - `tscript_modules`: dotted paths of TScript module factories the foreman offers to scripts.
+    - `subcontractor_handlers`: names of subcontractor task modules the plugin's tasks need.
+    """
+
+    min_version: str | None = None
+    max_version: str | None = None
+    tscript_modules: tuple[str, ...] = ()
+    subcontractor_handlers: tuple[str, ...] = ()
+
+    def ready(self):
+        from contractor import __version__
+
+        current = _version_tuple(__version__)
+        if self.min_version and current < _version_tuple(self.min_version):
+            raise RuntimeError(f"Plugin {self.name} needs Contractor >= {self.min_version}, this is {__version__}")
+        if self.max_version and current > _version_tuple(self.max_version):
+            raise RuntimeError(f"Plugin {self.name} needs Contractor <= {self.max_version}, this is {__version__}")
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def plugin_configs() -> list[PluginConfig]:
+    """Every installed plugin's AppConfig."""
+    return [config for config in apps.get_app_configs() if isinstance(config, PluginConfig)]
+
+
+def foundation_types() -> dict[str, type]:
+    """Map of foundation type name -> concrete Foundation subclass, from every installed plugin."""
+    from contractor.building.models import Foundation
+
+    found = {}
+    pending = list(Foundation.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model._meta.abstract or model._meta.proxy or not model._meta.installed:
+            continue
+        name = getattr(model, "foundation_type", None)
+        if name:
+            found[name] = model
+    return found

@@ -1,0 +1,1 @@
+"""Sites: the nested groups that hold config everything inside inherits."""

@@ -1,0 +1,58 @@
+"""The Site model."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from contractor.fields import ConfigValuesField
+from contractor.validators import name_validator
+
+
+class Site(models.Model):
+    """A group of foundations and structures; sites nest, and config flows down the tree."""
+
+    name = models.CharField(max_length=100, unique=True, validators=[name_validator])
+    description = models.CharField(max_length=200, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    config_values = ConfigValuesField()
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.parent_id is None:
+            return
+        if self.pk is not None and self.parent_id == self.pk:
+            raise ValidationError({"parent": "A site cannot be its own parent."})
+        seen = {self.pk}
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk in seen:
+                raise ValidationError({"parent": f"Making {ancestor.name} the parent would create a cycle."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+    def ancestors(self) -> list["Site"]:
+        """The chain from the root down to this site, this site last."""
+        chain = [self]
+        seen = {self.pk}
+        node = self.parent
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return list(reversed(chain))
+
+    def descendant_ids(self) -> set[int]:
+        """Ids of this site and every site below it."""
+        ids, frontier = {self.pk}, [self.pk]
+        while frontier:
+            frontier = list(
+                Site.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True)
+            )
+            ids.update(frontier)
+        return ids

@@ -1,0 +1,1 @@
+"""Networks, address blocks, addresses and network interfaces."""

@@ -1,0 +1,1 @@
+"""The manual foundation type: a machine with no out-of-band control, powered by a person."""

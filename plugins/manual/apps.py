@@ -1,0 +1,10 @@
+"""Plugin config for manual foundations."""
+
+from contractor.plugins import PluginConfig
+
+
+class ManualConfig(PluginConfig):
+    name = "plugins.manual"
+    label = "manual"
+    verbose_name = "Manual foundations"
+    min_version = "0.1.0"

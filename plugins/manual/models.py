@@ -1,0 +1,18 @@
+"""ManualFoundation: a foundation that a person powers on and off."""
+
+from django.db import models
+
+from contractor.building.models import Foundation
+
+
+class ManualFoundation(Foundation):
+    """A machine with no out-of-band control; power actions ask a person to act."""
+
+    foundation_type = "manual"
+
+    location_notes = models.CharField(
+        max_length=200, blank=True, help_text="Where a person finds the machine (rack, row, room)."
+    )
+
+    class Meta:
+        verbose_name = "manual foundation"

@@ -1,0 +1,65 @@
+"""Fixtures shared by the whole suite: users in each operator role and API clients for them."""
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from contractor.user import roles
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    """Make a user holding one operator role (or none); superuser=True for an all-powerful one."""
+    from django.contrib.auth.models import Group
+
+    from contractor.user.services import roles_sync
+
+    def make(username="operator", role=None, superuser=False):
+        if role and not Group.objects.filter(name=role).exists():
+            roles_sync()
+        user = django_user_model.objects.create_user(
+            username=username, password="pw-for-tests", is_superuser=superuser, is_staff=superuser
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+def _client_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def admin_client_api(make_user):
+    return _client_for(make_user("root", superuser=True))
+
+
+@pytest.fixture
+def viewer_client(make_user):
+    return _client_for(make_user("viewer", roles.VIEWER))
+
+
+@pytest.fixture
+def builder_client(make_user):
+    return _client_for(make_user("builder", roles.BUILDER))
+
+
+@pytest.fixture
+def infra_client(make_user):
+    return _client_for(make_user("infra", roles.INFRA_ADMIN))
+
+
+@pytest.fixture
+def on_postgres():
+    """Skip (saying why) unless the suite runs on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set CONTRACTOR_DATABASE_URL=postgres://...); SQLite serialises writers")
