@@ -1,5 +1,7 @@
 """Fixtures shared by the whole suite: users in each operator role and API clients for them."""
 
+import os
+
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -56,6 +58,16 @@ def builder_client(make_user):
 @pytest.fixture
 def infra_client(make_user):
     return _client_for(make_user("infra", roles.INFRA_ADMIN))
+
+
+def pytest_report_header(config):
+    return f"contractor database: {connection.vendor} ({connection.settings_dict['NAME']})"
+
+
+def pytest_sessionstart(session):
+    # CI sets CONTRACTOR_REQUIRE_POSTGRES so a mis-set database URL cannot quietly skip the PostgreSQL tests.
+    if os.environ.get("CONTRACTOR_REQUIRE_POSTGRES") and connection.vendor != "postgresql":
+        raise pytest.UsageError("CONTRACTOR_REQUIRE_POSTGRES is set but the database is " + connection.vendor)
 
 
 @pytest.fixture
