@@ -1,0 +1,5 @@
+"""The error the configuration engine raises when a config cannot be merged or rendered."""
+
+
+class ConfigError(Exception):
+    """A config that cannot be built: a bad modifier, a template error or a reference cycle."""
