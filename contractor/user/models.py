@@ -11,7 +11,10 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
-        permissions = [("view_secrets", "Can see secret config values (passwords, tokens)")]
+        permissions = [
+            ("view_secrets", "Can see secret config values (passwords, tokens)"),
+            ("act_as_subcontractor", "Can act as a subcontractor daemon: poll for tasks and report results"),
+        ]
 
     def __str__(self):
         return self.username

@@ -1,12 +1,15 @@
 """The operator roles: groups and the permissions each one holds."""
 
+from django.db.models import Q
+
 VIEWER = "viewer"
 BUILDER = "builder"
 INFRA_ADMIN = "infrastructure-admin"
 SUBCONTRACTOR = "subcontractor"
 
-# Models every role may read; builders may also change the things that get built.
+# The apps every role but the subcontractor may read; installed plugins' apps count as building apps.
 READ_APPS = ("site", "blueprint", "building", "utilities", "foreman")
+# Models builders may add, change and delete (besides every model of a plugin app, i.e. its foundation types).
 BUILD_MODELS = (
     "building.foundation",
     "building.structure",
@@ -18,32 +21,56 @@ BUILD_MODELS = (
     "utilities.aggregatednetworkinterface",
     "foreman.job",
 )
+SECRETS_PERMISSION = ("user", "view_secrets")
+SUBCONTRACTOR_PERMISSION = ("user", "act_as_subcontractor")
 
 ROLE_DESCRIPTIONS = {
     VIEWER: "Reads everything, sees no secrets, changes nothing.",
-    BUILDER: "Creates and changes foundations, structures, addresses and jobs.",
-    INFRA_ADMIN: "Changes everything: sites, blueprints, networks, and sees secrets.",
+    BUILDER: "Creates and changes foundations, structures, complexes, dependencies, addresses, interfaces and jobs.",
+    INFRA_ADMIN: "Changes everything: sites, blueprints, PXEs, networks, address blocks, and sees secrets.",
     SUBCONTRACTOR: "A subcontractor daemon: polls for tasks and reports results, nothing else.",
 }
 
 
+def plugin_apps() -> tuple[str, ...]:
+    """App labels of the installed plugins, whose models (foundation types) belong with building."""
+    from django.apps import apps
+    from django.conf import settings
+
+    from contractor.plugins import PluginConfig
+
+    # settings.PLUGINS too: an apps.py that imports PluginConfig by name makes Django skip its own AppConfig.
+    return tuple(
+        config.label
+        for config in apps.get_app_configs()
+        if isinstance(config, PluginConfig) or config.name in settings.PLUGINS
+    )
+
+
+def _permission(app_label: str, codename: str) -> Q:
+    return Q(content_type__app_label=app_label, codename=codename)
+
+
+def _build_models() -> Q:
+    models = Q(content_type__app_label__in=plugin_apps())
+    for label in BUILD_MODELS:
+        app, model = label.split(".")
+        models |= Q(content_type__app_label=app, content_type__model=model)
+    return models
+
+
 def role_permissions(role: str, all_perms):
     """Return the subset of `all_perms` (Permission queryset) that `role` grants."""
-    reads = all_perms.filter(content_type__app_label__in=READ_APPS, codename__startswith="view_")
+    apps = READ_APPS + plugin_apps()
+    reads = Q(content_type__app_label__in=apps, codename__startswith="view_")
     if role == VIEWER:
-        return list(reads)
-    if role == BUILDER:
-        perms = list(reads)
-        for label in BUILD_MODELS:
-            app, model = label.split(".")
-            perms += list(all_perms.filter(content_type__app_label=app, content_type__model=model))
-        return perms
-    if role == INFRA_ADMIN:
-        return list(
-            all_perms.filter(content_type__app_label__in=READ_APPS + ("user",)).exclude(
-                content_type__model="user", codename__in=("add_user", "change_user", "delete_user")
-            )
-        )
-    if role == SUBCONTRACTOR:
-        return list(all_perms.filter(codename="act_as_subcontractor"))
-    raise ValueError(f"unknown role {role!r}")
+        grant = reads
+    elif role == BUILDER:
+        grant = reads | _build_models()
+    elif role == INFRA_ADMIN:
+        grant = Q(content_type__app_label__in=apps) | _permission(*SECRETS_PERMISSION)
+    elif role == SUBCONTRACTOR:
+        grant = _permission(*SUBCONTRACTOR_PERMISSION)
+    else:
+        raise ValueError(f"unknown role {role!r}")
+    return list(all_perms.filter(grant))
