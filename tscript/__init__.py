@@ -1,0 +1,1 @@
+"""TScript: the resumable scripting language of Contractor blueprints."""

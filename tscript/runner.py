@@ -1,0 +1,287 @@
+"""The TScript runner: executes a compiled script step by step; its whole state is JSON."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import calls
+from .compiler import compile_source
+from .errors import (
+    RESUMABLE_KINDS,
+    BudgetSpent,
+    NotAllowedError,
+    NotDefinedError,
+    StaleCookieError,
+    StateError,
+    TScriptError,
+    UnexpectedError,
+)
+from .machine import Done, Stop, link
+from .modules import Module, as_registry
+from .parser import source_hash
+from .values import check_value, copy, decode, encode, to_plain
+
+STATE_VERSION = 1
+DEFAULT_MAX_STEPS = 1_000_000
+#: Statuses after which run() does nothing until the host acts (resume, reset) or ever again.
+_BLOCKED = frozenset({"done", "aborted", "paused", "error"})
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How a step ended.
+
+    `status` is one of done, yielded (a message, then continues), waiting (on a remote task or a
+    delay), paused, error (resumable with reset) or aborted (never runs again). `task` is the
+    remote task to dispatch when waiting on one; `error` has kind, message, line and column.
+    """
+
+    status: str
+    message: str = ""
+    error: dict | None = None
+    task: dict | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict:
+        """JSON form."""
+        return {"status": self.status, "message": self.message, "error": self.error, "task": self.task,
+                "line": self.line}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Outcome:
+        """Inverse of to_dict."""
+        return cls(data["status"], data["message"], data["error"], data["task"], data["line"])
+
+
+class Runner(calls.CallsMixin):
+    """Runs one script. Create it fresh or from a saved `state()`; call `run()` once per job step.
+
+    `modules` are the host modules (a list of `Module` or a dict by name); `clock` returns the time
+    in seconds (default `time.time`), so hosts and tests control delays and `max_time`;
+    `cookie_factory` makes remote task cookies (default: random hex).
+    """
+
+    def __init__(
+        self,
+        source: str,
+        modules: list[Module] | dict[str, Module] | None = None,
+        state: dict | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+        cookie_factory: Callable[[], str] | None = None,
+    ):
+        self.source = source
+        self.code = compile_source(source)
+        self.modules = as_registry(modules)
+        self.clock = clock or time.time
+        self.new_cookie = cookie_factory or (lambda: uuid.uuid4().hex)
+        self.vars: dict[str, Any] = {}
+        self.stack: list = []
+        self.frames: list[list] = []
+        self.pc = 0
+        self.call: dict | None = None
+        self.status = "ready"
+        self.outcome = Outcome("ready")
+        self.grace = False
+        self._line = 1
+        self.instructions = link(self.code, self)
+        if state is not None:
+            self._restore(state)
+
+    @classmethod
+    def from_state(cls, source: str, state: dict | str, modules=None, **options) -> Runner:
+        """A runner continuing from `state` (a dict or its JSON text); raises StateError if it does not fit."""
+        if isinstance(state, str):
+            import json
+
+            state = json.loads(state)
+        return cls(source, modules, state, **options)
+
+    # running
+
+    def run(self, max_steps: int = DEFAULT_MAX_STEPS) -> Outcome:
+        """Run until the step ends, executing at most `max_steps` instructions; never raises for script errors."""
+        if self.status in _BLOCKED:
+            return self.outcome
+        if not self.frames:
+            self.frames.append([0, self.clock(), 0])
+        try:
+            self._check_max_time()
+            if self.call is not None:
+                self.continue_call()
+            self._execute(max_steps)
+            self.pc = min(self.pc, len(self.instructions) - 1)
+            error = BudgetSpent(f"Step budget spent ({max_steps} instructions)")
+            return self._stopped_by_error(error.at(*self._position(self.pc)))
+        except Stop as stop:
+            self.pc = stop.pc
+            return self._finish(stop.outcome)
+        except Done:
+            return self._finish(Outcome("done", "Done", line=self._position(self.pc)[0]))
+        except TScriptError as error:
+            return self._stopped_by_error(error.at(*self._position(self.pc)))
+        except Exception as exc:  # noqa: BLE001 - a module or a bug: abort the job, do not crash the host
+            error = UnexpectedError(f"Unexpected error: {type(exc).__name__}: {exc}")
+            return self._stopped_by_error(error.at(*self._position(self.pc)))
+
+    def _execute(self, budget: int) -> None:
+        code, pc = self.instructions, self.pc
+        try:
+            for _ in range(budget):
+                pc = code[pc]()
+        finally:
+            self.pc = pc
+
+    def _check_max_time(self) -> None:
+        if self.grace:
+            self.grace = False
+            return
+        now = self.clock()
+        for block, started, _entry in self.frames:
+            limit = self.code.blocks[block].max_time
+            if limit is not None and now - started > limit:
+                raise Stop(Outcome("paused", "Max Time Elapsed", line=self.line), self.pc)
+
+    def _stopped_by_error(self, error: TScriptError) -> Outcome:
+        status = "error" if error.kind in RESUMABLE_KINDS else "aborted"
+        return self._finish(Outcome(status, error.message, error.to_dict(), line=error.line))
+
+    def _finish(self, outcome: Outcome) -> Outcome:
+        self.status, self.outcome = outcome.status, outcome
+        if outcome.line is not None:
+            self._line = outcome.line
+        return outcome
+
+    def _position(self, pc: int) -> tuple[int, int]:
+        ins = self.code.instructions[min(pc, len(self.code.instructions) - 1)]
+        return ins[1], ins[2]
+
+    # the host's controls
+
+    def resume(self) -> None:
+        """Continue a paused script; a pause() call returns none. The next step skips the max_time check."""
+        if self.status != "paused":
+            raise NotAllowedError(f"Only a paused script can be resumed (this one is {self.status})")
+        if self.call is not None and self.call["type"] == "pause":
+            self._return(None)
+        self.grace = True
+        self._finish(Outcome("ready"))
+
+    def reset(self) -> None:
+        """Continue after a resumable error: error() returns none, a failed remote task is re-dispatched."""
+        if self.status != "error":
+            raise NotAllowedError(f"Only a script in error can be reset (this one is {self.status})")
+        call = self.call
+        if call is not None and call["type"] == "error":
+            self._return(None)
+        elif call is not None and call["type"] == "remote":
+            self.redispatch(call)
+        self._finish(Outcome("ready"))
+
+    def _return(self, value) -> None:
+        self.stack.append(value)
+        self.call = None
+
+    # views
+
+    @property
+    def line(self) -> int:
+        """The line the script is at (where it stopped or failed)."""
+        return self._line
+
+    @property
+    def variables(self) -> dict:
+        """The script's variables as plain JSON (durations as seconds)."""
+        return to_plain(self.vars)
+
+    @property
+    def task(self) -> dict | None:
+        """The remote task the script waits on, if any."""
+        return self.outcome.task if self.status == "waiting" else None
+
+    def progress(self) -> list[dict]:
+        """Progress from the outermost block inward: percent, kind, description, elapsed, remaining."""
+        if self.status == "done":
+            root = self.code.blocks[0]
+            return [_level("scope", root.description, 100.0, None, None)]
+        now, found = self.clock(), []
+        for depth, (block, started, _entry) in enumerate(self.frames):
+            position = self.frames[depth + 1][2] if depth + 1 < len(self.frames) else self.pc
+            info = self.code.blocks[block]
+            elapsed = max(now - started, 0.0)
+            remaining = max(info.expected_time - elapsed, 0.0) if info.expected_time is not None else None
+            found.append(_level(info.kind, info.description, _percent(info, position), elapsed, remaining))
+        if self.call is not None and self.call["type"] in ("delay", "steps", "remote"):
+            found.append(self.call_progress(now))
+        return found
+
+    # modules
+
+    def module(self, name: str) -> Module:
+        """A registered module; unknown names are not defined."""
+        try:
+            return self.modules[name]
+        except KeyError:
+            raise NotDefinedError(f"Module '{name}' is not defined") from None
+
+    def read_module(self, module: str, name: str):
+        """Read `module.name` for the script (a copy, checked to be a TScript value)."""
+        return copy(check_value(self.module(module).get(name), f"value of {module}.{name}"))
+
+    def write_module(self, module: str, name: str, value) -> None:
+        """Write `module.name` for the script."""
+        self.module(module).set(name, value)
+
+    # state
+
+    def state(self) -> dict:
+        """The complete state as JSON-serialisable data, versioned and tied to the source by its hash."""
+        return {
+            "version": STATE_VERSION,
+            "source_hash": source_hash(self.source),
+            "status": self.status,
+            "outcome": self.outcome.to_dict(),
+            "pc": self.pc,
+            "variables": encode(self.vars),
+            "stack": encode(self.stack),
+            "frames": [list(frame) for frame in self.frames],
+            "call": self.call,
+            "grace": self.grace,
+            "line": self._line,
+        }
+
+    def _restore(self, state: dict) -> None:
+        if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+            raise StateError(f"Unsupported state version {state.get('version') if isinstance(state, dict) else None!r}")
+        if state.get("source_hash") != source_hash(self.source):
+            raise StateError("The state was saved from a different script (source hash differs)")
+        try:
+            self.vars.update(decode(state["variables"]))
+            self.stack.extend(decode(state["stack"]))
+            self.frames.extend([int(b), float(t), int(p)] for b, t, p in state["frames"])
+            self.pc, self.call, self.grace = int(state["pc"]), state["call"], bool(state["grace"])
+            self.status, self.outcome = state["status"], Outcome.from_dict(state["outcome"])
+            self._line = int(state["line"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateError(f"Malformed state: {exc!r}") from None
+        if not 0 <= self.pc < len(self.instructions):
+            raise StateError(f"Malformed state: pc {self.pc} out of range")
+
+
+def _percent(info, position: int) -> float | None:
+    if info.kind != "scope" or not info.starts:
+        return None
+    done = max(bisect_right(info.starts, position) - 1, 0)
+    return round(100.0 * done / len(info.starts), 1)
+
+
+def _level(kind, description, percent, elapsed, remaining) -> dict:
+    return {"kind": kind, "description": description, "percent": percent, "elapsed": elapsed, "remaining": remaining}
+
+
+__all__ = ["DEFAULT_MAX_STEPS", "Outcome", "Runner", "StaleCookieError"]
