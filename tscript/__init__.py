@@ -1,1 +1,53 @@
-"""TScript: the resumable scripting language of Contractor blueprints."""
+"""TScript: the resumable scripting language of Contractor blueprints (pure Python, no Django)."""
+
+from .errors import (
+    BudgetSpent,
+    Diagnostic,
+    FatalError,
+    HostError,
+    NotAllowedError,
+    NotDefinedError,
+    OperandError,
+    ParameterError,
+    RemoteError,
+    ScriptError,
+    StaleCookieError,
+    StateError,
+    TScriptError,
+    TScriptSyntaxError,
+    UnexpectedError,
+)
+from .modules import Local, Module, Remote, Step, Steps, Value
+from .parser import check, parse, source_hash
+from .runner import DEFAULT_MAX_STEPS, STATE_VERSION, Outcome, Runner
+
+__all__ = [
+    "DEFAULT_MAX_STEPS",
+    "STATE_VERSION",
+    "BudgetSpent",
+    "Diagnostic",
+    "FatalError",
+    "HostError",
+    "Local",
+    "Module",
+    "NotAllowedError",
+    "NotDefinedError",
+    "OperandError",
+    "Outcome",
+    "ParameterError",
+    "Remote",
+    "RemoteError",
+    "Runner",
+    "ScriptError",
+    "StaleCookieError",
+    "StateError",
+    "Step",
+    "Steps",
+    "TScriptError",
+    "TScriptSyntaxError",
+    "UnexpectedError",
+    "Value",
+    "check",
+    "parse",
+    "source_hash",
+]

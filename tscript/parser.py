@@ -63,7 +63,7 @@ class _Builder(Transformer):
         return n.While(*_pos(items[0]), items[1], items[2])
 
     def block(self, items):
-        tok, rest = items[0], items[1:]
+        tok, rest = items[0], items[1:-1]
         options = dict(item for item in rest if isinstance(item, tuple))
         body = [item for item in rest if not isinstance(item, tuple)]
         return n.Block(*_pos(tok), body, **options)
@@ -352,6 +352,8 @@ def _unexpected_token(exc: UnexpectedToken, source: str) -> Diagnostic:
     opener = _unclosed(stack, line)
     if opener is not None and not hint:
         hint = f"the {opener[0]!r} at line {opener[1]}, column {opener[2]} is still open"
+    elif tok.type == "$END" and not hint:
+        hint = _open_at_end(stack)
     return Diagnostic.make(f"{message}: {hint}" if hint else message, line, column, source)
 
 
@@ -376,6 +378,11 @@ def _unclosed(stack: list, line: int) -> tuple[str, int, int] | None:
     if opened and opened[-1].line < line:
         return (str(opened[-1]), opened[-1].line, opened[-1].column)
     return None
+
+
+def _open_at_end(stack: list) -> str:
+    opener = _unclosed(stack, 1 << 30)
+    return f"the {opener[0]!r} at line {opener[1]}, column {opener[2]} is never closed" if opener else ""
 
 
 def _hint(tok: Token, stack: list) -> str:

@@ -200,6 +200,11 @@ class Runner(calls.CallsMixin):
         return to_plain(self.vars)
 
     @property
+    def delay_until(self) -> float | None:
+        """When the delay() the script waits on ends (clock seconds), if it waits on one."""
+        return self.call["until"] if self.call is not None and self.call["type"] == "delay" else None
+
+    @property
     def task(self) -> dict | None:
         """The remote task the script waits on, if any."""
         return self.outcome.task if self.status == "waiting" else None

@@ -1,0 +1,7 @@
+"""`python -m tscript check|run FILE`: see tscript.cli."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,122 @@
+"""The command line: `check` a script, or `run` it with the builtins only (used by operators and tests)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from .errors import TScriptSyntaxError
+from .parser import check
+from .runner import DEFAULT_MAX_STEPS, Runner
+
+EXIT_DONE, EXIT_ABORTED, EXIT_SYNTAX, EXIT_STOPPED = 0, 1, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _arguments().parse_args(argv)
+    source = _read(args.file)
+    if args.command == "check":
+        return _check(args.file, source)
+    return _run(args, source)
+
+
+def _arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tscript", description="Check or run a TScript script.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    checking = commands.add_parser("check", help="exit 0 if the script is valid, else 1 and print the problems")
+    checking.add_argument("file", help="the script, or - for standard input")
+    running = commands.add_parser("run", help="run the script with the builtins only")
+    running.add_argument("file", help="the script, or - for standard input")
+    running.add_argument("--json", action="store_true", help="print one JSON object with the outcome")
+    running.add_argument("--resume", action="store_true", help="resume pauses and errors, wait out delays")
+    running.add_argument("--max-steps", type=int, default=100_000, help="give up after this many job steps")
+    running.add_argument("--budget", type=int, default=DEFAULT_MAX_STEPS, help="instructions per step")
+    return parser
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _check(path: str, source: str) -> int:
+    problems = check(source, warnings=True)
+    for problem in problems:
+        label = "" if problem.severity == "error" else "warning: "
+        print(f"{path}:{problem.line}:{problem.column}: {label}{problem.message}")
+        print(problem.source_line)
+        print(problem.caret)
+    return EXIT_ABORTED if any(p.severity == "error" for p in problems) else EXIT_DONE
+
+
+class _Clock:
+    """Real time plus the delays skipped so far: `--resume` waits out delays without sleeping."""
+
+    def __init__(self):
+        self.skipped = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.skipped
+
+
+def _run(args, source: str) -> int:
+    clock = _Clock()
+    try:
+        runner = Runner(source, clock=clock)
+    except TScriptSyntaxError as error:
+        return _report_syntax(args, error)
+    steps, outcome = [], None
+    for _ in range(max(args.max_steps, 1)):
+        outcome = runner.run(max_steps=args.budget)
+        steps.append({"status": outcome.status, "message": outcome.message})
+        if not args.json:
+            print(f"[{outcome.status}] {outcome.message}")
+        if not _carry_on(args, runner, outcome, clock):
+            break
+    return _report(args, runner, outcome, steps)
+
+
+def _carry_on(args, runner: Runner, outcome, clock: _Clock) -> bool:
+    if outcome.status == "yielded":
+        return True
+    if not args.resume or outcome.status in ("done", "aborted"):
+        return False
+    if outcome.status == "paused":
+        runner.resume()
+    elif outcome.status == "error":
+        runner.reset()
+    elif runner.delay_until is not None:
+        clock.skipped += max(runner.delay_until - clock(), 0.0)
+    else:
+        return False  # waiting on a remote task: nobody will answer it here
+    return True
+
+
+def _report(args, runner: Runner, outcome, steps: list[dict]) -> int:
+    code = {"done": EXIT_DONE, "aborted": EXIT_ABORTED}.get(outcome.status, EXIT_STOPPED)
+    if args.json:
+        result = {"status": outcome.status, "message": outcome.message, "variables": runner.variables, "steps": steps}
+        if outcome.error:
+            result["error"] = {key: outcome.error[key] for key in ("kind", "message", "line", "column")}
+        print(json.dumps(result))
+    else:
+        if outcome.error:
+            error = outcome.error
+            print(f"{args.file}:{error['line']}:{error['column']}: {error['kind']}: {error['message']}")
+        print(json.dumps(runner.variables, indent=2, sort_keys=True))
+    return code
+
+
+def _report_syntax(args, error: TScriptSyntaxError) -> int:
+    if args.json:
+        details = {"kind": "syntax", "message": error.message, "line": error.line, "column": error.column}
+        result = {"status": "syntax_error", "message": error.message, "variables": {}, "error": details, "steps": []}
+        print(json.dumps(result))
+    else:
+        print(error.diagnostic.render(args.file))
+    return EXIT_SYNTAX
