@@ -49,7 +49,7 @@ def foundation_types() -> dict[str, type]:
     while pending:
         model = pending.pop()
         pending.extend(model.__subclasses__())
-        if model._meta.abstract or model._meta.proxy or not model._meta.installed:
+        if model._meta.abstract or model._meta.proxy or model._meta.app_config is None:
             continue
         name = getattr(model, "foundation_type", None)
         if name:

@@ -19,36 +19,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def working_foundation_types(monkeypatch):
-    """Stand in for contractor.plugins.foundation_types while it reads the missing `Options.installed`.
-
-    Temporary and reported to the lead: it only patches when the shipped function raises, so it
-    becomes a no-op as soon as plugins.py is fixed (then delete it).
-    """
-    from contractor import plugins
-    from contractor.building.models import Foundation
-
-    try:
-        plugins.foundation_types()
-        return
-    except AttributeError:
-        pass
-
-    def foundation_types():
-        found, pending = {}, list(Foundation.__subclasses__())
-        while pending:
-            model = pending.pop()
-            pending.extend(model.__subclasses__())
-            if model._meta.abstract or model._meta.proxy or model._meta.app_config is None:
-                continue
-            if getattr(model, "foundation_type", None):
-                found[model.foundation_type] = model
-        return found
-
-    monkeypatch.setattr(plugins, "foundation_types", foundation_types)
-
-
 def link_parents(child, *parents):
     """Give `child` these parents, in this order."""
     for position, parent in enumerate(parents):
