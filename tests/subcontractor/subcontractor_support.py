@@ -1,0 +1,273 @@
+"""Helpers for the subcontractor tests: a stub Contractor over real HTTP, a real BMC (ipmi_sim), waiting."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "sub-token-for-tests"
+
+
+def free_port(kind=socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate, timeout=10.0, interval=0.02):
+    """Poll predicate until it is truthy; fail the test when it never is."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def need_binary(name: str, package: str) -> str:
+    path = shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/sbin/{name}") if os.path.exists(p)), None)
+    if not path:
+        pytest.skip(f"needs {name}: apt-get install {package}")
+    return path
+
+
+class StubContractor:
+    """The Contractor side of the protocol, as a real HTTP server on 127.0.0.1, recording what it is sent."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.lock = threading.Lock()
+        self.queue: list[dict] = []
+        self.polls: list[dict] = []
+        self.reports: list[tuple[str, int, dict]] = []
+        self.applied: dict[int, dict] = {}
+        self.stale: set[int] = set()
+        self.pxe_plan = {"static": [], "dynamic": []}
+        self.fail_next_reports = 0
+        self.auth_failures = 0
+        self.server = None
+        self.next_id = 1
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def add_task(self, module, function, parameters=None, **extra) -> dict:
+        with self.lock:
+            task = {
+                "id": self.next_id,
+                "job": 100 + self.next_id,
+                "module": module,
+                "function": function,
+                "parameters": parameters or {},
+                "cookie": f"cookie-{self.next_id}",
+                "lease_expires": "2099-01-01T00:00:00Z",
+                "attempt": 1,
+                **extra,
+            }
+            self.next_id += 1
+            self.queue.append(task)
+        return task
+
+    def results_for(self, task_id: int) -> list[dict]:
+        with self.lock:
+            return [body for _kind, tid, body in self.reports if tid == task_id]
+
+    def start(self):
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _answer(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _authorised(self):
+                if self.headers.get("Authorization") != f"Token {TOKEN}":
+                    stub.auth_failures += 1
+                    self._answer(401, {"detail": "bad token"})
+                    return False
+                return True
+
+            def do_GET(self):
+                if not self._authorised():
+                    return
+                if self.path.startswith("/api/v1/subcontractor/pxe/?site="):
+                    return self._answer(200, stub.pxe_plan)
+                self._answer(404, {"detail": "no such path"})
+
+            def do_POST(self):
+                if not self._authorised():
+                    return
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                if self.path == "/api/v1/subcontractor/poll/":
+                    return self._answer(200, stub.handle_poll(body))
+                parts = self.path.strip("/").split("/")
+                if len(parts) == 6 and parts[3] == "tasks" and parts[5] in ("result", "error"):
+                    return self._answer(*stub.handle_report(parts[5], int(parts[4]), body))
+                self._answer(404, {"detail": "no such path"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def handle_poll(self, body):
+        with self.lock:
+            self.polls.append(body)
+            handed, rest = [], []
+            budget = dict(body.get("modules", {}))
+            for task in self.queue:
+                if budget.get(task["module"], 0) > 0 and body.get("site") == "lab":
+                    budget[task["module"]] -= 1
+                    handed.append(task)
+                else:
+                    rest.append(task)
+            self.queue = rest
+        return {"tasks": handed, "poll_interval": 0.05}
+
+    def handle_report(self, kind, task_id, body):
+        with self.lock:
+            if self.fail_next_reports > 0:
+                self.fail_next_reports -= 1
+                return 503, {"detail": "try later"}
+            self.reports.append((kind, task_id, body))
+            if task_id in self.stale:
+                return 409, {"status": "stale", "detail": "the task was handed out again"}
+            if task_id in self.applied:
+                return 200, {"status": "duplicate"}
+            self.applied[task_id] = {"kind": kind, **body}
+            return 200, {"status": "accepted"}
+
+
+def write_toml(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def subprocess_env() -> dict:
+    return {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+
+
+def start_subcontractor(config_file: Path, log_file: Path) -> subprocess.Popen:
+    with open(log_file, "w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "subcontractor", "--config", str(config_file)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=subprocess_env(),
+            cwd=REPO,
+        )
+
+
+CHASSIS_SCRIPT = """#!/bin/sh
+# ipmi_sim chassis control: $1 is the state directory, then "get NAME..." or "set NAME VALUE...".
+dir="$1"; op="$2"; shift 2
+echo "$op $*" >> "$dir/log"
+if [ "$op" = get ]; then
+  for name in "$@"; do echo "$name:$(cat "$dir/$name" 2>/dev/null || echo 0)"; done
+else
+  while [ $# -ge 2 ]; do
+    echo "$2" > "$dir/$1"
+    # the machine obeys a soft off at once
+    [ "$1" = shutdown ] && echo 0 > "$dir/power"
+    shift 2
+  done
+fi
+exit 0
+"""
+
+
+class Bmc:
+    """A running ipmi_sim BMC on 127.0.0.1 and the state files its chassis control script keeps."""
+
+    def __init__(self, root: Path):
+        root.mkdir(parents=True)
+        self.port = free_port(socket.SOCK_DGRAM)
+        self.state = root / "chassis"
+        self.state.mkdir()
+        (self.state / "power").write_text("0\n")
+        (self.state / "boot").write_text("default\n")
+        script = root / "chassis.sh"
+        script.write_text(CHASSIS_SCRIPT)
+        script.chmod(0o755)
+        auths = "none md2 md5 straight"
+        (root / "lan.conf").write_text(
+            f'name "contractor-test"\nset_working_mc 0x20\n  startlan 1\n    addr 127.0.0.1 {self.port}\n'
+            f"    priv_limit admin\n    allowed_auths_callback {auths}\n    allowed_auths_user {auths}\n"
+            f"    allowed_auths_operator {auths}\n    allowed_auths_admin {auths}\n"
+            f"    guid a123456789abcdefa123456789abcdef\n  endlan\n"
+            f'  chassis_control "{script} {self.state}"\n'
+            f'user 1 true "" "" user 10 {auths}\nuser 2 true "admin" "secret" admin 10 {auths}\n'
+        )
+        (root / "emu.cmd").write_text(
+            "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\n"
+            "sel_enable 0x20 1000 0x0a\nmc_enable 0x20\n"
+        )
+        (root / "simstate").mkdir()
+        self.log = open(root / "ipmi_sim.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                need_binary("ipmi_sim", "openipmi"),
+                "-c",
+                str(root / "lan.conf"),
+                "-f",
+                str(root / "emu.cmd"),
+                "-s",
+                str(root / "simstate"),
+                "-n",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        wait_for(self._listening, timeout=5)
+
+    def _listening(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"ipmi_sim exited with {self.process.returncode}")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", self.port))
+            except OSError:
+                return True
+        return False
+
+    def parameters(self, **overrides) -> dict:
+        return {"address": "127.0.0.1", "port": self.port, "username": "admin", "password": "secret", **overrides}
+
+    def log_lines(self) -> list[str]:
+        return (self.state / "log").read_text().splitlines()
+
+    def read(self, name: str) -> str:
+        return (self.state / name).read_text().strip()
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
