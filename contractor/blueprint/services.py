@@ -1,0 +1,184 @@
+"""Writes for blueprints (both kinds), their scripts and parents, and PXEs."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from contractor.blueprint.choices import BluePrintKind
+from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
+from contractor.blueprint.selectors import blueprint_parent_map
+
+MODELS = {BluePrintKind.FOUNDATION: FoundationBluePrint, BluePrintKind.STRUCTURE: StructureBluePrint}
+KIND_FIELDS = {
+    BluePrintKind.FOUNDATION: {"foundation_types", "hardware_requirements"},
+    BluePrintKind.STRUCTURE: set(),
+}
+COMMON_FIELDS = {"name", "description", "config_values"}
+
+
+def in_use_error(obj, error: ProtectedError) -> IntegrityError:
+    """A clear 'still in use' conflict (a 409 in the API) naming a few of the objects holding on to `obj`."""
+    holders = sorted(f"{type(holder)._meta.verbose_name} {holder}" for holder in error.protected_objects)
+    more = f" and {len(holders) - 5} more" if len(holders) > 5 else ""
+    return IntegrityError(f"{type(obj)._meta.verbose_name} {obj} is in use by {', '.join(holders[:5])}{more}.")
+
+
+@transaction.atomic
+def blueprint_create(
+    *,
+    kind: str,
+    name: str,
+    parents: list[str] | None = None,
+    scripts: dict[str, str] | None = None,
+    foundation_blueprints: list[str] | None = None,
+    **fields,
+) -> BluePrint:
+    """Create a foundation or structure blueprint with its ordered parents, scripts and allowed foundations."""
+    kind = BluePrintKind(kind)
+    blueprint = MODELS[kind](name=name, kind=kind)
+    return _blueprint_write(blueprint, fields, parents or [], scripts or {}, foundation_blueprints)
+
+
+@transaction.atomic
+def blueprint_update(
+    *,
+    blueprint: BluePrint,
+    parents: list[str] | None = None,
+    scripts: dict[str, str] | None = None,
+    foundation_blueprints: list[str] | None = None,
+    **fields,
+) -> BluePrint:
+    """Change a blueprint; `parents`, `scripts` and `foundation_blueprints` are replaced when given (not None)."""
+    if not isinstance(blueprint, (FoundationBluePrint, StructureBluePrint)):
+        blueprint = blueprint.subclass
+    return _blueprint_write(blueprint, fields, parents, scripts, foundation_blueprints)
+
+
+def _blueprint_write(blueprint, fields, parents, scripts, foundation_blueprints):
+    kind = BluePrintKind(blueprint.kind)
+    unknown = set(fields) - COMMON_FIELDS - KIND_FIELDS[kind]
+    if unknown:
+        raise ValidationError({field: f"Not a field of a {kind.label.lower()} blueprint." for field in unknown})
+    if foundation_blueprints is not None and kind != BluePrintKind.STRUCTURE:
+        raise ValidationError({"foundation_blueprints": "Only structure blueprints list foundation blueprints."})
+    for field, value in fields.items():
+        setattr(blueprint, field, value)
+    blueprint.full_clean()
+    blueprint.save()
+    if parents is not None:
+        blueprint_parents_set(blueprint=blueprint, names=parents)
+    if scripts is not None:
+        blueprint_scripts_set(blueprint=blueprint, scripts=scripts)
+    if foundation_blueprints is not None:
+        blueprint.foundation_blueprint_list.set(_foundation_blueprints_named(foundation_blueprints))
+    return blueprint
+
+
+def _foundation_blueprints_named(names: list[str]) -> list[FoundationBluePrint]:
+    found = {bp.name: bp for bp in FoundationBluePrint.objects.filter(name__in=names)}
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise ValidationError({"foundation_blueprints": f"Unknown foundation blueprint(s): {', '.join(missing)}."})
+    return [found[name] for name in dict.fromkeys(names)]
+
+
+@transaction.atomic
+def blueprint_parents_set(*, blueprint: BluePrint, names: list[str]) -> None:
+    """Make `names` the blueprint's parents, in that order; refuses unknown names, the other kind and cycles."""
+    if len(set(names)) != len(names):
+        raise ValidationError({"parents": "A parent is listed twice."})
+    parents = {bp.name: bp for bp in BluePrint.objects.filter(name__in=names)}
+    missing = [name for name in names if name not in parents]
+    if missing:
+        raise ValidationError({"parents": f"Unknown blueprint(s): {', '.join(missing)}."})
+    wrong = [name for name in names if parents[name].kind != blueprint.kind]
+    if wrong:
+        raise ValidationError(
+            {"parents": f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not {blueprint.kind} blueprints."}
+        )
+    _refuse_cycles(blueprint, [parents[name] for name in names])
+    BluePrintParent.objects.filter(child=blueprint).delete()
+    BluePrintParent.objects.bulk_create(
+        BluePrintParent(child=blueprint, parent=parents[name], position=index) for index, name in enumerate(names)
+    )
+
+
+def _refuse_cycles(blueprint: BluePrint, parents: list[BluePrint]) -> None:
+    graph = blueprint_parent_map()
+    for parent in parents:
+        path = _path_to(graph, parent.pk, blueprint.pk)
+        if path is not None:
+            names = dict(BluePrint.objects.filter(pk__in=path).values_list("pk", "name"))
+            chain = " -> ".join([blueprint.name, *(names[pk] for pk in path)])
+            raise ValidationError({"parents": f"{parent.name} closes a cycle: {chain}."})
+
+
+def _path_to(graph: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
+    """The ids from `start` up through parents to `goal` (both included), or None when `goal` is not above."""
+    stack, seen = [(start, [start])], set()
+    while stack:
+        node, path = stack.pop()
+        if node == goal:
+            return path
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend((parent, [*path, parent]) for parent in graph.get(node, ()))
+    return None
+
+
+@transaction.atomic
+def blueprint_scripts_set(*, blueprint: BluePrint, scripts: dict[str, str]) -> None:
+    """Make the blueprint's own scripts exactly `scripts` (name -> body); errors name the script, line and column."""
+    existing = {script.name: script for script in blueprint.scripts.all()}
+    errors = []
+    for name, body in scripts.items():
+        script = existing.get(name) or Script(blueprint=blueprint, name=name)
+        if script.pk is not None and script.script == body:
+            continue
+        script.script = body
+        try:
+            script.full_clean()
+        except ValidationError as error:
+            errors.extend(f"{name}: {message}" for message in error.messages)
+            continue
+        script.save()
+    if errors:
+        raise ValidationError({"scripts": errors})
+    blueprint.scripts.exclude(name__in=list(scripts)).delete()
+
+
+@transaction.atomic
+def blueprint_delete(*, blueprint: BluePrint) -> None:
+    """Delete a blueprint nothing uses; raises IntegrityError (a 409) naming its children or users."""
+    try:
+        blueprint.delete()
+    except ProtectedError as error:
+        raise in_use_error(blueprint, error) from error
+
+
+@transaction.atomic
+def pxe_create(*, name: str, boot_script: str, description: str = "", template: str = "") -> PXE:
+    """Create a PXE boot target."""
+    pxe = PXE(name=name, description=description, boot_script=boot_script, template=template)
+    pxe.full_clean()
+    pxe.save()
+    return pxe
+
+
+@transaction.atomic
+def pxe_update(*, pxe: PXE, **fields) -> PXE:
+    """Change any of a PXE's name, description, boot_script and template."""
+    for field, value in fields.items():
+        if field not in ("name", "description", "boot_script", "template"):
+            raise TypeError(f"pxe_update() got an unexpected field {field!r}")
+        setattr(pxe, field, value)
+    pxe.full_clean()
+    pxe.save()
+    return pxe
+
+
+@transaction.atomic
+def pxe_delete(*, pxe: PXE) -> None:
+    """Delete a PXE; interfaces and addresses booting it fall back to none."""
+    pxe.delete()
