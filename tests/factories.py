@@ -31,6 +31,7 @@ class StructureBluePrintFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StructureBluePrint
         django_get_or_create = ("name",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"sbp-{n}")
 
