@@ -12,6 +12,9 @@ from contractor.utilities.selectors import address_block_next_free
 # How often address_allocate re-picks an offset when an unlocked writer took the one it chose.
 ALLOCATE_ATTEMPTS = 5
 
+# Stands for "leave the gateway as it is" where None means "no gateway".
+UNCHANGED = object()
+
 BLOCK_FIELDS = {"name", "site", "network", "vlan", "subnet", "prefix", "gateway"}
 ADDRESS_FIELDS = {"offset", "kind", "structure", "interface_name", "alias_index", "is_primary", "reason", "pxe"}
 
@@ -100,10 +103,10 @@ def _check_block_keeps_addresses(block: AddressBlock) -> None:
         raise ValidationError({"gateway": f"{block.gateway} is already allocated to an address."})
 
 
-def _block_save(block: AddressBlock, gateway) -> AddressBlock:
+def _block_save(block: AddressBlock, gateway: str | None | object) -> AddressBlock:
     # Locking the site serialises block writes per site, so two overlapping blocks cannot both pass the check.
     Site.objects.select_for_update().filter(pk=block.site_id).first()
-    if gateway is not ...:
+    if gateway is not UNCHANGED:
         block.gateway_offset = _gateway_offset(block, gateway)
     _validate(block, _check_block_keeps_addresses)
     block.save()
@@ -131,7 +134,7 @@ def address_block_create(
 def address_block_update(*, address_block: AddressBlock, **changes) -> AddressBlock:
     """Change a block. Offsets (and the gateway's) stay put: a new subnet renumbers, a new prefix resizes."""
     AddressBlock.objects.select_for_update().filter(pk=address_block.pk).first()
-    gateway = changes.pop("gateway", ...)
+    gateway = changes.pop("gateway", UNCHANGED)
     subnet, prefix = changes.pop("subnet", None), changes.pop("prefix", None)
     _apply(address_block, changes, BLOCK_FIELDS)
     if subnet is not None or prefix is not None:
