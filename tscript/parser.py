@@ -348,12 +348,11 @@ def _unexpected_token(exc: UnexpectedToken, source: str) -> Diagnostic:
     stack = _value_stack(exc)
     line, column = (tok.line, tok.column) if tok.type != "$END" else _end_position(source)
     message = f"Unexpected {_describe(tok)}"
-    hint = _hint(tok, stack)
     opener = _unclosed(stack, line)
-    if opener is not None and not hint:
+    if opener is not None:
         hint = f"the {opener[0]!r} at line {opener[1]}, column {opener[2]} is still open"
-    elif tok.type == "$END" and not hint:
-        hint = _open_at_end(stack)
+    else:
+        hint = _hint(tok, stack) or (_open_at_end(stack) if tok.type == "$END" else "")
     return Diagnostic.make(f"{message}: {hint}" if hint else message, line, column, source)
 
 
