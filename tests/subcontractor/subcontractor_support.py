@@ -57,6 +57,7 @@ class StubContractor:
         self.auth_failures = 0
         self.server = None
         self.next_id = 1
+        self.proxied: list[str] = []
 
     @property
     def url(self) -> str:
@@ -97,6 +98,13 @@ class StubContractor:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def parse_request(self):
+                ok = super().parse_request()
+                if ok and self.path.startswith("http://"):
+                    stub.proxied.append(self.path)
+                    self.path = "/" + self.path.split("/", 3)[3]
+                return ok
 
             def _authorised(self):
                 if self.headers.get("Authorization") != f"Token {TOKEN}":
