@@ -1,5 +1,11 @@
 """Routes of the building API."""
 
+from contractor.building.api.views import ComplexViewSet, DependencyViewSet, FoundationViewSet, StructureViewSet
+
 
 def register(router):
     """Add this app's viewsets to the shared /api/v1/ router."""
+    router.register("foundations", FoundationViewSet, basename="foundation")
+    router.register("structures", StructureViewSet, basename="structure")
+    router.register("complexes", ComplexViewSet, basename="complex")
+    router.register("dependencies", DependencyViewSet, basename="dependency")

@@ -1,0 +1,222 @@
+"""Writes and state changes of foundations, structures, complexes and dependencies."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contractor.building.choices import FoundationState, StructureState
+from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
+from contractor.plugins import foundation_types
+
+
+def foundation_model(foundation_type: str) -> type[Foundation]:
+    """The plugin model of `foundation_type`; a ValidationError on `type` names the installed ones."""
+    known = foundation_types()
+    model = known.get(foundation_type)
+    if model is None:
+        raise ValidationError(
+            {"type": f"Unknown foundation type {foundation_type!r}; installed: {', '.join(sorted(known)) or 'none'}."}
+        )
+    return model
+
+
+def _save(instance):
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+def _assign(instance, fields: dict):
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def foundation_create(*, foundation_type: str, **fields) -> Foundation:
+    """Create a foundation of an installed type; `fields` are the base fields plus the type's own."""
+    return _save(foundation_model(foundation_type)(**fields))
+
+
+@transaction.atomic
+def foundation_update(*, foundation: Foundation, **fields) -> Foundation:
+    """Change a foundation's fields (its type's own included); its type and state stay."""
+    foundation = foundation.subclass
+    _assign(foundation, fields)
+    return _save(foundation)
+
+
+def hardware_requirements(blueprint) -> dict:
+    """The blueprint's hardware requirements, inherited along its lineage (its own values win)."""
+    merged = {}
+    for ancestor in blueprint.lineage():
+        kind = getattr(ancestor, "foundationblueprint", None)
+        merged.update(getattr(kind, "hardware_requirements", None) or {})
+    return merged
+
+
+def _contains(found: list, wanted) -> bool:
+    # A wanted object matches a found object holding all of its keys and values; anything else must be equal.
+    if isinstance(wanted, dict):
+        return any(isinstance(item, dict) and wanted.items() <= item.items() for item in found)
+    return wanted in found
+
+
+def _interface_names(id_map: dict) -> list:
+    return [item.get("name") if isinstance(item, dict) else item for item in id_map.get("interfaces", [])]
+
+
+def hardware_mismatches(requirements: dict, id_map: dict) -> list[str]:
+    """What in `id_map` (cpu_count, memory_mb, pci_devices, disks, interfaces) falls short of `requirements`."""
+    problems = []
+    for measure in ("cpu_count", "memory_mb"):
+        low, high, value = requirements.get(f"{measure}_min"), requirements.get(f"{measure}_max"), id_map.get(measure)
+        if low is None and high is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            problems.append(f"{measure} is missing (the blueprint needs it)")
+        elif low is not None and value < low:
+            problems.append(f"{measure} {value} is below the minimum {low}")
+        elif high is not None and value > high:
+            problems.append(f"{measure} {value} is above the maximum {high}")
+    for key, found in (
+        ("pci_devices", id_map.get("pci_devices", [])),
+        ("disks", id_map.get("disks", [])),
+        ("interface_names", _interface_names(id_map)),
+    ):
+        found = found if isinstance(found, list) else []
+        problems += [f"{key} lacks {wanted!r}" for wanted in requirements.get(key, []) if not _contains(found, wanted)]
+    return problems
+
+
+def _require_state(obj, *allowed: str, action: str):
+    if obj.state not in allowed:
+        raise ValidationError({"state": f"{obj} is {obj.state}; only a {' or '.join(allowed)} one can be {action}."})
+
+
+@transaction.atomic
+def foundation_locate(*, foundation: Foundation, id_map: dict | None = None) -> Foundation:
+    """Planned -> located: the machine was found. A given `id_map` must meet the blueprint's hardware needs."""
+    foundation = Foundation.objects.select_for_update().get(pk=foundation.pk).subclass
+    _require_state(foundation, FoundationState.PLANNED, action="located")
+    if id_map is not None:
+        if not isinstance(id_map, dict):
+            raise ValidationError({"id_map": "The id_map must be a JSON object."})
+        problems = hardware_mismatches(hardware_requirements(foundation.blueprint), id_map)
+        if problems:
+            raise ValidationError({"id_map": [f"Hardware does not match the blueprint: {p}" for p in problems]})
+        foundation.id_map = id_map
+    foundation.state = FoundationState.LOCATED
+    foundation.located_at = timezone.now()
+    return _save(foundation)
+
+
+@transaction.atomic
+def foundation_set_built(*, foundation: Foundation) -> Foundation:
+    """Located -> built: the foundation's create script finished."""
+    foundation = Foundation.objects.select_for_update().get(pk=foundation.pk).subclass
+    _require_state(foundation, FoundationState.LOCATED, action="built")
+    foundation.state = FoundationState.BUILT
+    foundation.built_at = timezone.now()
+    return _save(foundation)
+
+
+@transaction.atomic
+def foundation_set_destroyed(*, foundation: Foundation) -> Foundation:
+    """Back to planned: forgets when it was located and built and the hardware it was found as."""
+    foundation = Foundation.objects.select_for_update().get(pk=foundation.pk).subclass
+    if Structure.objects.filter(foundation=foundation, state=StructureState.BUILT).exists():
+        raise ValidationError({"structure": f"The structure on {foundation} is built; destroy it first."})
+    foundation.state = FoundationState.PLANNED
+    foundation.located_at = None
+    foundation.built_at = None
+    foundation.id_map = {}
+    return _save(foundation)
+
+
+def _check_hostname_free(structure: Structure):
+    # The database constraint has the final word; this check names the field for the client.
+    taken = Structure.objects.filter(site_id=structure.site_id, hostname=structure.hostname).exclude(pk=structure.pk)
+    if structure.site_id and taken.exists():
+        raise ValidationError({"hostname": f"{structure.hostname} is already used in site {structure.site}."})
+
+
+@transaction.atomic
+def structure_create(*, hostname: str, site, blueprint, foundation, config_values: dict | None = None) -> Structure:
+    """Plan a structure on a foundation; the blueprint must allow the foundation's blueprint."""
+    structure = Structure(
+        hostname=hostname, site=site, blueprint=blueprint, foundation=foundation, config_values=config_values or {}
+    )
+    _check_hostname_free(structure)
+    return _save(structure)
+
+
+@transaction.atomic
+def structure_update(*, structure: Structure, **fields) -> Structure:
+    """Change a structure's hostname, site, blueprint, foundation or config values."""
+    _assign(structure, fields)
+    _check_hostname_free(structure)
+    return _save(structure)
+
+
+@transaction.atomic
+def structure_set_built(*, structure: Structure) -> Structure:
+    """Planned -> built: the structure's create script finished (its foundation must be built)."""
+    structure = Structure.objects.select_for_update().select_related("foundation").get(pk=structure.pk)
+    _require_state(structure, StructureState.PLANNED, action="built")
+    if structure.foundation.state != FoundationState.BUILT:
+        raise ValidationError({"foundation": f"Foundation {structure.foundation} is {structure.foundation.state}."})
+    structure.state = StructureState.BUILT
+    structure.built_at = timezone.now()
+    return _save(structure)
+
+
+@transaction.atomic
+def structure_set_destroyed(*, structure: Structure) -> Structure:
+    """Back to planned, with a new config_uuid so that what was handed out for the old build is void."""
+    structure = Structure.objects.select_for_update().get(pk=structure.pk)
+    structure.state = StructureState.PLANNED
+    structure.built_at = None
+    structure.config_uuid = uuid.uuid4()
+    return _save(structure)
+
+
+def _set_members(complex_: Complex, members):
+    wanted = {structure.pk for structure in members}
+    complex_.memberships.exclude(structure_id__in=wanted).delete()
+    present = set(complex_.memberships.values_list("structure_id", flat=True))
+    ComplexMember.objects.bulk_create(
+        [ComplexMember(complex=complex_, structure_id=pk) for pk in sorted(wanted - present)]
+    )
+
+
+@transaction.atomic
+def complex_create(*, name: str, site, description: str = "", built_percentage: int = 90, members=()) -> Complex:
+    """Create a complex of structures."""
+    complex_ = _save(Complex(name=name, site=site, description=description, built_percentage=built_percentage))
+    _set_members(complex_, members)
+    return complex_
+
+
+@transaction.atomic
+def complex_update(*, complex_: Complex, members=None, **fields) -> Complex:
+    """Change a complex's fields; `members`, when given, replaces the member list."""
+    _assign(complex_, fields)
+    _save(complex_)
+    if members is not None:
+        _set_members(complex_, members)
+    return complex_
+
+
+@transaction.atomic
+def dependency_create(**fields) -> Dependency:
+    """Make something wait on a structure or on another dependency."""
+    return _save(Dependency(**fields))
+
+
+@transaction.atomic
+def dependency_update(*, dependency: Dependency, **fields) -> Dependency:
+    """Change what a dependency waits on, its link or its scripts (cycles are refused)."""
+    _assign(dependency, fields)
+    return _save(dependency)
