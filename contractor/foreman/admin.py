@@ -17,7 +17,8 @@ class JobAdmin(admin.ModelAdmin):
     list_select_related = ["foundation", "structure", "dependency"]
     search_fields = ["script_name", "message", "foundation__locator", "structure__hostname"]
     raw_id_fields = ["foundation", "structure", "dependency", "created_by"]
-    readonly_fields = ["runner_state_pretty", "created", "started_at", "finished_at", "updated"]
+    # The source is fixed when the job starts and the runner state belongs to the foreman: both only shown.
+    readonly_fields = ["source", "runner_state_pretty", "created", "started_at", "finished_at", "updated"]
     exclude = ["runner_state"]
     date_hierarchy = "created"
 

@@ -65,7 +65,7 @@ class MeSerializer(UserSerializer):
     is_superuser = serializers.BooleanField(read_only=True)
 
     class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "is_superuser", "permissions"]
+        fields = [name for name in UserSerializer.Meta.fields if name != "password"] + ["is_superuser", "permissions"]
         read_only_fields = fields
 
     def get_permissions(self, user) -> list[str]:

@@ -25,12 +25,13 @@ def test_job_changelist_filters_by_state(admin_client):
 
 
 def test_job_change_form_shows_runner_state_as_json(admin_client):
-    """The job form shows runner_state as indented JSON and offers no field to edit it."""
+    """The job form shows runner_state as indented JSON; neither it nor the script source can be edited."""
     job = JobFactory(runner_state={"stack": [{"line": 3}]})
     response = admin_client.get(f"/admin/foreman/job/{job.pk}/change/")
     assert response.status_code == 200
     assert b"<pre>{\n  &quot;stack&quot;: [" in response.content
     assert b'name="runner_state"' not in response.content
+    assert b'name="source"' not in response.content
 
 
 def test_job_log_is_read_only(admin_client):
