@@ -91,19 +91,22 @@ def blueprint_parents_set(*, blueprint: BluePrint, names: list[str]) -> None:
     missing = [name for name in names if name not in parents]
     if missing:
         raise ValidationError({"parents": f"Unknown blueprint(s): {', '.join(missing)}."})
-    wrong = [name for name in names if parents[name].kind != blueprint.kind]
-    if wrong:
-        raise ValidationError(
-            {"parents": f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not {blueprint.kind} blueprints."}
-        )
-    _refuse_cycles(blueprint, [parents[name] for name in names])
+    blueprint_parents_validate(blueprint=blueprint, kind=blueprint.kind, parents=[parents[name] for name in names])
     BluePrintParent.objects.filter(child=blueprint).delete()
     BluePrintParent.objects.bulk_create(
         BluePrintParent(child=blueprint, parent=parents[name], position=index) for index, name in enumerate(names)
     )
 
 
-def _refuse_cycles(blueprint: BluePrint, parents: list[BluePrint]) -> None:
+def blueprint_parents_validate(*, blueprint: BluePrint, kind: str, parents: list[BluePrint]) -> None:
+    """Refuse parents of another kind than `kind`, and any parent that already inherits from `blueprint`."""
+    wrong = [parent.name for parent in parents if parent.kind != kind]
+    if wrong:
+        raise ValidationError(
+            {"parents": f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not {kind} blueprints."}
+        )
+    if blueprint.pk is None:
+        return
     graph = blueprint_parent_map()
     for parent in parents:
         path = _path_to(graph, parent.pk, blueprint.pk)

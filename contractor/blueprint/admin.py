@@ -1,0 +1,133 @@
+"""Admin for blueprints (with their parents and scripts inline) and PXEs."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from contractor.blueprint.choices import BluePrintKind
+from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
+from contractor.blueprint.selectors import foundation_blueprint_list, structure_blueprint_list
+from contractor.blueprint.services import blueprint_parents_validate
+
+MONOSPACE = {"style": "font-family: monospace; width: 60em;", "rows": 12, "spellcheck": "false"}
+# Scripts keep their exact text (trailing newline included) so exports round-trip.
+CODE_FIELD = {models.TextField: {"widget": forms.Textarea(attrs=MONOSPACE), "strip": False}}
+
+
+class ScriptInline(admin.StackedInline):
+    """A blueprint's own scripts; saving runs the TScript checker, whose errors show on the script field."""
+
+    model = Script
+    extra = 0
+    fields = ["name", "description", "script"]
+    formfield_overrides = CODE_FIELD
+
+
+class ParentFormSet(forms.BaseInlineFormSet):
+    """Checks the parents together: the same kind as the blueprint, and no cycle."""
+
+    kind: str
+
+    def clean(self):
+        super().clean()
+        parents = [
+            form.cleaned_data["parent"]
+            for form in self.forms
+            if form.cleaned_data.get("parent") and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            blueprint_parents_validate(blueprint=self.instance, kind=self.kind, parents=parents)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["parents"]) from error
+
+
+class ParentInline(admin.TabularInline):
+    """Ordered parents: lower positions are inherited first."""
+
+    model = BluePrintParent
+    fk_name = "child"
+    extra = 0
+    fields = ["parent", "position"]
+    ordering = ["position"]
+    kind: str
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(
+            request, obj, formset=type("KindParentFormSet", (ParentFormSet,), {"kind": self.kind})
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = BluePrint.objects.filter(kind=self.kind)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class FoundationParentInline(ParentInline):
+    kind = BluePrintKind.FOUNDATION
+
+
+class StructureParentInline(ParentInline):
+    kind = BluePrintKind.STRUCTURE
+
+
+class BluePrintAdmin(admin.ModelAdmin):
+    """What both blueprint admins share."""
+
+    search_fields = ["name", "description", "scripts__name"]
+    readonly_fields = ["created", "updated"]
+    list_filter = ["updated"]
+
+    @admin.display(description="parents")
+    def parent_names(self, obj):
+        return ", ".join(edge.parent.name for edge in sorted(obj.parent_edges.all(), key=lambda edge: edge.position))
+
+    @admin.display(description="scripts")
+    def script_list(self, obj):
+        return ", ".join(script.name for script in obj.scripts.all())
+
+
+@admin.register(FoundationBluePrint)
+class FoundationBluePrintAdmin(BluePrintAdmin):
+    """Foundation blueprints: types, hardware fingerprint, parents and scripts."""
+
+    list_display = ["name", "parent_names", "types", "script_list", "updated"]
+    fields = ["name", "description", "foundation_types", "hardware_requirements", "config_values", "created", "updated"]
+    inlines = [FoundationParentInline, ScriptInline]
+
+    def get_queryset(self, request):
+        return foundation_blueprint_list()
+
+    @admin.display(description="foundation types")
+    def types(self, obj):
+        return ", ".join(map(str, obj.foundation_types))
+
+
+@admin.register(StructureBluePrint)
+class StructureBluePrintAdmin(BluePrintAdmin):
+    """Structure blueprints: the foundation blueprints they sit on, parents and scripts."""
+
+    list_display = ["name", "parent_names", "foundation_blueprints", "script_list", "updated"]
+    list_filter = [("foundation_blueprint_list", admin.RelatedOnlyFieldListFilter), "updated"]
+    fields = ["name", "description", "foundation_blueprint_list", "config_values", "created", "updated"]
+    filter_horizontal = ["foundation_blueprint_list"]
+    inlines = [StructureParentInline, ScriptInline]
+
+    def get_queryset(self, request):
+        return structure_blueprint_list()
+
+    @admin.display(description="foundation blueprints")
+    def foundation_blueprints(self, obj):
+        return ", ".join(blueprint.name for blueprint in obj.foundation_blueprint_list.all())
+
+
+@admin.register(PXE)
+class PXEAdmin(admin.ModelAdmin):
+    """PXE boot targets, their iPXE script and installer template in monospace."""
+
+    list_display = ["name", "description", "updated"]
+    search_fields = ["name", "description", "boot_script", "template"]
+    list_filter = ["updated"]
+    readonly_fields = ["created", "updated"]
+    fields = ["name", "description", "boot_script", "template", "created", "updated"]
+    formfield_overrides = CODE_FIELD
