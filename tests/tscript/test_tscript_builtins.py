@@ -1,7 +1,7 @@
 """The builtins and the outcomes they produce."""
 
 import pytest
-from conftest import Clock, failure, values
+from tscript_helpers import Clock, failure, values
 
 from tscript import Runner
 

@@ -2,9 +2,9 @@
 
 import json
 
-from conftest import Clock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tscript_helpers import Clock
 
 from tscript import Runner, TScriptSyntaxError, check
 

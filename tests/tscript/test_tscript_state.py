@@ -4,8 +4,8 @@ import itertools
 import json
 
 import pytest
-from conftest import Clock, react
-from test_modules import make_modules
+from test_tscript_modules import make_modules
+from tscript_helpers import Clock, react
 
 from tscript import Runner, StateError
 

@@ -1,7 +1,7 @@
 """Statements, expressions and operators behave as the spec says."""
 
 import pytest
-from conftest import failure, values
+from tscript_helpers import failure, values
 
 
 @pytest.mark.parametrize(
