@@ -7,6 +7,8 @@ from django.db.models import ProtectedError
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
 from contractor.blueprint.selectors import blueprint_parent_map
+from contractor.site.models import Site
+from contractor.site.services import site_create, site_update
 
 MODELS = {BluePrintKind.FOUNDATION: FoundationBluePrint, BluePrintKind.STRUCTURE: StructureBluePrint}
 KIND_FIELDS = {
@@ -185,3 +187,160 @@ def pxe_update(*, pxe: PXE, **fields) -> PXE:
 def pxe_delete(*, pxe: PXE) -> None:
     """Delete a PXE; interfaces and addresses booting it fall back to none."""
     pxe.delete()
+
+
+class LoadError(Exception):
+    """A design document object that cannot be loaded: which section, object and field, and why."""
+
+    def __init__(self, section: str, name, field: str, message: str):
+        super().__init__(f"{section} {name!r}: {field}: {message}")
+        self.section, self.name, self.field, self.message = section, name, field, message
+
+
+SECTION_FIELDS = {
+    "sites": {"name": str, "description": str, "parent": (str, type(None)), "config_values": dict},
+    "pxes": {"name": str, "description": str, "boot_script": str, "template": str},
+    "foundation_blueprints": {
+        "name": str,
+        "description": str,
+        "parents": list,
+        "config_values": dict,
+        "foundation_types": list,
+        "hardware_requirements": dict,
+        "scripts": dict,
+    },
+    "structure_blueprints": {
+        "name": str,
+        "description": str,
+        "parents": list,
+        "config_values": dict,
+        "foundation_blueprints": list,
+        "scripts": dict,
+    },
+}
+BLUEPRINT_DEFAULTS = {
+    "description": "",
+    "parents": [],
+    "config_values": {},
+    "scripts": {},
+}
+
+
+@transaction.atomic
+def blueprints_load(*, document: dict, dry_run: bool = False) -> dict[str, dict[str, int]]:
+    """Create or update, by name, the sites, PXEs and blueprints of a design document, all or nothing.
+
+    Every object is written in full (a field left out takes its default); objects not in the document are
+    left alone. Parents may come after their children. Raises LoadError naming the object and field.
+    """
+    summary = {}
+    for section in SECTION_FIELDS:
+        counts = {"created": 0, "updated": 0}
+        for item in _dependency_order(section, [_checked(section, item) for item in document.get(section, [])]):
+            try:
+                counts[_load_item(section, item)] += 1
+            except ValidationError as error:
+                field, messages = next(iter(_error_fields(error).items()))
+                raise LoadError(section, item["name"], field, " ".join(messages)) from error
+        summary[section] = counts
+    if dry_run:
+        transaction.set_rollback(True)
+    return summary
+
+
+def _error_fields(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {("name" if field == "__all__" else field): messages for field, messages in error.message_dict.items()}
+    return {"name": error.messages}
+
+
+def _checked(section: str, item) -> dict:
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        raise LoadError(section, item.get("name") if isinstance(item, dict) else item, "name", "Each needs a name.")
+    types = SECTION_FIELDS[section]
+    for field, value in item.items():
+        if field not in types:
+            raise LoadError(section, item["name"], field, f"Unknown field; known: {', '.join(types)}.")
+        if not isinstance(value, types[field]):
+            raise LoadError(section, item["name"], field, f"Has the wrong type ({type(value).__name__}).")
+    return item
+
+
+def _dependency_order(section: str, items: list[dict]) -> list[dict]:
+    """`items` with every parent named in the same section before its children."""
+    by_name = {item["name"]: item for item in items}
+    field = "parent" if section == "sites" else "parents"
+    ordered, done = [], set()
+
+    def visit(item, path):
+        if item["name"] in done:
+            return
+        if item["name"] in path:
+            loop = " -> ".join([*path[path.index(item["name"]) :], item["name"]])
+            raise LoadError(section, item["name"], field, f"Parents form a cycle: {loop}.")
+        parents = item.get(field) or []
+        for parent in [parents] if isinstance(parents, str) else parents:
+            if parent in by_name:
+                visit(by_name[parent], [*path, item["name"]])
+        done.add(item["name"])
+        ordered.append(item)
+
+    for item in items:
+        visit(item, [])
+    return ordered
+
+
+def _load_item(section: str, item: dict) -> str:
+    if section == "sites":
+        return _load_site(item)
+    if section == "pxes":
+        return _load_pxe(item)
+    return _load_blueprint(
+        BluePrintKind.FOUNDATION if section == "foundation_blueprints" else BluePrintKind.STRUCTURE, item
+    )
+
+
+def _load_site(item: dict) -> str:
+    parent = None
+    if item.get("parent"):
+        parent = Site.objects.filter(name=item["parent"]).first()
+        if parent is None:
+            raise ValidationError({"parent": f"Unknown site {item['parent']}."})
+    fields = {
+        "description": item.get("description", ""),
+        "parent": parent,
+        "config_values": item.get("config_values", {}),
+    }
+    site = Site.objects.filter(name=item["name"]).first()
+    if site is None:
+        site_create(name=item["name"], **fields)
+        return "created"
+    site_update(site=site, **fields)
+    return "updated"
+
+
+def _load_pxe(item: dict) -> str:
+    fields = {key: item.get(key, "") for key in ("description", "boot_script", "template")}
+    pxe = PXE.objects.filter(name=item["name"]).first()
+    if pxe is None:
+        pxe_create(name=item["name"], **fields)
+        return "created"
+    pxe_update(pxe=pxe, **fields)
+    return "updated"
+
+
+def _load_blueprint(kind: BluePrintKind, item: dict) -> str:
+    fields = {**BLUEPRINT_DEFAULTS, **item}
+    if kind == BluePrintKind.FOUNDATION:
+        fields = {"foundation_types": [], "hardware_requirements": {}, **fields}
+    else:
+        fields = {"foundation_blueprints": [], **fields}
+    existing = BluePrint.objects.filter(name=item["name"]).first()
+    if existing is None:
+        blueprint_create(kind=kind, **fields)
+        return "created"
+    if existing.kind != kind:
+        raise ValidationError({"name": f"{existing.name} already exists as a {existing.kind} blueprint."})
+    del fields["name"]
+    blueprint_update(blueprint=existing, **fields)
+    return "updated"

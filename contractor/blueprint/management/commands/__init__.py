@@ -1,0 +1,1 @@
+"""load_blueprints and export_blueprints."""
