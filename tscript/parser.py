@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
-from lark.parsers.lalr_analysis import Shift
 
 from . import nodes as n
 from .errors import Diagnostic, TScriptSyntaxError
+from .lalr import Driver, ParseError
 from .lexer import LexError, TScriptLexer
 
 BLOCK_OPTIONS = ("description", "expected_time", "max_time")
@@ -244,71 +244,9 @@ def _error(message: str, where) -> _StaticError:
     return _StaticError(message, where.line, where.column)
 
 
-class _ParseError(Exception):
-    """The driver found no action for `token`; `stack` is what was parsed so far."""
-
-    def __init__(self, token: Token, stack: list):
-        super().__init__(token.type)
-        self.token, self.stack = token, stack
-
-
-class _Driver:
-    """Runs lark's LALR tables for this grammar with a lean loop.
-
-    Same tables and callbacks as `Lark.parse`, minus the generic bookkeeping: per state, each token
-    type maps straight to a shift target or to (size, rule name, callback). Parsing a long script
-    takes about a third less time.
-    """
-
-    def __init__(self, lark: Lark):
-        inner = lark.parser.parser.parser
-        table = inner.parse_table
-        self.lexer = lark.parser.lexer
-        self.start, self.end = table.start_states["start"], table.end_states["start"]
-        rules = {rule: (len(rule.expansion), rule.origin.name, fn) for rule, fn in inner.callbacks.items()}
-        self.states = {
-            state: {sym: (True, arg) if action is Shift else (False, rules[arg]) for sym, (action, arg) in row.items()}
-            for state, row in table.states.items()
-        }
-
-    def parse(self, text: str):
-        states, end = self.states, self.end
-        state_stack, value_stack = [self.start], []
-        last = None
-        for token in self.lexer.tokens(text):
-            last = token
-            self._feed(token, states, state_stack, value_stack)
-        finish = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
-        return self._feed(finish, states, state_stack, value_stack, end)
-
-    @staticmethod
-    def _feed(token, states, state_stack, value_stack, end=None):
-        kind = token.type
-        while True:
-            try:
-                shift, arg = states[state_stack[-1]][kind]
-            except KeyError:
-                raise _ParseError(token, value_stack) from None
-            if shift:
-                state_stack.append(arg)
-                value_stack.append(token)
-                return None
-            size, origin, callback = arg
-            if size:
-                children = value_stack[-size:]
-                del state_stack[-size:]
-                del value_stack[-size:]
-            else:
-                children = []
-            state_stack.append(states[state_stack[-1]][origin][1])
-            value_stack.append(callback(children))
-            if end is not None and state_stack[-1] == end:
-                return value_stack[-1]
-
-
 @functools.cache
-def _driver() -> _Driver:
-    return _Driver(_lark())
+def _driver() -> Driver:
+    return Driver(_lark())
 
 
 @functools.cache
@@ -363,7 +301,7 @@ def _analyse(source: str) -> tuple[n.Program | None, list[Diagnostic]]:
         raise TypeError("TScript source must be a str")
     try:
         body = _driver().parse(source)
-    except (UnexpectedInput, _ParseError, LexError, _StaticError, VisitError, RecursionError) as exc:
+    except (UnexpectedInput, ParseError, LexError, _StaticError, VisitError, RecursionError) as exc:
         return None, [_diagnose(exc, source)]
     program = n.Program(body)
     return program, _Structure(source, program).run()
@@ -378,7 +316,7 @@ def _diagnose(exc: Exception, source: str) -> Diagnostic:
         return Diagnostic.make("The script is nested too deeply", 1, 1, source)
     if isinstance(exc, LexError):
         return Diagnostic.make(_bad_character(exc.char), exc.line, exc.column, source)
-    if isinstance(exc, _ParseError):
+    if isinstance(exc, ParseError):
         return _unexpected_token(exc.token, exc.stack, source)
     if isinstance(exc, UnexpectedToken):
         return _unexpected_token(exc.token, _value_stack(exc), source)
