@@ -216,7 +216,10 @@ def dependency_create(**fields) -> Dependency:
 
 
 @transaction.atomic
-def dependency_update(*, dependency: Dependency, **fields) -> Dependency:
-    """Change what a dependency waits on, its link or its scripts (cycles are refused)."""
-    _assign(dependency, fields)
+def dependency_update(*, dependency: Dependency, data: dict) -> Dependency:
+    """Change what a dependency waits on, its link or its scripts (cycles are refused).
+
+    The changes come as a dict because `dependency` is both this argument and one of the fields.
+    """
+    _assign(dependency, data)
     return _save(dependency)

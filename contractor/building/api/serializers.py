@@ -180,7 +180,7 @@ class DependencySerializer(serializers.ModelSerializer):
         return services.dependency_create(**validated_data)
 
     def update(self, instance, validated_data):
-        return services.dependency_update(dependency=instance, **validated_data)
+        return services.dependency_update(dependency=instance, data=validated_data)
 
 
 def foundation_type_descriptions() -> list[dict]:
