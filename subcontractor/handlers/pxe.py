@@ -185,6 +185,9 @@ def _sighup(pid_file: Path | None) -> bool:
     try:
         pid = int(Path(pid_file).read_text().split()[0])
         os.kill(pid, signal.SIGHUP)
+    except FileNotFoundError:
+        log.info("dnsmasq is not running (no pid file %s); it reads the new config when it starts", pid_file)
+        return False
     except (OSError, ValueError, IndexError) as error:
         log.warning("could not signal dnsmasq (pid file %s): %s", pid_file, error)
         return False
