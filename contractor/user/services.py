@@ -39,6 +39,12 @@ def _password_set(user, password: str) -> None:
     user.set_password(password)
 
 
+def role_names() -> list[str]:
+    """Names of the operator roles, in the order they are described."""
+    return list(roles.ROLE_DESCRIPTIONS)
+
+
+@transaction.atomic
 def user_roles_set(*, user, roles: list[str]) -> None:
     """Make the user's role groups exactly `roles`, leaving any other groups alone."""
     unknown = sorted(set(roles) - set(role_names()))
@@ -50,13 +56,8 @@ def user_roles_set(*, user, roles: list[str]) -> None:
     user.groups.add(*Group.objects.filter(name__in=roles))
 
 
-def role_names() -> list[str]:
-    """Names of the operator roles, in the order they are described."""
-    return list(roles.ROLE_DESCRIPTIONS)
-
-
 @transaction.atomic
-def user_create(*, username: str, password: str | None = None, roles: list[str] = (), **fields):
+def user_create(*, username: str, password: str | None = None, roles: list[str] | None = None, **fields):
     """Create a user (no usable password unless given) holding `roles`."""
     user = User(username=username, **fields)
     if password:
@@ -65,7 +66,7 @@ def user_create(*, username: str, password: str | None = None, roles: list[str] 
         user.set_unusable_password()
     user.full_clean()
     user.save()
-    user_roles_set(user=user, roles=list(roles))
+    user_roles_set(user=user, roles=roles or [])
     return user
 
 
