@@ -1,14 +1,14 @@
 """Writes for blueprints (both kinds), their scripts and parents, and PXEs."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError
 
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
 from contractor.blueprint.selectors import blueprint_parent_map
 from contractor.site.models import Site
-from contractor.site.services import site_create, site_update
+from contractor.site.services import in_use_error, site_create, site_update
 
 MODELS = {BluePrintKind.FOUNDATION: FoundationBluePrint, BluePrintKind.STRUCTURE: StructureBluePrint}
 KIND_FIELDS = {
@@ -16,13 +16,6 @@ KIND_FIELDS = {
     BluePrintKind.STRUCTURE: set(),
 }
 COMMON_FIELDS = {"name", "description", "config_values"}
-
-
-def in_use_error(obj, error: ProtectedError) -> IntegrityError:
-    """A clear 'still in use' conflict (a 409 in the API) naming a few of the objects holding on to `obj`."""
-    holders = sorted(f"{type(holder)._meta.verbose_name} {holder}" for holder in error.protected_objects)
-    more = f" and {len(holders) - 5} more" if len(holders) > 5 else ""
-    return IntegrityError(f"{type(obj)._meta.verbose_name} {obj} is in use by {', '.join(holders[:5])}{more}.")
 
 
 @transaction.atomic
