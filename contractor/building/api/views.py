@@ -1,5 +1,7 @@
 """Viewsets of the building API."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,6 +24,7 @@ class ConfigMixin:
     def config_target(self):
         return self.get_object()
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"])
     def config(self, request, **kwargs):
         from contractor.configuration import ConfigError, merged_config
@@ -44,6 +47,8 @@ class FoundationViewSet(ConfigMixin, viewsets.ModelViewSet):
     ordering_fields = ["locator", "type", "state", "created"]
 
     def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request body to pick a type from
+            return serializers.FoundationSerializer
         if self.action in ("create", "update", "partial_update"):
             return serializers.foundation_serializer_class(self._write_model())
         if self.action == "located":
@@ -65,6 +70,7 @@ class FoundationViewSet(ConfigMixin, viewsets.ModelViewSet):
         page = super().paginate_queryset(queryset)
         return None if page is None else selectors.foundations_as_types(page)
 
+    @extend_schema(request=serializers.LocateSerializer, responses=serializers.FoundationSerializer)
     @action(detail=True, methods=["post"])
     def located(self, request, **kwargs):
         body = serializers.LocateSerializer(data=request.data)
@@ -72,6 +78,7 @@ class FoundationViewSet(ConfigMixin, viewsets.ModelViewSet):
         foundation = services.foundation_locate(foundation=self.get_object(), id_map=body.validated_data.get("id_map"))
         return Response(serializers.FoundationSerializer(foundation, context=self.get_serializer_context()).data)
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def types(self, request):
         return Response(serializers.foundation_type_descriptions())
