@@ -4,7 +4,6 @@ import os
 
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
 
 from contractor.user import roles
 
@@ -30,6 +29,8 @@ def make_user(db, django_user_model):
 
 
 def _client_for(user):
+    from rest_framework.test import APIClient
+
     client = APIClient()
     client.force_authenticate(user)
     return client
@@ -37,6 +38,8 @@ def _client_for(user):
 
 @pytest.fixture
 def anon_client():
+    from rest_framework.test import APIClient
+
     return APIClient()
 
 

@@ -4,6 +4,7 @@ from contractor.plugins import PluginConfig
 
 
 class ManualConfig(PluginConfig):
+    default = True
     name = "plugins.manual"
     label = "manual"
     verbose_name = "Manual foundations"
