@@ -69,7 +69,8 @@ def role_permissions(role: str, all_perms):
         grant = reads | _build_models()
     elif role == INFRA_ADMIN:
         # Infrastructure admins see who the users are, but only superusers manage them.
-        grant = Q(content_type__app_label__in=apps) | _permission(*SECRETS_PERMISSION) | _permission("user", "view_user")
+        grant = Q(content_type__app_label__in=apps) | _permission(*SECRETS_PERMISSION)
+        grant |= _permission("user", "view_user")
     elif role == SUBCONTRACTOR:
         grant = _permission(*SUBCONTRACTOR_PERMISSION)
     else:
