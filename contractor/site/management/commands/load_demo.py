@@ -1,0 +1,53 @@
+"""`manage.py load_demo`: a small lab to explore on a first run (skipped when it is already there)."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
+from contractor.building.services import foundation_create, structure_create
+from contractor.site.models import Site
+from contractor.utilities.services import (
+    address_allocate,
+    address_block_create,
+    interface_create,
+    network_create,
+)
+
+DESIGN = Path(settings.BASE_DIR) / "demo" / "design.toml"
+MACHINES = [("rack1-u01", "web01", "02:00:00:00:01:01"), ("rack1-u02", "web02", "02:00:00:00:01:02")]
+
+
+class Command(BaseCommand):
+    help = "Load the demo lab: sites, blueprints, a network, two manual servers and two web structures."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if Site.objects.filter(name="lab").exists():
+            self.stdout.write("Demo site 'lab' is already loaded.")
+            return
+        call_command("load_blueprints", str(DESIGN), stdout=self.stdout)
+        rack = Site.objects.get(name="lab-rack1")
+        network = network_create(site=rack, name="lab-net", description="Demo server network")
+        block = address_block_create(
+            site=rack, name="lab-servers", subnet="10.0.0.0", prefix=24, network=network, gateway="10.0.0.1"
+        )
+        server = FoundationBluePrint.objects.get(name="generic-server")
+        web = StructureBluePrint.objects.get(name="web-server")
+        for locator, hostname, mac in MACHINES:
+            foundation = foundation_create(
+                foundation_type="manual",
+                locator=locator,
+                site=rack,
+                blueprint=server,
+                location_notes=f"Rack 1, {locator.split('-')[-1].upper()}",
+            )
+            interface_create(foundation=foundation, name="eth0", mac=mac, is_provisioning=True, network=network)
+            structure = structure_create(hostname=hostname, site=rack, blueprint=web, foundation=foundation)
+            address_allocate(
+                address_block=block, kind="static", structure=structure, interface_name="eth0", is_primary=True
+            )
+        self.stdout.write(self.style.SUCCESS("Loaded the demo lab: sites lab > lab-rack1, web01 and web02."))

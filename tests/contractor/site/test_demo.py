@@ -1,0 +1,32 @@
+"""The demo lab that `scripts/serve` loads on a first run."""
+
+import pytest
+from django.core.management import call_command
+
+from contractor.building.models import Structure
+from contractor.configuration import merged_config
+from contractor.site.models import Site
+
+
+@pytest.mark.django_db
+def test_load_demo_builds_a_lab_whose_config_inherits_every_layer():
+    """The demo's web01 sees its site chain, both blueprint layers, its address and a rendered template."""
+    call_command("load_demo")
+    web01 = Structure.objects.get(hostname="web01")
+    config = merged_config(web01, reveal_secrets=False)
+
+    assert config["packages"] == ["openssh-server", "nginx"]
+    assert config["dns_servers"] == ["10.0.0.53", "10.1.0.53"]
+    assert config["motd"] == "Welcome to web01.lab.example.com, a debian web server"
+    assert config["_interface_map"]["eth0"]["address"] == "10.0.0.2"
+    assert config["root_password"] == "********"
+
+
+@pytest.mark.django_db
+def test_load_demo_twice_changes_nothing(capsys):
+    """Running it again (scripts/serve does, every start) leaves the loaded lab alone."""
+    call_command("load_demo")
+    call_command("load_demo")
+    assert "already loaded" in capsys.readouterr().out
+    assert Site.objects.filter(name__startswith="lab").count() == 2
+    assert Structure.objects.count() == 2
