@@ -64,7 +64,10 @@ def _contains(found: list, wanted) -> bool:
 
 
 def _interface_names(id_map: dict) -> list:
-    return [item.get("name") if isinstance(item, dict) else item for item in id_map.get("interfaces", [])]
+    interfaces = id_map.get("interfaces", [])
+    if not isinstance(interfaces, list):
+        return []
+    return [item.get("name") if isinstance(item, dict) else item for item in interfaces]
 
 
 def hardware_mismatches(requirements: dict, id_map: dict) -> list[str]:

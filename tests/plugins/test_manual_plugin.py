@@ -16,11 +16,6 @@ def test_manual_model_is_the_manual_type():
     assert foundation_types()["manual"] is ManualFoundation
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plugins/manual/apps.py imports PluginConfig by name, so Django sees two AppConfig classes there and "
-    "falls back to a plain AppConfig (the version check never runs); ManualConfig needs `default = True`.",
-)
 def test_manual_app_runs_as_a_plugin_config():
     """The manual app is loaded with its PluginConfig, so its Contractor version bounds are checked."""
     assert isinstance(apps.get_app_config("manual"), PluginConfig)

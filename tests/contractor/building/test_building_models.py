@@ -112,3 +112,15 @@ def test_complex_state_threshold(db, built, total, percentage, state):
         structure = StructureFactory(state=StructureState.BUILT if index < built else StructureState.PLANNED)
         complex_.memberships.create(structure=structure)
     assert complex_.state == state
+
+
+def test_structure_refused_when_only_a_sibling_blueprint_is_inherited(site, fbp):
+    """Inheriting from a structure blueprint that allows another foundation blueprint does not allow this one."""
+    other_fbp = FoundationBluePrintFactory(name="other-server")
+    parent_sbp = StructureBluePrintFactory(name="base-linux", foundation_blueprints=[other_fbp])
+    child_sbp = StructureBluePrintFactory(name="web-linux")
+    BluePrintParent.objects.create(child=child_sbp, parent=parent_sbp, position=0)
+    foundation = ManualFoundationFactory(site=site, blueprint=fbp)
+    with pytest.raises(ValidationError) as error:
+        Structure(hostname="web1", site=site, blueprint=child_sbp, foundation=foundation).full_clean()
+    assert "blueprint" in error.value.message_dict

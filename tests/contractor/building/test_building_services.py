@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from contractor.blueprint.models import BluePrintParent
 from contractor.building import services
 from contractor.building.choices import FoundationState, StructureState
 from plugins.manual.models import ManualFoundation
@@ -150,3 +151,27 @@ def test_complex_update_replaces_members(db):
     services.complex_update(complex_=complex_, members=[first, second])
     services.complex_update(complex_=complex_, members=[second, third])
     assert set(complex_.members.values_list("pk", flat=True)) == {second.pk, third.pk}
+
+
+def test_hardware_requirements_are_inherited(db):
+    """A foundation blueprint inherits its parents' hardware requirements, its own values winning."""
+    parent = FoundationBluePrintFactory(hardware_requirements={"cpu_count_min": 4, "disks": ["sda"]})
+    child = FoundationBluePrintFactory(hardware_requirements={"cpu_count_min": 16})
+    BluePrintParent.objects.create(child=child, parent=parent, position=0)
+    assert services.hardware_requirements(child) == {"cpu_count_min": 16, "disks": ["sda"]}
+    foundation = ManualFoundationFactory(blueprint=child)
+    with pytest.raises(ValidationError) as error:
+        services.foundation_locate(foundation=foundation, id_map={"cpu_count": 8, "disks": []})
+    assert error.value.message_dict["id_map"] == [
+        "Hardware does not match the blueprint: cpu_count 8 is below the minimum 16",
+        "Hardware does not match the blueprint: disks lacks 'sda'",
+    ]
+
+
+def test_malformed_id_map_parts_count_as_missing(db):
+    """Hardware lists of the wrong shape in the id_map match nothing rather than failing."""
+    blueprint = FoundationBluePrintFactory(hardware_requirements={"interface_names": ["eth0"], "memory_mb_min": 1})
+    problems = services.hardware_mismatches(
+        services.hardware_requirements(blueprint), {"interfaces": "eth0", "memory_mb": "lots"}
+    )
+    assert problems == ["memory_mb is missing (the blueprint needs it)", "interface_names lacks 'eth0'"]
