@@ -120,6 +120,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "FoundationStateEnum": "contractor.building.choices.FoundationState",
+        "StructureStateEnum": "contractor.building.choices.StructureState",
+        "JobStateEnum": "contractor.foreman.choices.JobState",
+    },
 }
 
 # Values every config sees last, so no site or blueprint can override them.

@@ -7,8 +7,9 @@ from django.db.models import ProtectedError
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
 from contractor.blueprint.selectors import blueprint_parent_map
+from contractor.db import in_use_error
 from contractor.site.models import Site
-from contractor.site.services import in_use_error, site_create, site_update
+from contractor.site.services import site_create, site_update
 
 MODELS = {BluePrintKind.FOUNDATION: FoundationBluePrint, BluePrintKind.STRUCTURE: StructureBluePrint}
 KIND_FIELDS = {

@@ -6,10 +6,10 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from contractor.api.mixins import ConfigActionMixin
 from contractor.blueprint import filtersets, selectors, services
 from contractor.blueprint.api import serializers
 from contractor.blueprint.models import PXE
-from contractor.site.api.mixins import ConfigActionMixin
 
 
 class BluePrintViewSet(ConfigActionMixin, viewsets.ModelViewSet):

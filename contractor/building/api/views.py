@@ -6,7 +6,7 @@ from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contractor.api.permissions import can_see_secrets
+from contractor.api.mixins import ConfigActionMixin
 from contractor.building import selectors, services
 from contractor.building.api import serializers
 from contractor.building.filtersets import (
@@ -18,24 +18,7 @@ from contractor.building.filtersets import (
 from contractor.building.models import Dependency, Structure
 
 
-class ConfigMixin:
-    """`GET .../config/`: the object's merged config, secrets shown only to users who may see them."""
-
-    def config_target(self):
-        return self.get_object()
-
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    @action(detail=True, methods=["get"])
-    def config(self, request, **kwargs):
-        from contractor.configuration import ConfigError, merged_config
-
-        try:
-            return Response(merged_config(self.config_target(), reveal_secrets=can_see_secrets(request.user)))
-        except ConfigError as error:
-            raise exceptions.ValidationError({"config": [str(error)]}) from error
-
-
-class FoundationViewSet(ConfigMixin, viewsets.ModelViewSet):
+class FoundationViewSet(ConfigActionMixin, viewsets.ModelViewSet):
     """Foundations of every installed type; POST with a `type` and that type's own fields."""
 
     queryset = selectors.foundation_queryset()
@@ -84,7 +67,7 @@ class FoundationViewSet(ConfigMixin, viewsets.ModelViewSet):
         return Response(serializers.foundation_type_descriptions())
 
 
-class StructureViewSet(ConfigMixin, viewsets.ModelViewSet):
+class StructureViewSet(ConfigActionMixin, viewsets.ModelViewSet):
     """Structures, addressed by id."""
 
     queryset = Structure.objects.select_related("site", "blueprint", "foundation")

@@ -6,8 +6,8 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from contractor.api.mixins import ConfigActionMixin
 from contractor.site import services
-from contractor.site.api.mixins import ConfigActionMixin
 from contractor.site.api.serializers import SiteSerializer
 from contractor.site.filtersets import SiteFilterSet
 from contractor.site.selectors import site_list

@@ -49,7 +49,7 @@ def test_config_template_cycle_is_a_400_with_the_message(infra_client):
     SiteFactory(name="loop", config_values={"a": "{{ b }}", "b": "{{ a }}"})
     response = infra_client.get("/api/v1/sites/loop/config/")
     assert response.status_code == 400
-    assert "cycle" in response.data["detail"]
+    assert "cycle" in response.data["config"][0]
 
 
 def test_config_of_unknown_site_is_404(infra_client):

@@ -2,7 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -25,8 +25,7 @@ class ConfigActionMixin:
     def config(self, request, *args, **kwargs):
         from contractor.configuration import ConfigError, merged_config
 
-        target = self.get_object()
         try:
-            return Response(merged_config(target, reveal_secrets=can_see_secrets(request.user)))
+            return Response(merged_config(self.get_object(), reveal_secrets=can_see_secrets(request.user)))
         except ConfigError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            raise exceptions.ValidationError({"config": [str(error)]}) from error
