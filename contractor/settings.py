@@ -27,7 +27,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Plugins are Django apps; each one's AppConfig subclasses contractor.plugins.PluginConfig.
-PLUGINS = env_list("PLUGINS", "plugins.manual")
+PLUGINS = env_list("PLUGINS", "plugins.manual,plugins.ipmi")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "contractor.building",
     "contractor.utilities",
     "contractor.foreman",
+    "contractor.dns",
+    "contractor.webhooks",
     *PLUGINS,
 ]
 

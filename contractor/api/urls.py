@@ -6,10 +6,12 @@ from rest_framework.routers import DefaultRouter
 
 from contractor.blueprint.api.urls import register as register_blueprint
 from contractor.building.api.urls import register as register_building
+from contractor.dns.api.urls import register as register_dns
 from contractor.foreman.api.urls import register as register_foreman
 from contractor.site.api.urls import register as register_site
 from contractor.user.api.urls import register as register_user
 from contractor.utilities.api.urls import register as register_utilities
+from contractor.webhooks.api.urls import register as register_webhooks
 
 router = DefaultRouter()
 for register in (
@@ -19,6 +21,8 @@ for register in (
     register_utilities,
     register_foreman,
     register_user,
+    register_dns,
+    register_webhooks,
 ):
     register(router)
 

@@ -1,0 +1,1 @@
+"""DNS: zones and the BIND zone files that follow every change."""

@@ -1,0 +1,5 @@
+"""Routes of the dns API."""
+
+
+def register(router):
+    """Add this app's viewsets to the shared /api/v1/ router."""

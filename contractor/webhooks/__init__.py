@@ -1,0 +1,1 @@
+"""Webhooks: events stored with the change that caused them, delivered signed and retried."""

@@ -1,0 +1,1 @@
+"""The IPMI foundation type: servers whose BMC a subcontractor drives over IPMI."""
