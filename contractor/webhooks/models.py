@@ -1,0 +1,136 @@
+"""Subscription, Event, Delivery, DeliveryAttempt and AckRequest."""
+
+import fnmatch
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from contractor.webhooks.choices import AckState, DeliveryState
+
+
+def validate_event_patterns(value):
+    if not isinstance(value, list) or not value or not all(isinstance(item, str) and item for item in value):
+        raise ValidationError("A non-empty list of event kinds; `*` is a wildcard (`job.*`).")
+
+
+def new_secret() -> str:
+    return secrets.token_hex(32)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Subscription(models.Model):
+    """A receiver URL and the events it wants, optionally only for one site, blueprint or target."""
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list, validators=[validate_event_patterns])
+    site = models.ForeignKey("site.Site", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    blueprint = models.ForeignKey(
+        "blueprint.BluePrint", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    target_kind = models.CharField(max_length=20, blank=True, help_text="foundation, structure or job")
+    target_id = models.CharField(max_length=100, blank=True)
+    secret = models.CharField(max_length=200, default=new_secret)
+    one_shot = models.BooleanField(default=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if bool(self.target_kind) != bool(self.target_id):
+            raise ValidationError({"target_id": "Give both target_kind and target_id, or neither."})
+
+    def wants(self, kind: str) -> bool:
+        """Whether an event of `kind` matches one of this subscription's patterns."""
+        return any(fnmatch.fnmatchcase(kind, pattern) for pattern in self.events)
+
+
+class Event(models.Model):
+    """Something that happened, stored in the transaction that made it happen."""
+
+    kind = models.CharField(max_length=50, db_index=True)
+    payload = models.JSONField(default=dict)
+    target_kind = models.CharField(max_length=20, blank=True)
+    target_id = models.CharField(max_length=100, blank=True)
+    site = models.ForeignKey("site.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    blueprint = models.ForeignKey(
+        "blueprint.BluePrint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def target_key(self) -> str:
+        return f"{self.target_kind}:{self.target_id}"
+
+
+class Delivery(models.Model):
+    """One event on its way to one subscription."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    target_key = models.CharField(max_length=130, blank=True, help_text="Deliveries of one key go in order.")
+    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_time_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [models.UniqueConstraint(fields=["subscription", "event"], name="delivery_unique")]
+
+    def __str__(self):
+        return f"{self.event} to {self.subscription}"
+
+
+class DeliveryAttempt(models.Model):
+    """The log of one try at a delivery."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_time_ms = models.PositiveIntegerField()
+    error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.delivery}: {self.status_code or self.error}"
+
+
+class AckRequest(models.Model):
+    """A question to webhook receivers that a job waits on until one of them acknowledges it."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="ack_request")
+    state = models.CharField(max_length=10, choices=AckState.choices, default=AckState.WAITING)
+    acked_at = models.DateTimeField(null=True, blank=True)
+    ack_data = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"ack {self.event} ({self.state})"

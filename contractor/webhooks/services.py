@@ -1,0 +1,133 @@
+"""Writes of the webhooks app: emitting events, subscriptions, acknowledgements."""
+
+import fnmatch
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contractor.building.models import Foundation
+from contractor.webhooks.choices import AckState, DeliveryState
+from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription
+
+
+def _save(instance):
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+def event_target(obj) -> tuple[str, str]:
+    """The (kind, id) an event names for `obj`: foundations by locator, anything else by primary key."""
+    if obj is None:
+        return "", ""
+    if isinstance(obj, Foundation):
+        return "foundation", obj.locator
+    return obj._meta.model_name, str(obj.pk)
+
+
+def _blueprint_ids(blueprint) -> set[int]:
+    return {ancestor.pk for ancestor in blueprint.lineage()} if blueprint is not None else set()
+
+
+def _matches(subscription: Subscription, event: Event, blueprint_ids: set[int]) -> bool:
+    if not any(fnmatch.fnmatchcase(event.kind, pattern) for pattern in subscription.events):
+        return False
+    if subscription.site_id and subscription.site_id != event.site_id:
+        return False
+    if subscription.blueprint_id and subscription.blueprint_id not in blueprint_ids:
+        return False
+    return not subscription.target_kind or (subscription.target_kind, subscription.target_id) == (
+        event.target_kind,
+        event.target_id,
+    )
+
+
+def _fan_out(event: Event, blueprint):
+    now = timezone.now()
+    live = Subscription.objects.filter(active=True).exclude(expires_at__lte=now)
+    blueprint_ids = _blueprint_ids(blueprint)
+    Delivery.objects.bulk_create(
+        Delivery(subscription=subscription, event=event, target_key=event.target_key, next_attempt_at=now)
+        for subscription in live
+        if _matches(subscription, event, blueprint_ids)
+    )
+
+
+@transaction.atomic
+def event_emit(*, event: str, obj=None, data: dict | None = None, site=None) -> Event:
+    """Store an event (and a pending delivery per matching subscription) in the current transaction.
+
+    `obj` is what the event is about (a foundation, structure, job...); its site and blueprint are used
+    for subscription filters unless `site` is given. Nothing is sent here: the worker sends.
+    """
+    kind, target_id = event_target(obj)
+    blueprint = getattr(obj, "blueprint", None)
+    site = site if site is not None else getattr(obj, "site", None)
+    payload = {"target": {"kind": kind, "id": target_id}, "site": site.name if site else None, "data": data or {}}
+    row = Event(kind=event, payload=payload, target_kind=kind, target_id=target_id, site=site)
+    row.blueprint_id = blueprint.pk if blueprint is not None else None
+    _save(row)
+    row.payload = {"id": row.pk, "event": event, "created": row.created.isoformat(), **payload}
+    row.save(update_fields=["payload"])
+    _fan_out(row, blueprint)
+    return row
+
+
+@transaction.atomic
+def subscription_create(**fields) -> Subscription:
+    """Subscribe a receiver URL to events."""
+    return _save(Subscription(**fields))
+
+
+@transaction.atomic
+def subscription_update(*, subscription: Subscription, **fields) -> Subscription:
+    """Change a subscription."""
+    for name, value in fields.items():
+        setattr(subscription, name, value)
+    return _save(subscription)
+
+
+@transaction.atomic
+def hardware_event_create(*, foundation: Foundation, kind: str, data: dict | None = None) -> Event:
+    """A plugin or operator reports something about a foundation's hardware (`hardware.disk_failing`...)."""
+    kind = kind if kind.startswith("hardware.") else f"hardware.{kind}"
+    if not kind.removeprefix("hardware.").replace("_", "").replace("-", "").replace(".", "").isalnum():
+        raise ValidationError({"kind": "Letters, digits, '.', '_' and '-' only, such as disk_failing."})
+    return event_emit(event=kind, obj=foundation, data=data)
+
+
+@transaction.atomic
+def ack_request_create(*, event: str, obj=None, data: dict | None = None, ack_url_base: str = "") -> AckRequest:
+    """Emit `event` carrying an ack URL, and a waiting AckRequest that a receiver acknowledges through the API.
+
+    The payload's `ack` holds the token and the URL (`ack_url_base` + `/api/v1/webhook-acks/<token>/`).
+    """
+    row = event_emit(event=event, obj=obj, data=data)
+    ack = _save(AckRequest(event=row))
+    url = f"{ack_url_base.rstrip('/')}/api/v1/webhook-acks/{ack.token}/"
+    row.payload = {**row.payload, "ack": {"token": ack.token, "url": url}}
+    row.save(update_fields=["payload"])
+    return ack
+
+
+@transaction.atomic
+def ack_request_acknowledge(*, token: str, data: dict | None = None) -> AckRequest:
+    """Mark the request acknowledged; acknowledging twice is harmless, the first answer stays."""
+    ack = AckRequest.objects.select_for_update().filter(token=token).first()
+    if ack is None:
+        raise ValidationError({"token": "No acknowledgement request has this token."})
+    if ack.state == AckState.WAITING:
+        ack.state = AckState.ACKED
+        ack.acked_at = timezone.now()
+        ack.ack_data = data or {}
+        _save(ack)
+    return ack
+
+
+def delivery_retry(*, delivery: Delivery) -> Delivery:
+    """Put a failed or dropped delivery back in the queue for an attempt now."""
+    delivery.state = DeliveryState.PENDING
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["state", "next_attempt_at"])
+    return delivery

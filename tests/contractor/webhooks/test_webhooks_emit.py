@@ -1,0 +1,60 @@
+"""event_emit: events are stored with the change and fanned out to matching subscriptions."""
+
+import pytest
+from django.db import transaction
+
+from contractor.webhooks.models import Delivery, Event
+from contractor.webhooks.services import event_emit
+from tests.factories import SiteFactory, StructureBluePrintFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_emit_stores_event_with_target_site_and_payload(structure):
+    """The event names its target, site and data, and the payload carries its own id and kind."""
+    event = event_emit(event="structure.built", obj=structure, data={"x": 1})
+    assert (event.kind, event.target_kind, event.target_id) == ("structure.built", "structure", str(structure.pk))
+    assert event.site == structure.site
+    assert event.payload["id"] == event.pk
+    assert event.payload["event"] == "structure.built"
+    assert event.payload["data"] == {"x": 1}
+    assert event.payload["target"] == {"kind": "structure", "id": str(structure.pk)}
+
+
+def test_foundation_events_name_the_locator(structure):
+    """A foundation is the target by its locator, whatever its plugin type."""
+    event = event_emit(event="foundation.built", obj=structure.foundation)
+    assert (event.target_kind, event.target_id) == ("foundation", structure.foundation.locator)
+
+
+def test_event_rolls_back_with_a_failed_transaction(structure, make_subscription):
+    """An event emitted in a transaction that fails is gone, and so are its deliveries."""
+    make_subscription()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        event_emit(event="structure.built", obj=structure)
+        raise RuntimeError("the change failed")
+    assert Event.objects.count() == 0
+    assert Delivery.objects.count() == 0
+
+
+def test_fan_out_honours_patterns_filters_and_expiry(structure, make_subscription):
+    """Only active, unexpired subscriptions whose pattern, site, blueprint and target match get a delivery."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    parent_bp = StructureBluePrintFactory(name="base")
+    structure.blueprint.parent_edges.create(parent=parent_bp, position=0)
+    wanted = {
+        make_subscription(name="all-jobs-and-structures", events=["job.*", "structure.*"]),
+        make_subscription(name="by-site", site=structure.site),
+        make_subscription(name="by-parent-blueprint", blueprint=parent_bp),
+        make_subscription(name="by-target", target_kind="structure", target_id=str(structure.pk)),
+    }
+    make_subscription(name="jobs-only", events=["job.*"])
+    make_subscription(name="other-site", site=SiteFactory(name="elsewhere"))
+    make_subscription(name="other-target", target_kind="structure", target_id="999999")
+    make_subscription(name="inactive", active=False)
+    make_subscription(name="expired", expires_at=timezone.now() - timedelta(seconds=1))
+    event_emit(event="structure.created", obj=structure)
+    assert {d.subscription for d in Delivery.objects.select_related("subscription")} == wanted
