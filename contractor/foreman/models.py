@@ -30,9 +30,14 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
+    next_run_at = models.DateTimeField(null=True, blank=True, help_text="Not stepped before this (delays, waits).")
+    last_step_at = models.DateTimeField(null=True, blank=True, help_text="Workers step the least recent first.")
+    step_count = models.PositiveIntegerField(default=0)
+    signalled_at = models.DateTimeField(null=True, blank=True, help_text="The booted machine reported in.")
 
     class Meta:
         ordering = ["-created"]
+        indexes = [models.Index(fields=["state", "next_run_at"], name="job_runnable_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -16,3 +16,9 @@ class ManualFoundation(Foundation):
 
     class Meta:
         verbose_name = "manual foundation"
+
+    def tscript_functions(self, context) -> dict:
+        """The `foundation.*` power functions of a manual machine: each pauses the job for a person."""
+        from plugins.manual.tscript import manual_functions
+
+        return manual_functions(context, self)

@@ -1,0 +1,40 @@
+"""The `foundation` module: the foundation a job works on, and its type's power functions."""
+
+from tscript import Module
+
+
+def _interfaces(foundation) -> list[dict]:
+    return [
+        {"name": i.name, "mac": i.mac, "is_provisioning": i.is_provisioning}
+        for i in foundation.interfaces.order_by("name")
+    ]
+
+
+def _set_id_map(foundation, value):
+    from tscript import OperandError
+
+    if not isinstance(value, dict):
+        raise OperandError("foundation.id_map must be a map")
+    foundation.id_map = value
+    foundation.save(update_fields=["id_map", "updated"])
+
+
+def foundation_module(context) -> Module:
+    """Values `locator`, `type`, `state`, `site`, `blueprint`, `interfaces`, `id_map` (writable by the
+    foundation's own job) and the functions the foundation type supplies through `tscript_functions(context)`."""
+    module = Module("foundation")
+    foundation = context.foundation
+    if foundation is None:
+        return module
+    for name in ("locator", "type", "state"):
+        module.add_value(name, getter=lambda name=name: getattr(foundation, name))
+    module.add_value("site", getter=lambda: foundation.site.name)
+    module.add_value("blueprint", getter=lambda: foundation.blueprint.name)
+    module.add_value("interfaces", getter=lambda: _interfaces(foundation))
+    own = context.job.foundation_id == foundation.pk
+    setter = (lambda value: _set_id_map(foundation, value)) if own else None
+    module.add_value("id_map", getter=lambda: foundation.id_map, setter=setter)
+    hook = getattr(foundation, "tscript_functions", None)
+    for name, function in (hook(context) if hook else {}).items():
+        module.add_function(name, function)
+    return module

@@ -1,0 +1,19 @@
+"""The `structure` module: the structure a job works on (or the one on the job's foundation)."""
+
+from tscript import Module
+
+
+def structure_module(context) -> Module:
+    """Read-only values `hostname`, `state`, `config_uuid`, `site`, `blueprint`, `foundation` (its locator), `id`."""
+    module = Module("structure")
+    structure = context.structure
+    if structure is None:
+        return module
+    module.add_value("id", getter=lambda: structure.pk)
+    module.add_value("hostname", getter=lambda: structure.hostname)
+    module.add_value("state", getter=lambda: structure.state)
+    module.add_value("config_uuid", getter=lambda: str(structure.config_uuid))
+    module.add_value("site", getter=lambda: structure.site.name)
+    module.add_value("blueprint", getter=lambda: structure.blueprint.name)
+    module.add_value("foundation", getter=lambda: structure.foundation.locator)
+    return module

@@ -1,0 +1,139 @@
+"""The bridge between Django and tscript: one job step in one transaction, on a row no other worker holds."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contractor.foreman import selectors, services
+from contractor.foreman.choices import JobState, TaskState
+from contractor.foreman.models import Job, Task
+from contractor.foreman.modules import JobContext, modules_for
+from tscript import NotAllowedError, Runner, StaleCookieError
+
+DEFAULT_STEP_BUDGET = 100_000
+WAITING_POLL_SECONDS = 5
+
+
+def clock() -> float:
+    """The scripts' clock (seconds); tests replace it to pass delays without sleeping."""
+    return time.time()
+
+
+def step_budget() -> int:
+    """Instructions one step may execute before the job goes to error (a runaway loop)."""
+    return getattr(settings, "FOREMAN_STEP_BUDGET", DEFAULT_STEP_BUDGET)
+
+
+def runner_for(job: Job, context: JobContext | None = None) -> Runner:
+    """The job's runner, fresh or restored from its saved state, with the job's modules."""
+    modules = modules_for(context or JobContext(job))
+    if not job.runner_state:
+        return Runner(job.source, modules, clock=lambda: clock())
+    return Runner.from_state(job.source, job.runner_state, modules, clock=lambda: clock())
+
+
+@transaction.atomic
+def job_step(*, job_id: int) -> bool:
+    """Step the job if it is still runnable and no other worker holds it; True if it was stepped."""
+    job = selectors.job_runnable().select_for_update(skip_locked=True).filter(pk=job_id).first()
+    if job is None:
+        return False
+    now = timezone.now()
+    if job.started_at is None and _still_waiting(job, now):
+        return True
+    context = JobContext(job)
+    runner = runner_for(job, context)
+    _apply_answers(job, runner)
+    outcome = runner.run(max_steps=step_budget())
+    _record(job, runner, outcome, context, now)
+    return True
+
+
+def _still_waiting(job: Job, now) -> bool:
+    blocker = services.job_blocker(job)
+    job.last_step_at = now
+    if blocker:
+        job.state, job.message = JobState.WAITING, blocker
+        job.next_run_at = now + timedelta(seconds=WAITING_POLL_SECONDS)
+    else:
+        job.state, job.message = JobState.QUEUED, ""
+    job.save()
+    return bool(blocker)
+
+
+def _apply_answers(job: Job, runner: Runner) -> None:
+    """Feed the runner the result or error of each finished task, exactly once (the task becomes applied)."""
+    for task in job.tasks.select_for_update().filter(state__in=(TaskState.DONE, TaskState.FAILED)).order_by("pk"):
+        try:
+            if task.state == TaskState.DONE:
+                runner.provide_result(task.cookie, task.result)
+            else:
+                failure = f"Task {task.module}.{task.function} ({task.pk}) failed: {task.error}"
+                runner.provide_error(task.cookie, failure)
+            task.state = TaskState.APPLIED
+        except (StaleCookieError, NotAllowedError):
+            task.state = TaskState.CANCELLED
+        task.save(update_fields=["state", "updated"])
+
+
+def _record(job: Job, runner: Runner, outcome, context: JobContext, now) -> None:
+    job.runner_state = runner.state()
+    job.message = context.pause_message or outcome.message
+    job.step_count += 1
+    job.last_step_at, job.next_run_at = now, context.sleep_until
+    if job.started_at is None:
+        job.started_at = now
+        services.log_update(job, started_at=now)
+    if context.pause_message:
+        job.state = JobState.PAUSED
+    elif outcome.status in ("paused", "error"):
+        job.state = outcome.status
+    elif outcome.status == "aborted":
+        services.job_finish(job=job, state=JobState.ABORTED)
+        return
+    elif outcome.status == "done":
+        _finish_done(job)
+        return
+    else:
+        job.state = JobState.RUNNING
+        _waiting(job, runner, outcome)
+    job.save()
+
+
+def _waiting(job: Job, runner: Runner, outcome) -> None:
+    if outcome.status != "waiting":
+        return
+    if outcome.task:
+        _dispatch(job, outcome.task)
+    elif runner.delay_until is not None:
+        job.next_run_at = datetime.fromtimestamp(runner.delay_until, UTC)
+
+
+def _dispatch(job: Job, task: dict) -> None:
+    """A Task row for the subcontractors of the target's site (once per cookie)."""
+    Task.objects.get_or_create(
+        cookie=task["cookie"],
+        defaults={"job": job, "site_id": _site_id(job), "module": task["module"], "function": task["function"],
+                  "parameters": task["parameters"]},
+    )  # fmt: skip
+
+
+def _site_id(job: Job) -> int:
+    target = job.target
+    return target.script_structure.site_id if job.dependency_id else target.site_id
+
+
+def _finish_done(job: Job) -> None:
+    try:
+        with transaction.atomic():
+            services.job_apply_effects(job)
+    except ValidationError as error:
+        job.state, job.message = JobState.ERROR, f"The script finished but its target could not be updated: {error}"
+        job.save()
+        return
+    job.message = "Done"
+    services.job_finish(job=job, state=JobState.DONE)

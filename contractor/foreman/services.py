@@ -1,0 +1,288 @@
+"""Writes for jobs: create (with the rules operators rely on), operator actions, signals and finishing."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contractor.building import services as building
+from contractor.building.choices import FoundationState, StructureState
+from contractor.building.models import Dependency, Foundation, Structure
+from contractor.foreman.choices import ACTIVE_STATES, OPEN_TASK_STATES, JobState, TaskState
+from contractor.foreman.models import Job, JobLog
+from tscript import NotAllowedError, Runner, TScriptError
+
+CREATE, DESTROY = "create", "destroy"
+BUILT = StructureState.BUILT  # the same value for foundations, structures and dependencies
+
+
+def target_kind(target) -> str:
+    """foundation, structure or dependency."""
+    if isinstance(target, Foundation):
+        return "foundation"
+    return "structure" if isinstance(target, Structure) else "dependency"
+
+
+def _describe(target) -> str:
+    return f"{target_kind(target)} {target if not isinstance(target, Dependency) else target.pk}"
+
+
+def _rule(rule: str, text: str, field: str = "script"):
+    return ValidationError({field: f"Rule '{rule}': {text}"})
+
+
+def _script_source(target, script_name: str) -> str:
+    if isinstance(target, Dependency):
+        name = {CREATE: target.create_script_name, DESTROY: target.destroy_script_name}.get(script_name)
+        if name is None:
+            raise _rule("dependency scripts", f"a dependency runs only create or destroy, not '{script_name}'.")
+        if not name:
+            return "pass\n"
+        target, script_name = target.script_structure, name
+    script = target.blueprint.get_script(script_name)
+    if script is None:
+        where = f"blueprint {target.blueprint} of {_describe(target)}"
+        raise _rule("script exists", f"{where} has no script '{script_name}'.")
+    return script.script
+
+
+def _check_built_state(target, script_name: str):
+    built = target.state == BUILT
+    if script_name == CREATE and built:
+        raise _rule("create only what is not built", f"{_describe(target)} is already built.")
+    if script_name != CREATE and not built:
+        raise _rule(f"{script_name} only what is built", f"{_describe(target)} is {target.state}.")
+
+
+def _check_no_active_job(target):
+    active = Job.objects.filter(**{target_kind(target): target}, state__in=ACTIVE_STATES).first()
+    if active is not None:
+        running = f"job {active.pk} ({active.script_name}, {active.state})"
+        raise _rule("one job per target", f"{_describe(target)} already has {running}.")
+
+
+def _active_job(script_name: str, **target) -> Job | None:
+    return Job.objects.filter(script_name=script_name, state__in=ACTIVE_STATES, **target).first()
+
+
+def _check_compatible(target, script_name: str):
+    """The jobs below or above the target must allow this one to wait for them (see job_blocker)."""
+    if isinstance(target, Structure) and script_name == CREATE:
+        foundation = target.foundation
+        if foundation.state != FoundationState.BUILT and _active_job(CREATE, foundation=foundation) is None:
+            raise _rule(
+                "a structure is created on a built foundation",
+                f"foundation {foundation} of structure {target} is {foundation.state} and has no create job.",
+            )
+    if isinstance(target, Foundation) and script_name == DESTROY:
+        structure = Structure.objects.filter(foundation=target).first()
+        if structure is not None and structure.state == BUILT and _active_job(DESTROY, structure=structure) is None:
+            raise _rule(
+                "destroy goes top down",
+                f"structure {structure} on foundation {target} is built and has no destroy job; destroy it first.",
+            )
+
+
+def _dependency_built(dependency: Dependency) -> bool:
+    if dependency.state == BUILT:
+        return True
+    source = dependency.source
+    return source is not None and source.state == BUILT and not dependency.create_script_name
+
+
+def job_blocker(job: Job) -> str | None:
+    """What a job that has not started yet waits for, or None when it may run."""
+    target, script_name = job.target, job.script_name
+    if isinstance(target, Structure) and script_name == CREATE and target.foundation.state != FoundationState.BUILT:
+        return f"Waiting for foundation {target.foundation} to be built"
+    if isinstance(target, Foundation) and script_name == CREATE:
+        dependency = Dependency.objects.filter(foundation=target).first()
+        if dependency is not None and not _dependency_built(dependency):
+            return f"Waiting for dependency {dependency.pk} ({dependency.source}) to be built"
+    if isinstance(target, Foundation) and script_name == DESTROY:
+        structure = Structure.objects.filter(foundation=target, state=BUILT).first()
+        if structure is not None:
+            return f"Waiting for structure {structure} to be destroyed"
+    if isinstance(target, Dependency) and script_name == CREATE and target.source.state != BUILT:
+        return f"Waiting for {target.source} to be built"
+    return None
+
+
+def _lock(target):
+    return type(target).objects.select_for_update().get(pk=target.pk)
+
+
+def log_update(job: Job, **fields) -> None:
+    """Copy the job's progress into its permanent log entry."""
+    JobLog.objects.filter(job_id_ref=job.pk).update(**fields)
+
+
+@transaction.atomic
+def job_create(*, target, script_name: str, user=None) -> Job:
+    """A job running `script_name` (create, destroy or a utility script) on a foundation, structure or dependency."""
+    target = _lock(target)
+    if isinstance(target, Foundation):
+        target = target.subclass
+    _check_built_state(target, script_name)
+    _check_no_active_job(target)
+    _check_compatible(target, script_name)
+    source = _script_source(target, script_name)
+    try:
+        Runner(source)
+    except TScriptError as error:
+        raise _rule("the script parses", f"script '{script_name}' of {_describe(target)}: {error}") from None
+    job = Job(**{target_kind(target): target}, script_name=script_name, source=source, created_by=user)
+    job.state = JobState.QUEUED
+    blocker = job_blocker(job)
+    if blocker:
+        job.state, job.message = JobState.WAITING, blocker
+    job.full_clean()
+    job.save()
+    who = f" by {user}" if user else ""
+    JobLog.objects.create(
+        job_id_ref=job.pk, target_kind=target_kind(target), target=_target_text(target), script_name=script_name,
+        created_by=user, message=f"Created{who}",
+    )  # fmt: skip
+    return job
+
+
+def _target_text(target) -> str:
+    if isinstance(target, Foundation):
+        return target.locator
+    return target.hostname if isinstance(target, Structure) else str(target.pk)
+
+
+def _locked_job(job: Job, *allowed: str, action: str) -> Job:
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    if job.state not in allowed:
+        names = " or ".join(allowed)
+        raise ValidationError({"state": f"Job {job.pk} is {job.state}; only a {names} job can be {action}."})
+    return job
+
+
+def _cancel_open_tasks(job: Job) -> None:
+    job.tasks.filter(state__in=OPEN_TASK_STATES).update(state=TaskState.CANCELLED, updated=timezone.now())
+
+
+def _runner_action(job: Job, act) -> None:
+    """Restore the job's runner, apply `act(runner)` and store the state back."""
+    if not job.runner_state:
+        return
+    from contractor.foreman.runner import runner_for
+
+    runner = runner_for(job)
+    try:
+        act(runner)
+    except NotAllowedError as error:
+        raise ValidationError({"state": f"Job {job.pk}: {error}."}) from None
+    job.runner_state = runner.state()
+
+
+def _requeue(job: Job, message: str) -> Job:
+    job.state, job.message, job.next_run_at = JobState.QUEUED, message, None
+    job.save()
+    return job
+
+
+@transaction.atomic
+def job_pause(*, job: Job, user=None) -> Job:
+    """Stop stepping a waiting, queued or running job until it is resumed."""
+    job = _locked_job(job, JobState.WAITING, JobState.QUEUED, JobState.RUNNING, action="paused")
+    job.state, job.message = JobState.PAUSED, f"Paused by {user or 'an operator'}"
+    job.save()
+    return job
+
+
+@transaction.atomic
+def job_resume(*, job: Job) -> Job:
+    """Continue a paused job (a script's pause() call returns none)."""
+    job = _locked_job(job, JobState.PAUSED, action="resumed")
+
+    def resume(runner):
+        if runner.status == "paused":
+            runner.resume()
+
+    _runner_action(job, resume)
+    return _requeue(job, "Resumed")
+
+
+@transaction.atomic
+def job_reset(*, job: Job) -> Job:
+    """Retry after an error: error() returns none, a failed remote task is sent again under a new cookie."""
+    job = _locked_job(job, JobState.ERROR, action="reset")
+
+    def reset(runner):
+        if runner.status == "error":
+            runner.reset()
+
+    _runner_action(job, reset)
+    _cancel_open_tasks(job)
+    return _requeue(job, "Reset")
+
+
+@transaction.atomic
+def job_rollback(*, job: Job) -> Job:
+    """After a failed remote call whose function allows it: send its rollback task, then the task again."""
+    job = _locked_job(job, JobState.ERROR, action="rolled back")
+    if not job.runner_state:
+        raise ValidationError({"state": f"Job {job.pk} has no failed remote call to roll back."})
+    _runner_action(job, lambda runner: runner.rollback())
+    _cancel_open_tasks(job)
+    return _requeue(job, "Rolling back")
+
+
+@transaction.atomic
+def job_cancel(*, job: Job, user=None) -> Job:
+    """Abort a job that has not finished; its open tasks are cancelled and its log kept."""
+    job = _locked_job(job, *ACTIVE_STATES, action="cancelled")
+    job.message = f"Cancelled by {user or 'an operator'}"
+    job_finish(job=job, state=JobState.ABORTED)
+    return job
+
+
+@transaction.atomic
+def job_signal(*, job: Job) -> Job:
+    """The booted machine reported in: signaling.wait() returns at the job's next step, which is due now."""
+    job = _locked_job(job, JobState.QUEUED, JobState.RUNNING, JobState.PAUSED, action="signalled")
+    job.signalled_at, job.next_run_at = timezone.now(), None
+    job.save(update_fields=["signalled_at", "next_run_at", "updated"])
+    return job
+
+
+def job_finish(*, job: Job, state: str) -> None:
+    """End a job (done, aborted): cancel open tasks, stamp the time, close its log entry. Inside a transaction."""
+    job.state, job.finished_at = state, timezone.now()
+    job.next_run_at = None
+    job.save()
+    _cancel_open_tasks(job)
+    log_update(job, finished_at=job.finished_at, outcome=state, message=job.message)
+
+
+def job_apply_effects(job: Job) -> None:
+    """What a finished script means for its target: create -> built, destroy -> planned with its identity cleared."""
+    target = job.target
+    if job.script_name == CREATE:
+        _set_built(target)
+    elif job.script_name == DESTROY:
+        _set_destroyed(target)
+
+
+def _set_built(target):
+    if isinstance(target, Foundation):
+        if target.state == FoundationState.PLANNED:
+            building.foundation_locate(foundation=target)
+        building.foundation_set_built(foundation=target)
+    elif isinstance(target, Structure):
+        building.structure_set_built(structure=target)
+    else:
+        target.state, target.built_at = BUILT, timezone.now()
+        target.save(update_fields=["state", "built_at", "updated"])
+
+
+def _set_destroyed(target):
+    if isinstance(target, Foundation):
+        building.foundation_set_destroyed(foundation=target)
+    elif isinstance(target, Structure):
+        building.structure_set_destroyed(structure=target)
+    else:
+        target.state, target.built_at = StructureState.PLANNED, None
+        target.save(update_fields=["state", "built_at", "updated"])

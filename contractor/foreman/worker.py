@@ -1,0 +1,64 @@
+"""The foreman worker loop: claim runnable jobs, step each in its own transaction, sleep, repeat."""
+
+import logging
+import signal
+import time
+
+from django.db import close_old_connections
+
+from contractor.foreman import selectors
+from contractor.foreman.runner import job_step
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """Steps up to `batch` runnable jobs per pass; between passes with nothing to do, sleeps `interval` seconds.
+
+    SIGTERM or SIGINT only set a flag: the worker finishes the step in progress and exits.
+    """
+
+    def __init__(self, *, batch: int = 20, interval: float = 1.0):
+        self.batch, self.interval = batch, interval
+        self.stopping = False
+
+    def run_once(self) -> int:
+        """One pass; returns how many jobs were stepped."""
+        stepped = 0
+        for job_id in selectors.job_runnable_ids(self.batch):
+            if self.stopping:
+                break
+            stepped += self._step(job_id)
+        return stepped
+
+    def _step(self, job_id: int) -> int:
+        try:
+            return int(job_step(job_id=job_id))
+        except Exception:  # noqa: BLE001 - one bad job must not stop the worker; it rolled back
+            log.exception("Stepping job %s failed", job_id)
+            return 0
+
+    def run(self) -> None:
+        """Loop until stopped by a signal."""
+        self._install_signals()
+        log.info("Foreman worker started (batch %s, interval %ss)", self.batch, self.interval)
+        try:
+            while not self.stopping:
+                if not self.run_once():
+                    self._sleep()
+                close_old_connections()
+        finally:
+            log.info("Foreman worker stopped")
+
+    def _sleep(self) -> None:
+        deadline = time.monotonic() + self.interval
+        while not self.stopping and time.monotonic() < deadline:
+            time.sleep(min(0.1, self.interval))
+
+    def _install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+
+    def _stop(self, signum, frame) -> None:
+        log.info("Signal %s: finishing the current step, then stopping", signum)
+        self.stopping = True

@@ -1,0 +1,46 @@
+"""A manual foundation's create job: power functions pause for a person, resume continues, done builds it."""
+
+import pytest
+
+from contractor.building.choices import FoundationState
+from contractor.foreman import services
+from contractor.foreman.choices import JobState
+from contractor.foreman.models import JobLog
+
+pytestmark = pytest.mark.django_db
+
+CREATE = "foundation.set_boot( device='pxe' )\nfoundation.power_on()\nmessage( msg='powered' )\n"
+
+
+def test_manual_create_pauses_resumes_and_builds(foundation_with, run_worker, make_user):
+    """Each power action pauses with a request naming the machine; after the resumes the foundation is built."""
+    foundation = foundation_with(locator="rack1-n1", create=CREATE)
+    alice = make_user("alice")
+    job = services.job_create(target=foundation, script_name="create", user=alice)
+    assert job.state == JobState.QUEUED
+    run_worker()
+    job.refresh_from_db()
+    assert (job.state, job.message) == (JobState.PAUSED, "Please set rack1-n1 to boot from pxe, then resume the job.")
+    services.job_resume(job=job)
+    run_worker()
+    job.refresh_from_db()
+    assert (job.state, job.message) == (JobState.PAUSED, "Please power on rack1-n1, then resume the job.")
+    services.job_resume(job=job)
+    run_worker()
+    job.refresh_from_db()
+    foundation.refresh_from_db()
+    assert job.state == JobState.DONE and job.finished_at is not None
+    assert foundation.state == FoundationState.BUILT
+    log = JobLog.objects.get(job_id_ref=job.pk)
+    assert (log.created_by, log.outcome, log.target, log.target_kind) == (alice, "done", "rack1-n1", "foundation")
+    assert log.started_at is not None and log.finished_at is not None
+
+
+def test_power_state_of_a_manual_foundation_is_unknown(foundation_with, run_worker):
+    """foundation.power_state() is 'unknown' for a machine nobody can query."""
+    foundation = foundation_with(create="state = foundation.power_state()\n")
+    job = services.job_create(target=foundation, script_name="create")
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    assert job.runner_state["variables"]["state"] == "unknown"
