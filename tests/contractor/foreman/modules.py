@@ -3,9 +3,8 @@
 import os
 import time
 
-from tscript import Module, Remote
-
 from contractor.foreman.models import JobLog
+from tscript import Module, Remote
 
 
 def remote_module(context) -> Module:
