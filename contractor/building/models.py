@@ -93,6 +93,8 @@ class Structure(models.Model):
         return self.hostname
 
     def clean(self):
+        if self.hostname and self.site_id and self._hostname_taken_in_zone():
+            raise ValidationError({"hostname": f"{self.hostname} is already used in this site's DNS zone."})
         if self.blueprint_id and self.foundation_id:
             if not self.blueprint.allows_foundation_blueprint(self.foundation.blueprint):
                 raise ValidationError(
@@ -101,6 +103,11 @@ class Structure(models.Model):
                         f"{self.foundation.blueprint} (of foundation {self.foundation})."
                     }
                 )
+
+    def _hostname_taken_in_zone(self) -> bool:
+        """Whether another structure in any site sharing this site's DNS zone has this hostname (one query)."""
+        others = Structure.objects.filter(hostname__iexact=self.hostname, site__zone__sites__id=self.site_id)
+        return others.exclude(pk=self.pk).exists()
 
 
 class Complex(models.Model):

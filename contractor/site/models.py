@@ -13,6 +13,14 @@ class Site(models.Model):
     name = models.CharField(max_length=100, unique=True, validators=[name_validator])
     description = models.CharField(max_length=200, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    zone = models.ForeignKey(
+        "dns.Zone",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sites",
+        help_text="The DNS zone this site's structures are published in.",
+    )
     config_values = ConfigValuesField()
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

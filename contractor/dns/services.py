@@ -1,0 +1,100 @@
+"""Writes for DNS: zones, a site's zone, and the serials of generated zone files."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.db.models.functions import Lower
+
+from contractor.building.models import Structure
+from contractor.db import in_use_error
+from contractor.dns import selectors
+from contractor.dns.models import Zone, ZoneFile
+from contractor.site.models import Site
+
+ZONE_FIELDS = (
+    "name",
+    "description",
+    "ttl",
+    "refresh",
+    "retry",
+    "expire",
+    "minimum",
+    "contact",
+    "name_servers",
+    "glue",
+    "extra_records",
+)
+
+
+@transaction.atomic
+def zone_create(*, name: str, name_servers: list[str], **fields) -> Zone:
+    """Create a zone; the other fields (timers, contact, glue, extra_records) are optional."""
+    zone = Zone(name=name, name_servers=name_servers)
+    return zone_update(zone=zone, **fields)
+
+
+@transaction.atomic
+def zone_update(*, zone: Zone, **fields) -> Zone:
+    """Change any of a zone's fields."""
+    for name, value in fields.items():
+        if name not in ZONE_FIELDS:
+            raise TypeError(f"zone_update() got an unexpected field {name!r}")
+        setattr(zone, name, value)
+    zone.full_clean()
+    zone.save()
+    return zone
+
+
+@transaction.atomic
+def zone_delete(*, zone: Zone) -> None:
+    """Delete a zone no site points at; raises IntegrityError (a 409) naming the sites that do."""
+    try:
+        zone.delete()
+    except ProtectedError as error:
+        raise in_use_error(zone, error) from error
+
+
+@transaction.atomic
+def site_zone_set(*, site: Site, zone: Zone | None) -> Site:
+    """Point `site` at `zone` (or at none); refuses if a hostname of the site is already used in the zone."""
+    if zone is not None:
+        _check_hostnames_free(site, zone)
+    site.zone = zone
+    site.save(update_fields=["zone", "updated"])
+    return site
+
+
+def _check_hostnames_free(site: Site, zone: Zone):
+    names = Structure.objects.filter(site__zone=zone).exclude(site=site).annotate(lower=Lower("hostname"))
+    mine = Structure.objects.filter(site=site).annotate(lower=Lower("hostname")).values("lower")
+    clashes = sorted(set(names.filter(lower__in=mine).values_list("hostname", flat=True)))
+    if clashes:
+        raise ValidationError({"zone": f"Hostnames already used in zone {zone}: {', '.join(clashes[:5])}."})
+
+
+def next_serial(previous: int | None, today: datetime.date) -> int:
+    """YYYYMMDDnn for today's first change, else one more than the last serial: always strictly increasing."""
+    start = int(today.strftime("%Y%m%d")) * 100
+    return start if previous is None else max(previous + 1, start)
+
+
+@transaction.atomic
+def zone_file_serials(*, hashes: dict[str, str]) -> dict[str, int]:
+    """The serial of each zone file (origin -> content hash): kept while the content is the same, else bumped."""
+    states = selectors.zone_file_states(lock=True)
+    today = datetime.date.today()
+    changed, created, serials = [], [], {}
+    for origin, content_hash in hashes.items():
+        state = states.get(origin)
+        if state is None:
+            state = ZoneFile(origin=origin, content_hash=content_hash, serial=next_serial(None, today))
+            created.append(state)
+        elif state.content_hash != content_hash:
+            state.content_hash, state.serial = content_hash, next_serial(state.serial, today)
+            changed.append(state)
+        serials[origin] = state.serial
+    ZoneFile.objects.bulk_create(created, batch_size=500)
+    ZoneFile.objects.bulk_update(changed, ["content_hash", "serial"], batch_size=500)
+    return serials

@@ -1,0 +1,74 @@
+"""Writing zone files to a directory: only the changed ones, then an optional command (e.g. rndc reload)."""
+
+import os
+import shlex
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from contractor.dns import services, zonefile
+
+
+@dataclass
+class WriteResult:
+    """What a run wrote, left alone, and what the after-write command did."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    command_status: int | None = None
+    command_output: str = ""
+
+
+def file_name(origin: str) -> str:
+    return f"{origin}.zone"
+
+
+def zones_write(*, output: Path, command: str | None = None, timeout: float = 60) -> WriteResult:
+    """Render every zone, bump the serials of changed ones, write the files that differ, then run `command`."""
+    output.mkdir(parents=True, exist_ok=True)
+    texts = zonefile.all_zones()
+    serials = services.zone_file_serials(hashes={origin: text.content_hash for origin, text in texts.items()})
+    result = WriteResult()
+    for origin in sorted(texts):
+        content = texts[origin].text(serials[origin])
+        changed = _write_if_changed(output / file_name(origin), content)
+        (result.written if changed else result.unchanged).append(origin)
+    if _write_if_changed(output / "zones.conf", zones_conf(texts, output)):
+        result.written.append("zones.conf")
+    if result.written and command:
+        _run(command, timeout, result)
+    return result
+
+
+def zones_conf(texts: dict, output: Path) -> str:
+    """A named.conf fragment declaring every zone file, for `include` in named.conf."""
+    return "".join(
+        f'zone "{origin}" {{ type primary; file "{output.resolve() / file_name(origin)}"; }};\n'
+        for origin in sorted(texts)
+    )
+
+
+def _write_if_changed(path: Path, content: str) -> bool:
+    """Write `content` atomically unless the file already holds exactly it."""
+    data = content.encode()
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+    return True
+
+
+def _run(command: str, timeout: float, result: WriteResult):
+    try:
+        done = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        result.command_status, result.command_output = -1, str(error)
+        return
+    result.command_status, result.command_output = done.returncode, (done.stdout + done.stderr).strip()
