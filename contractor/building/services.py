@@ -9,6 +9,7 @@ from django.utils import timezone
 from contractor.building.choices import FoundationState, StructureState
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
 from contractor.plugins import foundation_types
+from contractor.webhooks.services import event_emit
 
 
 def foundation_model(foundation_type: str) -> type[Foundation]:
@@ -36,7 +37,9 @@ def _assign(instance, fields: dict):
 @transaction.atomic
 def foundation_create(*, foundation_type: str, **fields) -> Foundation:
     """Create a foundation of an installed type; `fields` are the base fields plus the type's own."""
-    return _save(foundation_model(foundation_type)(**fields))
+    foundation = _save(foundation_model(foundation_type)(**fields))
+    event_emit(event="foundation.created", obj=foundation, data={"type": foundation.type})
+    return foundation
 
 
 @transaction.atomic
@@ -122,7 +125,9 @@ def foundation_set_built(*, foundation: Foundation) -> Foundation:
     _require_state(foundation, FoundationState.LOCATED, action="built")
     foundation.state = FoundationState.BUILT
     foundation.built_at = timezone.now()
-    return _save(foundation)
+    _save(foundation)
+    event_emit(event="foundation.built", obj=foundation, data={"type": foundation.type})
+    return foundation
 
 
 @transaction.atomic
@@ -135,7 +140,9 @@ def foundation_set_destroyed(*, foundation: Foundation) -> Foundation:
     foundation.located_at = None
     foundation.built_at = None
     foundation.id_map = {}
-    return _save(foundation)
+    _save(foundation)
+    event_emit(event="foundation.destroyed", obj=foundation, data={"type": foundation.type})
+    return foundation
 
 
 def _check_hostname_free(structure: Structure):
@@ -145,6 +152,10 @@ def _check_hostname_free(structure: Structure):
         raise ValidationError({"hostname": f"{structure.hostname} is already used in site {structure.site}."})
 
 
+def _structure_data(structure: Structure) -> dict:
+    return {"hostname": structure.hostname, "foundation": structure.foundation.locator}
+
+
 @transaction.atomic
 def structure_create(*, hostname: str, site, blueprint, foundation, config_values: dict | None = None) -> Structure:
     """Plan a structure on a foundation; the blueprint must allow the foundation's blueprint."""
@@ -152,7 +163,9 @@ def structure_create(*, hostname: str, site, blueprint, foundation, config_value
         hostname=hostname, site=site, blueprint=blueprint, foundation=foundation, config_values=config_values or {}
     )
     _check_hostname_free(structure)
-    return _save(structure)
+    _save(structure)
+    event_emit(event="structure.created", obj=structure, data=_structure_data(structure))
+    return structure
 
 
 @transaction.atomic
@@ -172,7 +185,9 @@ def structure_set_built(*, structure: Structure) -> Structure:
         raise ValidationError({"foundation": f"Foundation {structure.foundation} is {structure.foundation.state}."})
     structure.state = StructureState.BUILT
     structure.built_at = timezone.now()
-    return _save(structure)
+    _save(structure)
+    event_emit(event="structure.built", obj=structure, data=_structure_data(structure))
+    return structure
 
 
 @transaction.atomic
@@ -182,7 +197,9 @@ def structure_set_destroyed(*, structure: Structure) -> Structure:
     structure.state = StructureState.PLANNED
     structure.built_at = None
     structure.config_uuid = uuid.uuid4()
-    return _save(structure)
+    _save(structure)
+    event_emit(event="structure.destroyed", obj=structure, data=_structure_data(structure))
+    return structure
 
 
 def _set_members(complex_: Complex, members):

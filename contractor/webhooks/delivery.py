@@ -35,7 +35,7 @@ def verify(body: bytes, secret: str, signature: str) -> bool:
 
 
 def event_body(event) -> bytes:
-    return json.dumps(event.payload, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(event.body(), sort_keys=True, separators=(",", ":")).encode()
 
 
 @dataclasses.dataclass(frozen=True)

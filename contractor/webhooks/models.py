@@ -79,6 +79,10 @@ class Event(models.Model):
     def target_key(self) -> str:
         return f"{self.target_kind}:{self.target_id}"
 
+    def body(self) -> dict:
+        """What receivers get: the event's id, kind and time with its payload (target, site, data)."""
+        return {"id": self.pk, "event": self.kind, "created": self.created.isoformat(), **self.payload}
+
 
 class Delivery(models.Model):
     """One event on its way to one subscription."""

@@ -1,6 +1,7 @@
 """Writes of the webhooks app: emitting events, subscriptions, acknowledgements."""
 
 import fnmatch
+import functools
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from contractor.building.models import Foundation
 from contractor.webhooks.choices import AckState, DeliveryState
-from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription
+from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription, new_token
 
 
 def _save(instance):
@@ -26,16 +27,12 @@ def event_target(obj) -> tuple[str, str]:
     return obj._meta.model_name, str(obj.pk)
 
 
-def _blueprint_ids(blueprint) -> set[int]:
-    return {ancestor.pk for ancestor in blueprint.lineage()} if blueprint is not None else set()
-
-
-def _matches(subscription: Subscription, event: Event, blueprint_ids: set[int]) -> bool:
+def _matches(subscription: Subscription, event: Event, blueprint_ids) -> bool:
     if not any(fnmatch.fnmatchcase(event.kind, pattern) for pattern in subscription.events):
         return False
     if subscription.site_id and subscription.site_id != event.site_id:
         return False
-    if subscription.blueprint_id and subscription.blueprint_id not in blueprint_ids:
+    if subscription.blueprint_id and subscription.blueprint_id not in blueprint_ids():
         return False
     return not subscription.target_kind or (subscription.target_kind, subscription.target_id) == (
         event.target_kind,
@@ -46,11 +43,11 @@ def _matches(subscription: Subscription, event: Event, blueprint_ids: set[int]) 
 def _fan_out(event: Event, blueprint):
     now = timezone.now()
     live = Subscription.objects.filter(active=True).exclude(expires_at__lte=now)
-    blueprint_ids = _blueprint_ids(blueprint)
+    lineage = functools.cache(lambda: {ancestor.pk for ancestor in blueprint.lineage()} if blueprint else set())
     Delivery.objects.bulk_create(
         Delivery(subscription=subscription, event=event, target_key=event.target_key, next_attempt_at=now)
         for subscription in live
-        if _matches(subscription, event, blueprint_ids)
+        if _matches(subscription, event, lineage)
     )
 
 
@@ -59,7 +56,7 @@ def event_emit(*, event: str, obj=None, data: dict | None = None, site=None) -> 
     """Store an event (and a pending delivery per matching subscription) in the current transaction.
 
     `obj` is what the event is about (a foundation, structure, job...); its site and blueprint are used
-    for subscription filters unless `site` is given. Nothing is sent here: the worker sends.
+    for subscription filters unless `site` is given. Nothing is sent here: the worker sends `Event.body()`.
     """
     kind, target_id = event_target(obj)
     blueprint = getattr(obj, "blueprint", None)
@@ -68,8 +65,6 @@ def event_emit(*, event: str, obj=None, data: dict | None = None, site=None) -> 
     row = Event(kind=event, payload=payload, target_kind=kind, target_id=target_id, site=site)
     row.blueprint_id = blueprint.pk if blueprint is not None else None
     _save(row)
-    row.payload = {"id": row.pk, "event": event, "created": row.created.isoformat(), **payload}
-    row.save(update_fields=["payload"])
     _fan_out(row, blueprint)
     return row
 
@@ -101,14 +96,12 @@ def hardware_event_create(*, foundation: Foundation, kind: str, data: dict | Non
 def ack_request_create(*, event: str, obj=None, data: dict | None = None, ack_url_base: str = "") -> AckRequest:
     """Emit `event` carrying an ack URL, and a waiting AckRequest that a receiver acknowledges through the API.
 
-    The payload's `ack` holds the token and the URL (`ack_url_base` + `/api/v1/webhook-acks/<token>/`).
+    The event data's `ack` holds the token and the URL (`ack_url_base` + `/api/v1/webhook-acks/<token>/`).
     """
-    row = event_emit(event=event, obj=obj, data=data)
-    ack = _save(AckRequest(event=row))
-    url = f"{ack_url_base.rstrip('/')}/api/v1/webhook-acks/{ack.token}/"
-    row.payload = {**row.payload, "ack": {"token": ack.token, "url": url}}
-    row.save(update_fields=["payload"])
-    return ack
+    token = new_token()
+    url = f"{ack_url_base.rstrip('/')}/api/v1/webhook-acks/{token}/"
+    row = event_emit(event=event, obj=obj, data={**(data or {}), "ack": {"token": token, "url": url}})
+    return _save(AckRequest(event=row, token=token))
 
 
 @transaction.atomic

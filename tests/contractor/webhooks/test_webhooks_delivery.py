@@ -30,7 +30,7 @@ def test_delivery_is_signed_json_with_event_headers(structure, make_subscription
     assert not verify(body, "wrong", headers[SIGNATURE_HEADER])
     assert headers["X-Contractor-Event"] == "structure.built"
     assert headers["X-Contractor-Event-Id"] == str(event.pk)
-    assert receiver.payloads == [event.payload]
+    assert receiver.payloads == [event.body()]
     delivery = Delivery.objects.get()
     assert (delivery.state, delivery.attempts, delivery.last_status_code) == (DeliveryState.DELIVERED, 1, 200)
 

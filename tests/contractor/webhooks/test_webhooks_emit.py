@@ -15,10 +15,10 @@ def test_emit_stores_event_with_target_site_and_payload(structure):
     event = event_emit(event="structure.built", obj=structure, data={"x": 1})
     assert (event.kind, event.target_kind, event.target_id) == ("structure.built", "structure", str(structure.pk))
     assert event.site == structure.site
-    assert event.payload["id"] == event.pk
-    assert event.payload["event"] == "structure.built"
-    assert event.payload["data"] == {"x": 1}
-    assert event.payload["target"] == {"kind": "structure", "id": str(structure.pk)}
+    body = event.body()
+    assert (body["id"], body["event"], body["site"]) == (event.pk, "structure.built", structure.site.name)
+    assert body["data"] == {"x": 1}
+    assert body["target"] == {"kind": "structure", "id": str(structure.pk)}
 
 
 def test_foundation_events_name_the_locator(structure):
