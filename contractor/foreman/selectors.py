@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from contractor.foreman.choices import OPEN_TASK_STATES, JobState
 from contractor.foreman.models import Job, JobLog, Task
+from tscript import Runner, StateError, TScriptError
 
 STEPPABLE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING)
 
@@ -42,3 +43,43 @@ def job_runnable_ids(limit: int) -> list[int]:
 def job_pending_task(job: Job) -> Task | None:
     """The job's newest task that is not yet applied or cancelled."""
     return job.tasks.exclude(state__in=("applied", "cancelled")).order_by("-pk").first()
+
+
+def _redacted(value):
+    from contractor.configuration import redact
+
+    return redact(value)
+
+
+def _elapsed(job: Job) -> float | None:
+    if job.started_at is None:
+        return None
+    return ((job.finished_at or timezone.now()) - job.started_at).total_seconds()
+
+
+def job_progress(job: Job) -> dict:
+    """A job's progress from its saved interpreter state: percent, current block, times, line and variables."""
+    view = {"progress": 100.0 if job.state == JobState.DONE else 0.0, "block": None, "elapsed": _elapsed(job),
+            "remaining": None, "line": None, "variables": {}, "levels": []}  # fmt: skip
+    if not job.runner_state:
+        return view
+    try:
+        runner = Runner.from_state(job.source, job.runner_state)
+    except (TScriptError, StateError):
+        return view
+    levels = runner.progress()
+    scopes = [level for level in levels if level["kind"] == "scope"]
+    outer = levels[0] if levels else {}
+    view.update(progress=outer.get("percent") or 0.0, remaining=outer.get("remaining"), levels=levels)
+    view.update(block=scopes[-1]["description"] if scopes else None, line=runner.line)
+    view["variables"] = _redacted(runner.variables)
+    return view
+
+
+def job_pending_task_view(job: Job) -> dict | None:
+    """The task the job waits on (secret parameters redacted), or None."""
+    task = job_pending_task(job)
+    if task is None:
+        return None
+    return {"id": task.pk, "module": task.module, "function": task.function, "parameters": _redacted(task.parameters),
+            "cookie": task.cookie, "state": task.state, "attempts": task.attempts}  # fmt: skip

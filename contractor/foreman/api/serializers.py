@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from contractor.foreman import selectors
 from contractor.foreman.models import Job, JobLog
 
 
@@ -44,6 +45,64 @@ class JobSerializer(serializers.ModelSerializer):
         if job.foundation_id:
             return job.foundation.locator
         return job.structure.hostname if job.structure_id else str(job.dependency_id)
+
+
+class JobDetailSerializer(JobSerializer):
+    """A job with its progress: percent, current block, elapsed and remaining seconds, line, variables, pending task."""
+
+    progress = serializers.SerializerMethodField()
+    block = serializers.SerializerMethodField()
+    elapsed = serializers.SerializerMethodField()
+    remaining = serializers.SerializerMethodField()
+    line = serializers.SerializerMethodField()
+    variables = serializers.SerializerMethodField()
+    pending_task = serializers.SerializerMethodField()
+
+    class Meta(JobSerializer.Meta):
+        fields = JobSerializer.Meta.fields + [
+            "progress", "block", "elapsed", "remaining", "line", "variables", "pending_task", "step_count",
+            "next_run_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def _view(self, job) -> dict:
+        if getattr(job, "_progress_view", None) is None:
+            job._progress_view = selectors.job_progress(job)
+        return job._progress_view
+
+    def get_progress(self, job) -> float:
+        """Percent of the script done (from the outermost block)."""
+        return self._view(job)["progress"]
+
+    def get_block(self, job) -> str | None:
+        """The description of the innermost block running."""
+        return self._view(job)["block"]
+
+    def get_elapsed(self, job) -> float | None:
+        """Seconds since the job started (until it finished)."""
+        return self._view(job)["elapsed"]
+
+    def get_remaining(self, job) -> float | None:
+        """Seconds left by the script's expected_time, if it gives one."""
+        return self._view(job)["remaining"]
+
+    def get_line(self, job) -> int | None:
+        """The script line the job is at."""
+        return self._view(job)["line"]
+
+    def get_variables(self, job) -> dict:
+        """The script's variables, secrets redacted."""
+        return self._view(job)["variables"]
+
+    def get_pending_task(self, job) -> dict | None:
+        """The remote task the job waits on: module, function, parameters, cookie, state, attempts."""
+        return selectors.job_pending_task_view(job)
+
+
+class JobCreateSerializer(serializers.Serializer):
+    """The body of `POST .../jobs/`: which script to run."""
+
+    script = serializers.CharField(max_length=50, help_text="create, destroy, or a utility script's name.")
 
 
 class JobLogSerializer(serializers.ModelSerializer):

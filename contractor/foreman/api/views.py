@@ -1,20 +1,63 @@
-"""Viewsets of the foreman API: jobs and their logs, read-only for now."""
+"""Viewsets of the foreman API: jobs, their operator actions, and the job logs."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from contractor.foreman import selectors
-from contractor.foreman.api.serializers import JobLogSerializer, JobSerializer
+from contractor.foreman import selectors, services
+from contractor.foreman.api.serializers import JobDetailSerializer, JobLogSerializer, JobSerializer
 from contractor.foreman.filtersets import JobFilterSet, JobLogFilterSet
 
 
+def job_response(job, request, status=200) -> Response:
+    """A job as the API shows it, with its progress."""
+    job = selectors.job_detail().get(pk=job.pk)
+    return Response(JobDetailSerializer(job, context={"request": request}).data, status=status)
+
+
+OPERATOR_ACTION = {"request": None, "responses": JobDetailSerializer}
+
+
 class JobViewSet(viewsets.ReadOnlyModelViewSet):
-    """Jobs in flight and finished ones not yet cleaned up, newest first."""
+    """Jobs in flight and finished ones not yet cleaned up, newest first; POST pause/resume/reset/rollback/cancel."""
 
     queryset = selectors.job_list()
     serializer_class = JobSerializer
     filterset_class = JobFilterSet
     search_fields = ["script_name", "message", "foundation__locator", "structure__hostname"]
     ordering_fields = ["id", "created", "started_at", "finished_at", "updated", "state"]
+
+    def get_queryset(self):
+        return selectors.job_list() if self.action == "list" else selectors.job_detail()
+
+    def get_serializer_class(self):
+        return JobSerializer if self.action == "list" else JobDetailSerializer
+
+    @extend_schema(**OPERATOR_ACTION)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, *args, **kwargs):
+        return job_response(services.job_pause(job=self.get_object(), user=request.user), request)
+
+    @extend_schema(**OPERATOR_ACTION)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, *args, **kwargs):
+        return job_response(services.job_resume(job=self.get_object()), request)
+
+    @extend_schema(**OPERATOR_ACTION)
+    @action(detail=True, methods=["post"])
+    def reset(self, request, *args, **kwargs):
+        return job_response(services.job_reset(job=self.get_object()), request)
+
+    @extend_schema(**OPERATOR_ACTION)
+    @action(detail=True, methods=["post"])
+    def rollback(self, request, *args, **kwargs):
+        return job_response(services.job_rollback(job=self.get_object()), request)
+
+    @extend_schema(**OPERATOR_ACTION)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        return job_response(services.job_cancel(job=self.get_object(), user=request.user), request)
 
 
 class JobLogViewSet(viewsets.ReadOnlyModelViewSet):
