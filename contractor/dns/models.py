@@ -56,6 +56,22 @@ class Zone(models.Model):
             self.glue = {str(ns).lower().rstrip("."): addresses for ns, addresses in self.glue.items()}
         if self.contact and "@" not in self.contact:
             raise ValidationError({"contact": "An email address such as hostmaster@example.com."})
+        if isinstance(self.name_servers, list) and isinstance(self.glue, dict) and (unglued := self.unglued_servers()):
+            raise ValidationError(
+                {"glue": f"Name servers inside the zone need addresses (glue or a structure): {', '.join(unglued)}."}
+            )
+
+    def unglued_servers(self) -> list[str]:
+        """In-zone name servers with neither glue nor a structure of that hostname with a primary address here."""
+        from contractor.building.models import Structure
+
+        missing = [server for server in self.name_servers if self.in_zone(server) and server not in self.glue]
+        labels = {self.relative(server) for server in missing}
+        found = set()
+        if self.pk and labels:
+            hosts = Structure.objects.filter(site__zone=self, addresses__is_primary=True, hostname__in=labels)
+            found = set(hosts.values_list("hostname", flat=True))
+        return [server for server in missing if self.relative(server) not in found]
 
     def in_zone(self, fqdn: str) -> bool:
         """Whether `fqdn` is this zone's apex or below it."""

@@ -1,6 +1,7 @@
 """Writes for DNS: zones, a site's zone, and the serials of generated zone files."""
 
 import datetime
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -78,6 +79,20 @@ def next_serial(previous: int | None, today: datetime.date) -> int:
     """YYYYMMDDnn for today's first change, else one more than the last serial: always strictly increasing."""
     start = int(today.strftime("%Y%m%d")) * 100
     return start if previous is None else max(previous + 1, start)
+
+
+class Published(NamedTuple):
+    """A zone file as published: its serial and full text."""
+
+    serial: int
+    text: str
+
+
+@transaction.atomic
+def zone_texts_publish(*, texts: dict) -> dict[str, Published]:
+    """Each zone file (origin -> ZoneText) with its serial, bumped and stored if its content changed."""
+    serials = zone_file_serials(hashes={origin: text.content_hash for origin, text in texts.items()})
+    return {origin: Published(serials[origin], text.text(serials[origin])) for origin, text in texts.items()}
 
 
 @transaction.atomic

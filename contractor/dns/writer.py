@@ -27,12 +27,10 @@ def file_name(origin: str) -> str:
 def zones_write(*, output: Path, command: str | None = None, timeout: float = 60) -> WriteResult:
     """Render every zone, bump the serials of changed ones, write the files that differ, then run `command`."""
     output.mkdir(parents=True, exist_ok=True)
-    texts = zonefile.all_zones()
-    serials = services.zone_file_serials(hashes={origin: text.content_hash for origin, text in texts.items()})
+    texts = services.zone_texts_publish(texts=zonefile.all_zones())
     result = WriteResult()
     for origin in sorted(texts):
-        content = texts[origin].text(serials[origin])
-        changed = _write_if_changed(output / file_name(origin), content)
+        changed = _write_if_changed(output / file_name(origin), texts[origin].text)
         (result.written if changed else result.unchanged).append(origin)
     if _write_if_changed(output / "zones.conf", zones_conf(texts, output)):
         result.written.append("zones.conf")

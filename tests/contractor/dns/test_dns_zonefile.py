@@ -3,6 +3,7 @@
 import pytest
 
 from contractor.dns import zonefile
+from contractor.dns.services import zone_update
 from tests.factories import AddressBlockFactory, SiteFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,9 +121,10 @@ def test_dual_stack_interface_shares_one_name(zone_site, add_address_to, checkzo
 
 def test_name_server_structure_holds_its_addresses(make_zone, host_with_address, checkzone):
     """An in-zone name server that is a structure gets A records at its hostname (no CNAME) as glue."""
-    zone = make_zone(name="lab.example.org", name_servers=["dns1.lab.example.org", "ns.other.net"], glue={})
+    zone = make_zone(name="lab.example.org", name_servers=["ns.other.net"], glue={})
     site = SiteFactory(name="lab", zone=zone)
     host_with_address(site, "dns1", AddressBlockFactory(site=site, subnet="10.9.0.0", prefix=24), 53)
+    zone_update(zone=zone, name_servers=["dns1.lab.example.org", "ns.other.net"])
     text = render_all()["lab.example.org"]
     assert "dns1 IN A 10.9.0.53" in text
     assert "dns1 IN CNAME" not in text

@@ -1,0 +1,45 @@
+"""Serializers of the dns API."""
+
+from rest_framework import serializers
+
+from contractor.dns import services
+from contractor.dns.models import Zone
+
+
+class ZoneSerializer(serializers.ModelSerializer):
+    """A zone, with the names of the sites that point at it."""
+
+    sites = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Zone
+        fields = [
+            "name",
+            "description",
+            "ttl",
+            "refresh",
+            "retry",
+            "expire",
+            "minimum",
+            "contact",
+            "name_servers",
+            "glue",
+            "extra_records",
+            "sites",
+            "created",
+            "updated",
+        ]
+
+    def create(self, validated_data):
+        return services.zone_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.zone_update(zone=instance, **validated_data)
+
+
+class ReverseZoneSerializer(serializers.Serializer):
+    """A reverse zone a forward zone owns, its current serial and where its file is."""
+
+    origin = serializers.CharField()
+    serial = serializers.IntegerField()
+    url = serializers.URLField()
