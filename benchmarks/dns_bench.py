@@ -1,0 +1,107 @@
+"""Benchmark the DNS zone writer: 100,000 addresses, every zone file written, then again with nothing changed.
+
+Run with `python benchmarks/dns_bench.py [--addresses N] [--database-url URL]`. It builds a fresh
+SQLite database in a temporary directory (or uses the given database, which it fills: use an empty
+one) with 25,000 structures of four addresses each (IPv4 primary, IPv6, an IPv4 alias and a
+VLAN-tagged IPv4), and prints the time to write all forward and reverse zones. Target: under 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def setup_django(database_url: str):
+    os.environ["CONTRACTOR_DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contractor.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def populate(addresses: int) -> int:
+    """Create a zone, a site, blocks and structures with `addresses` addresses in bulk; return the count."""
+    from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
+    from contractor.building.models import Foundation, Structure
+    from contractor.dns.models import Zone
+    from contractor.site.models import Site
+    from contractor.utilities.models import Address, AddressBlock
+
+    zone = Zone.objects.create(
+        name="bench.example.com", name_servers=["ns1.bench.example.com"], glue={"ns1.bench.example.com": ["192.0.2.1"]}
+    )
+    site = Site.objects.create(name="bench", zone=zone)
+    fbp = FoundationBluePrint.objects.create(name="bench-fbp", foundation_types=["manual"])
+    sbp = StructureBluePrint.objects.create(name="bench-sbp")
+    blocks = {
+        key: AddressBlock.objects.create(name=key, site=site, subnet=subnet, prefix=prefix, vlan=vlan)
+        for key, subnet, prefix, vlan in (
+            ("v4", "10.0.0.0", 14, 0),
+            ("alias", "10.8.0.0", 14, 0),
+            ("v6", "2001:db8:1::", 64, 0),
+            ("vlan", "10.16.0.0", 14, 20),
+        )
+    }
+    count = addresses // 4
+    foundations = Foundation.objects.bulk_create(
+        (Foundation(locator=f"n{i:06d}", site=site, blueprint=fbp, type="manual") for i in range(count)),
+        batch_size=2000,
+    )
+    structures = Structure.objects.bulk_create(
+        (Structure(hostname=f"h{i:06d}", site=site, blueprint=sbp, foundation=f) for i, f in enumerate(foundations)),
+        batch_size=2000,
+    )
+    rows = []
+    for i, structure in enumerate(structures):
+        offset = i + 10
+        rows += [
+            Address(
+                address_block=blocks["v4"], offset=offset, structure=structure, interface_name="eth0", is_primary=True
+            ),
+            Address(address_block=blocks["v6"], offset=offset, structure=structure, interface_name="eth0"),
+            Address(
+                address_block=blocks["alias"], offset=offset, structure=structure, interface_name="eth0", alias_index=1
+            ),
+            Address(address_block=blocks["vlan"], offset=offset, structure=structure, interface_name="bond0"),
+        ]
+    Address.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def timed_write(output: Path) -> tuple[float, object]:
+    from contractor.dns.writer import zones_write
+
+    start = time.perf_counter()
+    result = zones_write(output=output)
+    return time.perf_counter() - start, result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--addresses", type=int, default=100_000)
+    parser.add_argument("--database-url", help="Default: a new SQLite database in a temporary directory.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        setup_django(args.database_url or f"sqlite:///{scratch}/bench.sqlite3")
+        start = time.perf_counter()
+        total = populate(args.addresses)
+        print(f"created {total:,} addresses in {time.perf_counter() - start:.2f} s")
+        output = Path(scratch) / "zones"
+        elapsed, result = timed_write(output)
+        size = sum(path.stat().st_size for path in output.iterdir())
+        print(f"first write: {len(result.written)} files ({size / 1e6:.1f} MB) in {elapsed:.2f} s (target < 5 s)")
+        elapsed, result = timed_write(output)
+        print(f"nothing changed: {len(result.written)} written, {len(result.unchanged)} unchanged in {elapsed:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
