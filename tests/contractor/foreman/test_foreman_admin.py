@@ -43,3 +43,18 @@ def test_job_log_is_read_only(admin_client):
     assert page.status_code == 200
     assert b'name="message"' not in page.content
     assert admin_client.post(f"/admin/foreman/joblog/{log.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_job_admin_actions_call_the_services(admin_client):
+    """The changelist's pause and cancel actions act on the selected jobs; a refused one is reported."""
+    running = JobFactory(state="running")
+    done = JobFactory(state="done")
+    response = admin_client.post(
+        "/admin/foreman/job/", {"action": "job_pause", "_selected_action": [running.pk, done.pk]}, follow=True
+    )
+    running.refresh_from_db()
+    assert running.state == "paused"
+    assert f"Job {done.pk}: Job {done.pk} is done; only a".encode() in response.content
+    admin_client.post("/admin/foreman/job/", {"action": "job_cancel", "_selected_action": [running.pk]})
+    running.refresh_from_db()
+    assert running.state == "aborted"

@@ -1,0 +1,106 @@
+"""Several workers on one PostgreSQL database: no job stepped twice at once, and a killed worker loses nothing."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection, connections
+
+from contractor.building.choices import FoundationState
+from contractor.foreman import services
+from contractor.foreman.choices import JobState
+from contractor.foreman.models import Job, JobLog
+from contractor.foreman.worker import Worker
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[3]
+HITS = "effects.hit()\nmessage( msg='one' )\neffects.hit()\nmessage( msg='two' )\neffects.hit()\n"
+
+
+def _worker_thread(errors):
+    try:
+        worker = Worker(batch=10)
+        deadline = time.monotonic() + 60
+        while Job.objects.exclude(state=JobState.DONE).exists() and time.monotonic() < deadline:
+            worker.run_once()
+    except Exception as error:  # noqa: BLE001 - reported by the test
+        errors.append(error)
+    finally:
+        connections.close_all()
+
+
+def test_two_workers_step_fifty_jobs_without_double_steps(on_postgres, foundation_with):
+    """Two workers share 50 jobs: each job runs each statement once (3 hits, 5 steps) and all finish."""
+    jobs = [services.job_create(target=foundation_with(create=HITS), script_name="create") for _ in range(50)]
+    errors = []
+    threads = [threading.Thread(target=_worker_thread, args=(errors,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert not errors
+    for job in Job.objects.filter(pk__in=[job.pk for job in jobs]):
+        assert (job.state, job.step_count) == (JobState.DONE, 3)
+        assert JobLog.objects.filter(target_kind="hit", target=str(job.pk)).count() == 3
+
+
+def _database_url() -> str:
+    settings = connection.settings_dict
+    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
+
+
+def _foreman(tmp_path, slow: bool) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "CONTRACTOR_DATABASE_URL": _database_url(),
+        "CONTRACTOR_FOREMAN_TSCRIPT_MODULES": "tests.contractor.foreman.modules.effects_module",
+        "FOREMAN_TEST_SLOW_FILE": str(tmp_path / "slow"),
+    }
+    if slow:
+        (tmp_path / "slow").write_text("sleep")
+    else:
+        (tmp_path / "slow").unlink(missing_ok=True)
+    command = [sys.executable, "manage.py", "foreman", "--interval", "0.1"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _wait_for(predicate, seconds: float):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_sigkill_mid_step_loses_nothing(on_postgres, foundation_with, tmp_path):
+    """A worker killed while a step sleeps rolls back; a second worker redoes the step and its effects happen once."""
+    foundation = foundation_with(create="message( msg='before' )\neffects.hit()\n")
+    job = services.job_create(target=foundation, script_name="create")
+    first = _foreman(tmp_path, slow=True)
+    try:
+        assert _wait_for(lambda: (tmp_path / "slow.started").exists(), 30), first.stderr
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        first.kill()
+    assert JobLog.objects.filter(target_kind="hit").count() == 0  # the killed step's effect rolled back
+    second = _foreman(tmp_path, slow=False)
+    try:
+        assert _wait_for(lambda: Job.objects.get(pk=job.pk).state == JobState.DONE, 30)
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=10) == 0
+    finally:
+        second.kill()
+    foundation.refresh_from_db()
+    assert foundation.state == FoundationState.BUILT
+    assert JobLog.objects.filter(target_kind="hit", target=str(job.pk)).count() == 1
+    assert Job.objects.get(pk=job.pk).step_count == 2
