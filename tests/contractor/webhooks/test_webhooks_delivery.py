@@ -143,3 +143,18 @@ def test_expired_subscription_stops(structure, make_subscription, make_receiver,
 def test_backoff_doubles_and_is_capped():
     """Backoff is base, 2 base, 4 base... up to the cap."""
     assert [backoff(n, base=10, cap=60).total_seconds() for n in range(1, 6)] == [10, 20, 40, 60, 60]
+
+
+def test_management_command_once_delivers(structure, make_subscription, make_receiver):
+    """`manage.py webhooks --once` delivers what is due and says how many attempts it made."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    receiver = make_receiver()
+    make_subscription(url=receiver.url)
+    event_emit(event="structure.built", obj=structure)
+    out = StringIO()
+    call_command("webhooks", "--once", "--timeout", "1", stdout=out)
+    assert "Made 1 delivery attempt(s)" in out.getvalue()
+    assert [p["event"] for p in receiver.accepted] == ["structure.built"]

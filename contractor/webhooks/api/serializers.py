@@ -1,0 +1,120 @@
+"""Serializers of the webhooks API."""
+
+from rest_framework import serializers
+
+from contractor.api.permissions import can_see_secrets
+from contractor.blueprint.models import BluePrint
+from contractor.building.models import Foundation
+from contractor.site.models import Site
+from contractor.webhooks import services
+from contractor.webhooks.models import AckRequest, Delivery, DeliveryAttempt, Event, Subscription
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    """A subscription; its secret is write-only except to users who may see secrets."""
+
+    site = serializers.SlugRelatedField(slug_field="name", queryset=Site.objects.all(), allow_null=True, required=False)
+    blueprint = serializers.SlugRelatedField(
+        slug_field="name", queryset=BluePrint.objects.all(), allow_null=True, required=False
+    )
+    secret = serializers.CharField(required=False, max_length=200)
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "name",
+            "url",
+            "events",
+            "site",
+            "blueprint",
+            "target_kind",
+            "target_id",
+            "secret",
+            "one_shot",
+            "expires_at",
+            "active",
+            "created",
+            "updated",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if not (request and can_see_secrets(request.user)):
+            data.pop("secret", None)
+        return data
+
+    def create(self, validated_data):
+        return services.subscription_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.subscription_update(subscription=instance, **validated_data)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """An event as receivers get it, plus where it is about."""
+
+    site = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    body = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ["id", "kind", "target_kind", "target_id", "site", "body", "created"]
+
+
+class DeliveryAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["status_code", "response_time_ms", "error", "created"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    """A delivery with its attempt log."""
+
+    subscription = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    kind = serializers.CharField(source="event.kind", read_only=True)
+    attempt_log = DeliveryAttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "subscription",
+            "event",
+            "kind",
+            "target_key",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "response_time_ms",
+            "error",
+            "delivered_at",
+            "attempt_log",
+        ]
+        read_only_fields = fields
+
+
+class HardwareEventSerializer(serializers.Serializer):
+    """A hardware event reported for a foundation: `{"foundation": locator, "kind": "disk_failing", "data": {}}`."""
+
+    foundation = serializers.SlugRelatedField(slug_field="locator", queryset=Foundation.objects.all())
+    kind = serializers.CharField(max_length=40)
+    data = serializers.JSONField(required=False, default=dict)
+
+    def validate_data(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("A JSON object.")
+        return value
+
+
+class AckSerializer(serializers.ModelSerializer):
+    """The state of an acknowledgement request; POST `{"data": {...}}` to acknowledge."""
+
+    event = EventSerializer(read_only=True)
+    data = serializers.JSONField(required=False, default=dict, write_only=True)
+
+    class Meta:
+        model = AckRequest
+        fields = ["state", "acked_at", "ack_data", "event", "data"]
+        read_only_fields = ["state", "acked_at", "ack_data", "event"]

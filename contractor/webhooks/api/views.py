@@ -1,0 +1,98 @@
+"""Viewsets of the webhooks API."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from contractor.webhooks import services
+from contractor.webhooks.api import serializers
+from contractor.webhooks.filtersets import DeliveryFilterSet, EventFilterSet, SubscriptionFilterSet
+from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription
+
+
+class CanChangeDelivery(permissions.BasePermission):
+    """Retrying a delivery changes it: `webhooks.change_delivery`."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.has_perm("webhooks.change_delivery"))
+
+
+class SubscriptionViewSet(viewsets.ModelViewSet):
+    """Webhook subscriptions, addressed by name."""
+
+    queryset = Subscription.objects.select_related("site", "blueprint")
+    serializer_class = serializers.SubscriptionSerializer
+    filterset_class = SubscriptionFilterSet
+    lookup_field = "name"
+    lookup_value_regex = "[^/]+"
+    search_fields = ["name", "url"]
+
+
+class EventViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every event emitted, newest last."""
+
+    queryset = Event.objects.select_related("site")
+    serializer_class = serializers.EventSerializer
+    filterset_class = EventFilterSet
+
+
+class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Deliveries with their attempt log; POST `retry/` to queue a failed one again."""
+
+    queryset = Delivery.objects.select_related("subscription", "event").prefetch_related("attempt_log")
+    serializer_class = serializers.DeliverySerializer
+    filterset_class = DeliveryFilterSet
+
+    @extend_schema(request=None, responses=serializers.DeliverySerializer)
+    @action(detail=True, methods=["post"], permission_classes=[CanChangeDelivery])
+    def retry(self, request, **kwargs):
+        delivery = services.delivery_retry(delivery=self.get_object())
+        return Response(self.get_serializer(delivery).data)
+
+
+class HardwareEventViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Hardware events about foundations, posted by plugins or operators (a failing disk, say)."""
+
+    queryset = Event.objects.filter(kind__startswith="hardware.").select_related("site")
+    serializer_class = serializers.EventSerializer
+    filterset_class = EventFilterSet
+
+    def get_serializer_class(self):
+        return serializers.HardwareEventSerializer if self.action == "create" else serializers.EventSerializer
+
+    @extend_schema(request=serializers.HardwareEventSerializer, responses={201: serializers.EventSerializer})
+    def create(self, request, *args, **kwargs):
+        body = serializers.HardwareEventSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        event = services.hardware_event_create(**body.validated_data)
+        return Response(serializers.EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class AckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Acknowledgement requests. `/webhook-acks/<token>/`: GET shows its state, POST `{"data": {...}}` acknowledges.
+
+    The token in the URL is the credential: the receiver got it in the signed event and needs no account.
+    Listing them all needs `webhooks.view_ackrequest`.
+    """
+
+    queryset = AckRequest.objects.select_related("event", "event__site")
+    serializer_class = serializers.AckSerializer
+    lookup_field = "token"
+    lookup_value_regex = "[^/]+"
+
+    def get_permissions(self):
+        if self.action == "list":
+            return super().get_permissions()
+        return [permissions.AllowAny()]
+
+    @extend_schema(request=serializers.AckSerializer, responses=serializers.AckSerializer)
+    def post(self, request, token=None):
+        # The router maps no POST on a detail route, so the viewset answers it itself.
+        if token is None:
+            return self.http_method_not_allowed(request)
+        self.action = "acknowledge"
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ack = services.ack_request_acknowledge(token=token, data=body.validated_data.get("data"))
+        return Response(self.get_serializer(ack).data)
