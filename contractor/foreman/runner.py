@@ -81,6 +81,13 @@ def _apply_answers(job: Job, runner: Runner) -> None:
 
 
 def _record(job: Job, runner: Runner, outcome, context: JobContext, now) -> None:
+    before = job.state
+    _record_state(job, runner, outcome, context, now)
+    if job.state != before and job.state in (JobState.PAUSED, JobState.ERROR):
+        services.job_event(job, job.state)
+
+
+def _record_state(job: Job, runner: Runner, outcome, context: JobContext, now) -> None:
     job.runner_state = runner.state()
     job.message = context.pause_message or outcome.message
     job.step_count += 1
@@ -88,6 +95,7 @@ def _record(job: Job, runner: Runner, outcome, context: JobContext, now) -> None
     if job.started_at is None:
         job.started_at = now
         services.log_update(job, started_at=now)
+        services.job_event(job, "started")
     if context.pause_message:
         job.state = JobState.PAUSED
     elif outcome.status in ("paused", "error"):

@@ -111,6 +111,17 @@ def _lock(target):
     return type(target).objects.select_for_update().get(pk=target.pk)
 
 
+def job_event(job: Job, kind: str) -> None:
+    """Emit the webhook event `job.<kind>` (started, paused, error, done, aborted) in the caller's transaction."""
+    from contractor.webhooks.services import event_emit
+
+    target = job.target
+    site = target.script_structure.site if job.dependency_id else target.site
+    data = {"script": job.script_name, "target_kind": target_kind(target), "target": _target_text(target),
+            "state": job.state, "message": job.message}  # fmt: skip
+    event_emit(event=f"job.{kind}", obj=job, site=site, data=data)
+
+
 def log_update(job: Job, **fields) -> None:
     """Copy the job's progress into its permanent log entry."""
     JobLog.objects.filter(job_id_ref=job.pk).update(**fields)
@@ -189,6 +200,7 @@ def job_pause(*, job: Job, user=None) -> Job:
     job = _locked_job(job, JobState.WAITING, JobState.QUEUED, JobState.RUNNING, action="paused")
     job.state, job.message = JobState.PAUSED, f"Paused by {user or 'an operator'}"
     job.save()
+    job_event(job, "paused")
     return job
 
 
@@ -255,6 +267,7 @@ def job_finish(*, job: Job, state: str) -> None:
     job.save()
     _cancel_open_tasks(job)
     log_update(job, finished_at=job.finished_at, outcome=state, message=job.message)
+    job_event(job, state)
 
 
 def job_apply_effects(job: Job) -> None:
