@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from contractor.dns.validators import validate_domain_name, validate_extra_records, validate_glue, validate_name_servers
 
@@ -60,6 +61,21 @@ class Zone(models.Model):
             raise ValidationError(
                 {"glue": f"Name servers inside the zone need addresses (glue or a structure): {', '.join(unglued)}."}
             )
+        if isinstance(self.extra_records, list) and (taken := self.records_on_hostnames()):
+            raise ValidationError(
+                {"extra_records": f"These names are hostnames of structures in the zone: {', '.join(taken)}."}
+            )
+
+    def records_on_hostnames(self) -> list[str]:
+        """Extra record names that are hostnames of this zone's structures (which hold a CNAME or TXT already)."""
+        from contractor.building.models import Structure
+
+        names = {str(record.get("name", "@")).lower() for record in self.extra_records if isinstance(record, dict)}
+        names.discard("@")
+        if not self.pk or not names:
+            return []
+        hosts = Structure.objects.filter(site__zone=self).annotate(lower=Lower("hostname")).filter(lower__in=names)
+        return sorted(set(hosts.values_list("lower", flat=True)))
 
     def unglued_servers(self) -> list[str]:
         """In-zone name servers with neither glue nor a structure of that hostname with a primary address here."""

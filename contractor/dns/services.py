@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from contractor.building.models import Structure
 from contractor.db import in_use_error
@@ -99,7 +100,7 @@ def zone_texts_publish(*, texts: dict) -> dict[str, Published]:
 def zone_file_serials(*, hashes: dict[str, str]) -> dict[str, int]:
     """The serial of each zone file (origin -> content hash): kept while the content is the same, else bumped."""
     states = selectors.zone_file_states(lock=True)
-    today = datetime.date.today()
+    today = timezone.now().date()
     changed, created, serials = [], [], {}
     for origin, content_hash in hashes.items():
         state = states.get(origin)
@@ -108,8 +109,9 @@ def zone_file_serials(*, hashes: dict[str, str]) -> dict[str, int]:
             created.append(state)
         elif state.content_hash != content_hash:
             state.content_hash, state.serial = content_hash, next_serial(state.serial, today)
+            state.updated = timezone.now()
             changed.append(state)
         serials[origin] = state.serial
     ZoneFile.objects.bulk_create(created, batch_size=500)
-    ZoneFile.objects.bulk_update(changed, ["content_hash", "serial"], batch_size=500)
+    ZoneFile.objects.bulk_update(changed, ["content_hash", "serial", "updated"], batch_size=500)
     return serials

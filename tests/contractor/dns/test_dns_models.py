@@ -88,3 +88,15 @@ def test_address_names():
     assert naming.address_name("web1", "eth0", 2, 0) == "eth0-2.web1"
     assert naming.address_name("web1", "bond0", None, 10) == "v10.bond0.web1"
     assert naming.address_name("web1", "eth0.100_x", 1, 0) == "eth0-100-x-1.web1"
+
+
+def test_extra_record_on_a_hostname_is_refused(zone_site):
+    """An extra record named like a structure's hostname (which holds a CNAME) is refused, naming it."""
+    from contractor.dns.services import zone_update
+
+    zone, site = zone_site
+    StructureFactory(site=site, hostname="Web1")
+    with pytest.raises(ValidationError) as error:
+        zone_update(zone=zone, extra_records=[{"type": "TXT", "name": "web1", "value": "x"}])
+    assert "web1" in str(error.value.message_dict["extra_records"])
+    zone_update(zone=zone, extra_records=[{"type": "TXT", "name": "www", "value": "x"}])
