@@ -123,11 +123,10 @@ def _waiting(job: Job, runner: Runner, outcome) -> None:
 
 def _dispatch(job: Job, task: dict) -> None:
     """A Task row for the subcontractors of the target's site (once per cookie)."""
-    Task.objects.get_or_create(
-        cookie=task["cookie"],
-        defaults={"job": job, "site_id": _site_id(job), "module": task["module"], "function": task["function"],
-                  "parameters": task["parameters"]},
-    )  # fmt: skip
+    if Task.objects.filter(cookie=task["cookie"]).exists():
+        return
+    Task.objects.create(job=job, site_id=_site_id(job), cookie=task["cookie"], module=task["module"],
+                        function=task["function"], parameters=task["parameters"])  # fmt: skip
 
 
 def _site_id(job: Job) -> int:

@@ -2,6 +2,7 @@
 
 import os
 from datetime import timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.utils import timezone
@@ -33,7 +34,7 @@ class JobContext:
     def sleep(self, seconds: float) -> None:
         self.sleep_until = timezone.now() + timedelta(seconds=seconds)
 
-    @property
+    @cached_property
     def foundation(self):
         """The foundation the job works on: its own, or the one under its structure."""
         job = self.job
@@ -42,7 +43,7 @@ class JobContext:
         structure = self.structure
         return structure.foundation.subclass if structure is not None else None
 
-    @property
+    @cached_property
     def structure(self):
         """The structure the job works on (a structure job, or the structure a dependency runs its script on)."""
         job = self.job

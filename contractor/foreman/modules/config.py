@@ -2,19 +2,23 @@
 
 import re
 
-from tscript import Module, NotDefinedError
+from contractor.foreman.modules.lazy import LazyModule
+from tscript import NotDefinedError
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-def config_module(context) -> Module:
+def config_module(context) -> LazyModule:
     """Every config key that is a TScript name as a read-only value, and `config.get( name=, default= )` for any key.
 
-    The config is computed once per step, when the script first reads it.
+    The config is computed once per step, when the script first uses the module.
     """
+    return LazyModule("config", lambda module: _fill(module, context))
+
+
+def _fill(module, context) -> None:
     from contractor.configuration import merged_config
 
-    module = Module("config")
     cache = {}
 
     def values() -> dict:
@@ -38,4 +42,3 @@ def config_module(context) -> Module:
     for key in values():
         if NAME.match(key) and key != "get":
             module.add_value(key, getter=value(key))
-    return module

@@ -1,6 +1,6 @@
 """The `foundation` module: the foundation a job works on, and its type's power functions."""
 
-from tscript import Module
+from contractor.foreman.modules.lazy import LazyModule
 
 
 def _interfaces(foundation) -> list[dict]:
@@ -19,13 +19,16 @@ def _set_id_map(foundation, value):
     foundation.save(update_fields=["id_map", "updated"])
 
 
-def foundation_module(context) -> Module:
+def foundation_module(context) -> LazyModule:
     """Values `locator`, `type`, `state`, `site`, `blueprint`, `interfaces`, `id_map` (writable by the
     foundation's own job) and the functions the foundation type supplies through `tscript_functions(context)`."""
-    module = Module("foundation")
+    return LazyModule("foundation", lambda module: _fill(module, context))
+
+
+def _fill(module, context) -> None:
     foundation = context.foundation
     if foundation is None:
-        return module
+        return
     for name in ("locator", "type", "state"):
         module.add_value(name, getter=lambda name=name: getattr(foundation, name))
     module.add_value("site", getter=lambda: foundation.site.name)
@@ -37,4 +40,3 @@ def foundation_module(context) -> Module:
     hook = getattr(foundation, "tscript_functions", None)
     for name, function in (hook(context) if hook else {}).items():
         module.add_function(name, function)
-    return module

@@ -1,14 +1,17 @@
 """The `structure` module: the structure a job works on (or the one on the job's foundation)."""
 
-from tscript import Module
+from contractor.foreman.modules.lazy import LazyModule
 
 
-def structure_module(context) -> Module:
+def structure_module(context) -> LazyModule:
     """Read-only values `hostname`, `state`, `config_uuid`, `site`, `blueprint`, `foundation` (its locator), `id`."""
-    module = Module("structure")
+    return LazyModule("structure", lambda module: _fill(module, context))
+
+
+def _fill(module, context) -> None:
     structure = context.structure
     if structure is None:
-        return module
+        return
     module.add_value("id", getter=lambda: structure.pk)
     module.add_value("hostname", getter=lambda: structure.hostname)
     module.add_value("state", getter=lambda: structure.state)
@@ -16,4 +19,3 @@ def structure_module(context) -> Module:
     module.add_value("site", getter=lambda: structure.site.name)
     module.add_value("blueprint", getter=lambda: structure.blueprint.name)
     module.add_value("foundation", getter=lambda: structure.foundation.locator)
-    return module
