@@ -1,5 +1,6 @@
 """Routes of the building API."""
 
+from contractor.building.api.fleet_views import FleetViewSet
 from contractor.building.api.views import ComplexViewSet, DependencyViewSet, FoundationViewSet, StructureViewSet
 
 
@@ -9,3 +10,4 @@ def register(router):
     router.register("structures", StructureViewSet, basename="structure")
     router.register("complexes", ComplexViewSet, basename="complex")
     router.register("dependencies", DependencyViewSet, basename="dependency")
+    router.register("fleet-questions", FleetViewSet, basename="fleet-question")
