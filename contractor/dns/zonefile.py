@@ -98,7 +98,7 @@ def forward_body(zone: Zone, hosts: dict[int, Host]) -> str:
     servers = {zone.relative(server) for server in zone.name_servers if zone.in_zone(server)}
     for host in sorted(hosts.values(), key=lambda host: host.hostname):
         lines += host_lines(host, glued=host.hostname in glued, name_server=host.hostname in servers)
-    lines += [extra_line(record) for record in zone.extra_records]
+    lines += [extra_line(record, zone) for record in zone.extra_records]
     return "\n".join(lines) + "\n"
 
 
@@ -123,23 +123,25 @@ def host_lines(host: Host, *, glued: bool, name_server: bool) -> list[str]:
     return lines
 
 
-def _target(value: str) -> str:
-    """A single label is relative to the zone; a name with a dot is a full name."""
+def _target(value: str, zone: Zone) -> str:
+    """As in a zone file, a name ending in '.' is absolute and any other is relative to the zone; one ending
+    with the zone's own name is taken as absolute (the dot is easy to forget)."""
     if value == "@" or value.endswith("."):
         return value
-    return value + "." if "." in value else value
+    lowered = value.lower()
+    return value + "." if lowered == zone.name or lowered.endswith("." + zone.name) else value
 
 
-def extra_line(record: dict) -> str:
+def extra_line(record: dict, zone: Zone) -> str:
     """One of the zone's own MX, SRV, CNAME or TXT records."""
     ttl = f" {record['ttl']}" if "ttl" in record else ""
     start = f"{record.get('name', '@')}{ttl} IN {record['type']}"
     if record["type"] == "MX":
-        return f"{start} {record['priority']} {_target(record['value'])}"
+        return f"{start} {record['priority']} {_target(record['value'], zone)}"
     if record["type"] == "SRV":
-        return f"{start} {record['priority']} {record['weight']} {record['port']} {_target(record['value'])}"
+        return f"{start} {record['priority']} {record['weight']} {record['port']} {_target(record['value'], zone)}"
     if record["type"] == "CNAME":
-        return f"{start} {_target(record['value'])}"
+        return f"{start} {_target(record['value'], zone)}"
     return f"{start} {quoted(record['value'])}"
 
 

@@ -136,9 +136,11 @@ def test_extra_records_and_escaped_txt(make_zone, checkzone):
     """MX, SRV, CNAME and TXT extra records are written; TXT quotes are escaped, long text split."""
     records = [
         {"type": "MX", "name": "@", "priority": 10, "value": "mail"},
-        {"type": "MX", "name": "@", "priority": 20, "value": "mx.backup.example.net"},
+        {"type": "MX", "name": "@", "priority": 20, "value": "mx.backup.example.net."},
+        {"type": "MX", "name": "@", "priority": 30, "value": "ns1.prod.example.com"},
         {"type": "SRV", "name": "_ldap._tcp", "priority": 0, "weight": 5, "port": 389, "value": "ns1"},
         {"type": "CNAME", "name": "www", "value": "ns1"},
+        {"type": "CNAME", "name": "ldap.internal", "value": "ns1.internal"},
         {"type": "TXT", "name": "@", "value": 'v=spf1 "quoted" ' + "x" * 300, "ttl": 60},
         {"type": "TXT", "name": "mail", "value": "mail host"},
     ]
@@ -146,8 +148,10 @@ def test_extra_records_and_escaped_txt(make_zone, checkzone):
     text = render_all()["prod.example.com"]
     assert "@ IN MX 10 mail" in text
     assert "@ IN MX 20 mx.backup.example.net." in text
+    assert "@ IN MX 30 ns1.prod.example.com." in text
     assert "_ldap._tcp IN SRV 0 5 389 ns1" in text
     assert "www IN CNAME ns1" in text
+    assert "ldap.internal IN CNAME ns1.internal\n" in text
     assert '@ 60 IN TXT "v=spf1 \\"quoted\\" ' in text
     assert "ns1 IN AAAA 2001:db8::53" in text
     checkzone("prod.example.com", text)
