@@ -158,3 +158,43 @@ def test_management_command_once_delivers(structure, make_subscription, make_rec
     call_command("webhooks", "--once", "--timeout", "1", stdout=out)
     assert "Made 1 delivery attempt(s)" in out.getvalue()
     assert [p["event"] for p in receiver.accepted] == ["structure.built"]
+
+
+def test_run_loop_delivers_new_events_until_stopped(structure, make_subscription, make_receiver, worker):
+    """`run()` picks up events as they are emitted and returns soon after `stop()`."""
+    import threading
+
+    receiver = make_receiver()
+    make_subscription(url=receiver.url)
+    event_emit(event="structure.created", obj=structure)
+
+    def stop_when_delivered():  # the loop itself runs here, in the thread that owns the test's database
+        deadline = time.monotonic() + 3
+        while not receiver.accepted and time.monotonic() < deadline:
+            time.sleep(0.02)
+        worker.stop()
+
+    threading.Thread(target=stop_when_delivered, daemon=True).start()
+    started = time.monotonic()
+    worker.run(poll=0.05)
+    assert time.monotonic() - started < 2
+    assert [p["event"] for p in receiver.accepted] == ["structure.created"]
+
+
+def test_api_is_not_slowed_by_a_dead_receiver(admin_client_api, make_subscription, make_receiver):
+    """With a subscriber that never answers, a change through the API still returns at once (no network I/O)."""
+    from tests.factories import FoundationBluePrintFactory, SiteFactory
+
+    receiver = make_receiver()
+    receiver.hang = True
+    make_subscription(url=receiver.url)
+    SiteFactory(name="lab")
+    FoundationBluePrintFactory(name="server", foundation_types=["manual"])
+    started = time.monotonic()
+    response = admin_client_api.post(
+        "/api/v1/foundations/", {"type": "manual", "locator": "n1", "site": "lab", "blueprint": "server"}, format="json"
+    )
+    assert response.status_code == 201, response.data
+    assert time.monotonic() - started < 0.5
+    assert receiver.requests == []
+    assert Delivery.objects.get().event.kind == "foundation.created"
