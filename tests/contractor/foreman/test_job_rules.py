@@ -127,3 +127,24 @@ def test_job_log_records_creator(foundation_with, make_user):
     job = services.job_create(target=foundation, script_name="create", user=make_user("bob"))
     log = JobLog.objects.get(job_id_ref=job.pk)
     assert (log.target, log.script_name, log.created_by.username, log.outcome) == ("n-log", "create", "bob", "")
+
+
+def test_dependency_job_runs_on_its_script_structure(structure_with, run_worker):
+    """A dependency's create job runs its create script on the script structure once its source is built."""
+    from contractor.building.models import Dependency, Structure
+
+    source = structure_with()
+    Structure.objects.filter(pk=source.pk).update(state=StructureState.BUILT)
+    runner_structure = structure_with(setup="where = structure.hostname\n")
+    dependency = Dependency.objects.create(
+        structure=source, script_structure=runner_structure, create_script_name="setup"
+    )
+    job = services.job_create(target=dependency, script_name="create")
+    assert job.state == JobState.QUEUED
+    run_worker()
+    job.refresh_from_db()
+    dependency.refresh_from_db()
+    assert job.state == JobState.DONE and dependency.state == StructureState.BUILT
+    assert job.runner_state["variables"]["where"] == runner_structure.hostname
+    with pytest.raises(ValidationError, match="runs only create or destroy"):
+        services.job_create(target=dependency, script_name="upgrade")
