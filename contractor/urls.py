@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("contractor.api.urls")),
     path("api-auth/", include("rest_framework.urls")),
+    path("boot/", include("contractor.foreman.boot")),
 ]
 
 if settings.SERVE_STATIC:

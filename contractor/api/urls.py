@@ -29,5 +29,6 @@ for register in (
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("subcontractor/", include("contractor.foreman.api.subcontractor_urls")),
     path("", include(router.urls)),
 ]

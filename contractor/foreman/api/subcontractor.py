@@ -1,0 +1,100 @@
+"""The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error and the PXE plan."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from rest_framework import permissions, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contractor.foreman.boot import pxe_plan
+from contractor.foreman.models import Task
+from contractor.foreman.tasks import subcontractor_of, task_complete, task_fail, task_lease_batch
+from contractor.site.models import Site
+
+
+class IsSubcontractor(permissions.BasePermission):
+    """Only a user holding `user.act_as_subcontractor` with a registered Subcontractor row."""
+
+    message = "Only a registered subcontractor may use this endpoint."
+
+    def has_permission(self, request, view):
+        request.subcontractor = subcontractor_of(request.user)
+        return request.subcontractor is not None
+
+
+class SubcontractorView(APIView):
+    permission_classes = [IsSubcontractor]
+
+
+def task_payload(task: Task) -> dict:
+    """One leased task as the daemon reads it."""
+    return {
+        "id": task.pk,
+        "job": task.job_id,
+        "module": task.module,
+        "function": task.function,
+        "parameters": task.parameters,
+        "cookie": task.cookie,
+        "lease_expires": task.lease_expires.isoformat().replace("+00:00", "Z"),
+        "attempt": task.attempts,
+    }
+
+
+class PollView(SubcontractorView):
+    """POST {"site": ..., "modules": {name: free slots}} -> the tasks leased to the caller."""
+
+    def post(self, request):
+        tasks = task_lease_batch(
+            subcontractor=request.subcontractor,
+            modules=request.data.get("modules", {}),
+            site_name=request.data.get("site"),
+            address=request.META.get("REMOTE_ADDR"),
+        )
+        return Response({"tasks": [task_payload(task) for task in tasks]})
+
+
+class AnswerView(SubcontractorView):
+    """Base of the result and error endpoints: accepted/duplicate -> 200, stale -> 409."""
+
+    def post(self, request, task_id: int):
+        try:
+            answer = self.record(request, task_id)
+        except Task.DoesNotExist as error:
+            return Response({"status": "stale", "detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        code = status.HTTP_409_CONFLICT if answer.status == "stale" else status.HTTP_200_OK
+        return Response({"status": answer.status, "detail": answer.detail}, status=code)
+
+
+class ResultView(AnswerView):
+    """POST {"cookie": ..., "result": <JSON>}."""
+
+    def record(self, request, task_id):
+        if "result" not in request.data:
+            raise ValidationError({"result": "This field is required."})
+        return task_complete(
+            task_id=task_id, subcontractor=request.subcontractor, cookie=request.data.get("cookie"),
+            result=request.data["result"],
+        )  # fmt: skip
+
+
+class ErrorView(AnswerView):
+    """POST {"cookie": ..., "error": "...", "retryable": bool}."""
+
+    def record(self, request, task_id):
+        return task_fail(
+            task_id=task_id, subcontractor=request.subcontractor, cookie=request.data.get("cookie"),
+            error=request.data.get("error", ""), retryable=bool(request.data.get("retryable", False)),
+        )  # fmt: skip
+
+
+class PxePlanView(SubcontractorView):
+    """GET ?site=NAME -> the site's PXE plan (static hosts, dynamic pools)."""
+
+    def get(self, request):
+        name = request.query_params.get("site", "")
+        if not request.subcontractor.sites.filter(name=name).exists():
+            if not Site.objects.filter(name=name).exists():
+                raise ValidationError({"site": f"No site named {name!r}."})
+            raise PermissionDenied(f"Subcontractor {request.subcontractor.name} is not registered for site {name!r}.")
+        return Response(pxe_plan(get_object_or_404(Site, name=name)))

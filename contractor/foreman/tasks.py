@@ -1,0 +1,218 @@
+"""Tasks for subcontractors: leasing on poll, results and errors, lease expiry, and the reads behind them."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from contractor.foreman.choices import TaskState
+from contractor.foreman.models import Subcontractor, Task
+
+DEFAULT_LEASE_SECONDS = 300
+DEFAULT_MAX_ATTEMPTS = 3
+DEFAULT_ALIVE_SECONDS = 60
+FINISHED_STATES = (TaskState.DONE, TaskState.FAILED, TaskState.APPLIED)
+
+
+def lease_seconds() -> float:
+    return float(getattr(settings, "CONTRACTOR_TASK_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "CONTRACTOR_TASK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+
+
+def alive_seconds() -> float:
+    return float(getattr(settings, "CONTRACTOR_SUBCONTRACTOR_ALIVE_SECONDS", DEFAULT_ALIVE_SECONDS))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a result or error post did: `accepted`, `duplicate` or `stale` (with why)."""
+
+    status: str
+    detail: str = ""
+
+
+# --- selectors -------------------------------------------------------------------------------------------------
+
+
+def subcontractor_of(user) -> Subcontractor | None:
+    """The Subcontractor row of a user holding `user.act_as_subcontractor`, or None."""
+    if not (user and user.is_authenticated and user.has_perm("user.act_as_subcontractor")):
+        return None
+    return Subcontractor.objects.filter(user=user).prefetch_related("sites").first()
+
+
+def subcontractor_list() -> QuerySet[Subcontractor]:
+    """Every subcontractor with its user and sites loaded."""
+    return Subcontractor.objects.select_related("user").prefetch_related("sites")
+
+
+def subcontractor_is_alive(subcontractor: Subcontractor, *, now=None) -> bool:
+    """Whether it polled within CONTRACTOR_SUBCONTRACTOR_ALIVE_SECONDS."""
+    if subcontractor.last_poll_at is None:
+        return False
+    now = now or timezone.now()
+    return now - subcontractor.last_poll_at <= timedelta(seconds=alive_seconds())
+
+
+def task_list() -> QuerySet[Task]:
+    """Every task with its site and lessee loaded."""
+    return Task.objects.select_related("site", "leased_by")
+
+
+def _leasable(now) -> Q:
+    return Q(state=TaskState.PENDING) | Q(state=TaskState.LEASED, lease_expires__lte=now)
+
+
+# --- services --------------------------------------------------------------------------------------------------
+
+
+def _poll_sites(subcontractor: Subcontractor, site_name: str | None) -> list[int]:
+    sites = {site.name: site.pk for site in subcontractor.sites.all()}
+    if site_name in (None, ""):
+        return list(sites.values())
+    if site_name not in sites:
+        raise PermissionDenied(f"Subcontractor {subcontractor.name} is not registered for site {site_name!r}.")
+    return [sites[site_name]]
+
+
+def _poll_modules(subcontractor: Subcontractor, modules) -> dict[str, int]:
+    if not isinstance(modules, dict) or not all(
+        isinstance(name, str) and isinstance(count, int) and not isinstance(count, bool)
+        for name, count in modules.items()
+    ):
+        raise ValidationError({"modules": "Must be a map of module name -> free slots (an integer)."})
+    unknown = sorted(set(modules) - set(subcontractor.modules))
+    if unknown:
+        raise PermissionDenied(
+            f"Subcontractor {subcontractor.name} is not registered for module(s) {', '.join(unknown)}."
+        )
+    return {name: count for name, count in modules.items() if count > 0}
+
+
+def tasks_expire(*, now=None) -> int:
+    """Fail every task whose lease ran out after its last allowed attempt; the foreman then errors its job."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired = Task.objects.select_for_update(skip_locked=True).filter(
+            state=TaskState.LEASED, lease_expires__lte=now, attempts__gte=max_attempts()
+        )
+        count = 0
+        for task in expired:
+            task.state, task.finished_at = TaskState.FAILED, now
+            task.error = (
+                f"Task {task.module}.{task.function} ({task.pk}) of job {task.job_id} got no answer "
+                f"after {task.attempts} attempt(s); its last lease ran out at {task.lease_expires.isoformat()}."
+            )
+            task.save(update_fields=["state", "finished_at", "error", "updated"])
+            count += 1
+    return count
+
+
+def _lease(subcontractor: Subcontractor, site_ids: list[int], module: str, count: int, now) -> list[Task]:
+    tasks = list(
+        Task.objects.select_for_update(skip_locked=True)
+        .filter(_leasable(now), module=module, site_id__in=site_ids, attempts__lt=max_attempts())
+        .order_by("pk")[:count]
+    )
+    expires = now + timedelta(seconds=lease_seconds())
+    for task in tasks:
+        task.state, task.leased_by, task.lease_expires = TaskState.LEASED, subcontractor, expires
+        task.attempts, task.updated = task.attempts + 1, now
+    Task.objects.bulk_update(tasks, ["state", "leased_by", "lease_expires", "attempts", "updated"])
+    return tasks
+
+
+@transaction.atomic
+def task_lease_batch(
+    *, subcontractor: Subcontractor, modules, site_name: str | None = None, address: str | None = None
+) -> list[Task]:
+    """Record the poll and lease up to the asked number of open tasks per module to the subcontractor.
+
+    Only tasks of its sites (or the one site it names, which must be one of them) and of modules it is
+    registered for; rows another poll holds are skipped, so no task is ever leased twice at once.
+    """
+    site_ids = _poll_sites(subcontractor, site_name)
+    wanted = _poll_modules(subcontractor, modules)
+    now = timezone.now()
+    subcontractor.last_poll_at, subcontractor.last_address = now, address or None
+    subcontractor.save(update_fields=["last_poll_at", "last_address", "updated"])
+    tasks_expire(now=now)
+    leased = []
+    for module, count in sorted(wanted.items()):
+        leased += _lease(subcontractor, site_ids, module, count, now)
+    return leased
+
+
+def _locked_task(task_id: int, subcontractor: Subcontractor) -> Task:
+    task = Task.objects.select_for_update().filter(pk=task_id, site__in=subcontractor.sites.all()).first()
+    if task is None:
+        raise Task.DoesNotExist(f"No task {task_id} for subcontractor {subcontractor.name}.")
+    return task
+
+
+def _check_answer(task: Task, cookie) -> Answer | None:
+    """None when the answer may be recorded; otherwise the stale or duplicate answer to give."""
+    if not isinstance(cookie, str) or cookie != task.cookie:
+        return Answer("stale", f"The cookie is not the current one of task {task.pk}.")
+    if task.state == TaskState.CANCELLED:
+        return Answer("stale", f"Task {task.pk} was cancelled.")
+    if task.state in FINISHED_STATES:
+        return Answer("duplicate", f"Task {task.pk} already has its answer.")
+    return None
+
+
+def _finish(task: Task, subcontractor: Subcontractor, state: str, **fields) -> Answer:
+    task.state, task.finished_at, task.leased_by = state, timezone.now(), subcontractor
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.save(update_fields=["state", "finished_at", "leased_by", *fields, "updated"])
+    return Answer("accepted")
+
+
+@transaction.atomic
+def task_complete(*, task_id: int, subcontractor: Subcontractor, cookie, result) -> Answer:
+    """Record a task's result once: the first answer for the cookie wins, a repeat is a duplicate."""
+    task = _locked_task(task_id, subcontractor)
+    return _check_answer(task, cookie) or _finish(task, subcontractor, TaskState.DONE, result=result, error="")
+
+
+@transaction.atomic
+def task_fail(*, task_id: int, subcontractor: Subcontractor, cookie, error, retryable: bool = False) -> Answer:
+    """Record a task's error once (the foreman puts its job in error); a repeat is a duplicate."""
+    task = _locked_task(task_id, subcontractor)
+    text = str(error or "no message") + (" (retryable)" if retryable else "")
+    return _check_answer(task, cookie) or _finish(task, subcontractor, TaskState.FAILED, error=text)
+
+
+@transaction.atomic
+def subcontractor_register(*, name: str, sites: list[str], modules: list[str]) -> tuple[Subcontractor, str]:
+    """Create or update a subcontractor: its user in the subcontractor role, its sites and modules; return its token."""
+    from contractor.site.models import Site
+    from contractor.user import roles
+    from contractor.user.models import User
+    from contractor.user.services import user_create, user_roles_set, user_token
+
+    found = list(Site.objects.filter(name__in=sites))
+    missing = sorted(set(sites) - {site.name for site in found})
+    if missing or not sites:
+        raise ValidationError(
+            {"sites": f"No site named {', '.join(missing)}." if missing else "Give at least one site."}
+        )
+    user = User.objects.filter(username=name).first()
+    if user is None:
+        user = user_create(username=name, roles=[roles.SUBCONTRACTOR])
+    else:
+        user_roles_set(user=user, roles=[roles.SUBCONTRACTOR])
+    subcontractor, _ = Subcontractor.objects.get_or_create(user=user, defaults={"name": name})
+    subcontractor.name, subcontractor.modules = name, sorted(set(modules))
+    subcontractor.full_clean()
+    subcontractor.save()
+    subcontractor.sites.set(found)
+    return subcontractor, user_token(user=user).key
