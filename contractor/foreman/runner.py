@@ -15,6 +15,9 @@ from contractor.foreman.modules import JobContext, modules_for
 from tscript import NotAllowedError, Runner, StaleCookieError
 
 DEFAULT_STEP_BUDGET = 100_000
+#: What a step changes on the job row (never the source).
+STEP_FIELDS = ["state", "message", "runner_state", "step_count", "last_step_at", "next_run_at", "started_at",
+               "signalled_at", "updated"]  # fmt: skip
 WAITING_POLL_SECONDS = 5
 
 
@@ -55,14 +58,14 @@ def job_step(*, job_id: int) -> bool:
 
 def _still_waiting(job: Job, now) -> bool:
     blocker = services.job_blocker(job)
-    job.last_step_at = now
-    if blocker:
-        job.state, job.message = JobState.WAITING, blocker
-        job.next_run_at = now + timedelta(seconds=WAITING_POLL_SECONDS)
-    else:
-        job.state, job.message = JobState.QUEUED, ""
+    if not blocker:
+        if job.state == JobState.WAITING:
+            job.state, job.message = JobState.QUEUED, ""
+        return False
+    job.state, job.message, job.last_step_at = JobState.WAITING, blocker, now
+    job.next_run_at = now + timedelta(seconds=WAITING_POLL_SECONDS)
     job.save()
-    return bool(blocker)
+    return True
 
 
 def _apply_answers(job: Job, runner: Runner) -> None:
@@ -109,7 +112,7 @@ def _record_state(job: Job, runner: Runner, outcome, context: JobContext, now) -
     else:
         job.state = JobState.RUNNING
         _waiting(job, runner, outcome)
-    job.save()
+    job.save(update_fields=STEP_FIELDS)
 
 
 def _waiting(job: Job, runner: Runner, outcome) -> None:
