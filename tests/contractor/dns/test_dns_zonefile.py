@@ -133,7 +133,7 @@ def test_name_server_structure_holds_its_addresses(make_zone, host_with_address,
 
 
 def test_extra_records_and_escaped_txt(make_zone, checkzone):
-    """MX, SRV, CNAME and TXT extra records are written; TXT quotes are escaped, long text split."""
+    """MX, SRV, CNAME and TXT extra records are written; TXT quotes, backslashes and non-ASCII are escaped."""
     records = [
         {"type": "MX", "name": "@", "priority": 10, "value": "mail"},
         {"type": "MX", "name": "@", "priority": 20, "value": "mx.backup.example.net."},
@@ -143,6 +143,7 @@ def test_extra_records_and_escaped_txt(make_zone, checkzone):
         {"type": "CNAME", "name": "ldap.internal", "value": "ns1.internal"},
         {"type": "TXT", "name": "@", "value": 'v=spf1 "quoted" ' + "x" * 300, "ttl": 60},
         {"type": "TXT", "name": "mail", "value": "mail host"},
+        {"type": "TXT", "name": "utf", "value": "café \\ ok"},
     ]
     make_zone(extra_records=records, glue={"ns1.prod.example.com": ["192.0.2.53", "2001:db8::53"]})
     text = render_all()["prod.example.com"]
@@ -154,6 +155,7 @@ def test_extra_records_and_escaped_txt(make_zone, checkzone):
     assert "ldap.internal IN CNAME ns1.internal\n" in text
     assert '@ 60 IN TXT "v=spf1 \\"quoted\\" ' in text
     assert "ns1 IN AAAA 2001:db8::53" in text
+    assert 'utf IN TXT "caf\\195\\169 \\\\ ok"' in text
     checkzone("prod.example.com", text)
 
 
