@@ -29,7 +29,12 @@ def make_task(site, module="ipmi", function="power_on", **fields):
     """A pending task of a job on a foundation of `site`."""
     job = JobFactory(foundation=ManualFoundationFactory(site=site))
     return Task.objects.create(
-        job=job, site=site, module=module, function=function, parameters={"n": 1}, cookie=uuid.uuid4().hex, **fields
+        job=job,
+        site=site,
+        module=module,
+        function=function,
+        cookie=uuid.uuid4().hex,
+        **{"parameters": {"n": 1}, **fields},
     )
 
 

@@ -1,0 +1,40 @@
+"""Serializers of the read-only subcontractor and task views."""
+
+from rest_framework import serializers
+
+from contractor.api.permissions import can_see_secrets
+from contractor.configuration import redact
+from contractor.foreman.models import Subcontractor, Task
+from contractor.foreman.tasks import subcontractor_is_alive
+
+
+class SubcontractorSerializer(serializers.ModelSerializer):
+    sites = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    alive = serializers.SerializerMethodField(help_text="Polled within CONTRACTOR_SUBCONTRACTOR_ALIVE_SECONDS.")
+
+    class Meta:
+        model = Subcontractor
+        fields = ["id", "name", "user", "sites", "modules", "last_poll_at", "last_address", "alive", "created"]
+        read_only_fields = fields
+
+    def get_alive(self, subcontractor) -> bool:
+        return subcontractor_is_alive(subcontractor)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    site = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    leased_by = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    parameters = serializers.SerializerMethodField(help_text="Secret-named values hidden without user.view_secrets.")
+
+    class Meta:
+        model = Task
+        fields = [
+            "id", "job", "site", "module", "function", "parameters", "state", "attempts", "lease_expires",
+            "leased_by", "result", "error", "created", "updated", "finished_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_parameters(self, task) -> dict:
+        request = self.context.get("request")
+        return task.parameters if can_see_secrets(getattr(request, "user", None)) else redact(task.parameters)
