@@ -4,7 +4,7 @@ import pytest
 
 from contractor.dns.models import Zone
 from contractor.site.models import Site
-from tests.factories import AddressBlockFactory, SiteFactory, StructureFactory
+from tests.factories import AddressBlockFactory, ManualFoundationFactory, SiteFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +173,29 @@ def test_site_zone_change_refuses_hostname_clash(admin_client_api, zone_site):
     assert response.status_code == 400
     assert "web1" in str(response.data["zone"])
     assert Site.objects.get(name="west").zone is None
+
+
+def test_structure_hostname_taken_in_zone_is_a_400(admin_client_api, zone_site):
+    """Creating a structure whose hostname another site of the same zone uses is a 400 on `hostname`."""
+    zone, site = zone_site
+    existing = StructureFactory(site=site, hostname="web1")
+    sibling = SiteFactory(name="prod-b", zone=zone)
+    ManualFoundationFactory(locator="node-b1", site=sibling, blueprint=existing.foundation.blueprint)
+    body = {"hostname": "web1", "site": "prod-b", "blueprint": existing.blueprint.name, "foundation": "node-b1"}
+    response = admin_client_api.post("/api/v1/structures/", body, format="json")
+    assert response.status_code == 400
+    assert "DNS zone" in str(response.data["hostname"])
+    assert admin_client_api.post("/api/v1/structures/", body | {"hostname": "web2"}, format="json").status_code == 201
+
+
+def test_api_and_writer_agree_on_the_serial(admin_client_api, zone_site, host_with_address, tmp_path):
+    """The zone file served over HTTP is byte for byte the file dns_zones writes."""
+    from contractor.dns.writer import zones_write
+
+    _zone, site = zone_site
+    host_with_address(site, "web1", AddressBlockFactory(site=site, subnet="10.1.2.0", prefix=24), 10)
+    served = admin_client_api.get(f"{URL}prod.example.com/zonefile/").content.decode()
+    assert zones_write(output=tmp_path).written  # the directory was empty
+    assert (tmp_path / "prod.example.com.zone").read_text() == served
+    reverse = admin_client_api.get(f"{URL}prod.example.com/reverse/2.1.10.in-addr.arpa/").content.decode()
+    assert (tmp_path / "2.1.10.in-addr.arpa.zone").read_text() == reverse
