@@ -1,6 +1,7 @@
 """Admin of the webhooks app: subscriptions to edit; events and deliveries to inspect."""
 
 from django.contrib import admin
+from django.db import models
 
 from contractor.webhooks.models import AckRequest, Delivery, DeliveryAttempt, Event, Subscription
 
@@ -11,6 +12,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["active", "one_shot"]
     search_fields = ["name", "url"]
     list_select_related = ["site", "blueprint"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Event)

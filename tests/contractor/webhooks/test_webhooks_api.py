@@ -132,3 +132,23 @@ def test_list_query_budget(admin_client_api, make_subscription, django_assert_ma
         with django_assert_max_num_queries(8):
             response = admin_client_api.get(f"/api/v1/{path}/?limit=100")
         assert response.status_code == 200
+
+
+def test_hardware_event_kind_is_checked(admin_client_api):
+    """A kind with spaces or slashes is refused naming `kind`; `hardware.` is added when missing."""
+    ManualFoundationFactory(locator="n1")
+    response = admin_client_api.post(
+        "/api/v1/hardware-events/", {"foundation": "n1", "kind": "disk/bad"}, format="json"
+    )
+    assert response.status_code == 400 and "kind" in response.data
+    response = admin_client_api.post(
+        "/api/v1/hardware-events/", {"foundation": "n1", "kind": "hardware.psu_failed"}, format="json"
+    )
+    assert response.data["kind"] == "hardware.psu_failed"
+
+
+def test_listing_acks_needs_permission(viewer_client, admin_client_api):
+    """Anyone with a token sees its ack, but listing every ack needs webhooks.view_ackrequest."""
+    ack_request_create(event="hardware.disk_replace", obj=ManualFoundationFactory())
+    assert viewer_client.get("/api/v1/webhook-acks/").status_code == 403
+    assert admin_client_api.get("/api/v1/webhook-acks/").data["count"] == 1
