@@ -28,7 +28,7 @@ def _host() -> str:
 
 def boot_script_url(mac: str = "") -> str:
     """Contractor's boot-script URL for a MAC (an iPXE chain target)."""
-    return f"{_host()}/boot/script/" + (f"?mac={quote(mac)}" if mac else "")
+    return f"{_host()}/boot/script/" + (f"?mac={quote(mac, safe=':')}" if mac else "")
 
 
 # --- selectors -------------------------------------------------------------------------------------------------
