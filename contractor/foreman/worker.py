@@ -8,6 +8,7 @@ from django.db import close_old_connections
 
 from contractor.foreman import selectors
 from contractor.foreman.runner import job_step
+from contractor.foreman.tasks import tasks_expire
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ class Worker:
         self.stopping = False
 
     def run_once(self) -> int:
-        """One pass; returns how many jobs were stepped."""
+        """One pass (fail tasks whose last lease ran out, then step jobs); returns how many jobs were stepped."""
+        tasks_expire()
         stepped = 0
         for job_id in selectors.job_runnable_ids(self.batch):
             if self.stopping:

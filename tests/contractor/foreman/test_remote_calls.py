@@ -184,3 +184,17 @@ def test_pause_and_resume_by_operator(foundation_with, run_worker):
         services.job_resume(job=services.job_resume(job=job))
     run_worker()
     assert Job.objects.get(pk=job.pk).state == JobState.DONE
+
+
+def test_worker_fails_a_task_whose_last_lease_ran_out(foundation_with, run_worker, settings):
+    """Without any subcontractor polling, the worker fails a task out of attempts and errors its job naming it."""
+    settings.CONTRACTOR_TASK_MAX_ATTEMPTS = 2
+    job = _job(foundation_with, POWER)
+    run_worker()
+    task = Task.objects.get(job=job)
+    task.state, task.attempts = TaskState.LEASED, 2
+    task.lease_expires = timezone.now() - timezone.timedelta(seconds=1)
+    task.save()
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == JobState.ERROR and f"({task.pk})" in job.message and "no answer after 2" in job.message
