@@ -22,6 +22,7 @@ from contractor.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from contractor.webhooks.selectors import delivery_heads
 
 SIGNATURE_HEADER = "X-Contractor-Signature"
+CLAIM_MARGIN = 60.0  # seconds beyond the request timeout before a claimed delivery may be tried again
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -142,6 +143,8 @@ class Worker:
         for delivery in delivery_heads(now=now, exclude_subscriptions=busy):
             if self.stopping or delivery.subscription_id in busy or delivery.pk in (skip or ()):
                 continue
+            if not claim(delivery, lease=self.timeout + CLAIM_MARGIN):
+                continue
             busy.add(delivery.subscription_id)
             if skip is not None:
                 skip.add(delivery.pk)
@@ -165,6 +168,18 @@ class Worker:
     def _collect_all(self):
         while self._in_flight:
             self._collect(timeout=None)
+
+
+def claim(delivery: Delivery, *, lease: float) -> bool:
+    """Take the delivery for this worker: push its next attempt past the request's end, if nobody else did first.
+
+    A conditional UPDATE, so two workers never send the same delivery; if this worker dies mid-request, the
+    delivery is due again once the lease is over. While claimed it still heads its queue, so order holds.
+    """
+    taken = Delivery.objects.filter(
+        pk=delivery.pk, state=DeliveryState.PENDING, next_attempt_at=delivery.next_attempt_at
+    ).update(next_attempt_at=timezone.now() + timedelta(seconds=lease))
+    return taken == 1
 
 
 @transaction.atomic

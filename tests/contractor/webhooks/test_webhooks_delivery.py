@@ -198,3 +198,15 @@ def test_api_is_not_slowed_by_a_dead_receiver(admin_client_api, make_subscriptio
     assert time.monotonic() - started < 0.5
     assert receiver.requests == []
     assert Delivery.objects.get().event.kind == "foundation.created"
+
+
+def test_a_delivery_is_claimed_once(structure, make_subscription):
+    """Of two workers that read the same due delivery, only the first claim wins; the claim delays retries."""
+    from contractor.webhooks.delivery import claim
+
+    make_subscription()
+    event_emit(event="structure.built", obj=structure)
+    seen_by_a, seen_by_b = Delivery.objects.get(), Delivery.objects.get()
+    assert claim(seen_by_a, lease=30)
+    assert not claim(seen_by_b, lease=30)
+    assert Delivery.objects.get().next_attempt_at > timezone.now() + timedelta(seconds=25)
