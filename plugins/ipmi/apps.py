@@ -9,3 +9,4 @@ class IpmiConfig(PluginConfig):
     label = "ipmi"
     verbose_name = "IPMI foundations"
     min_version = "0.1.0"
+    subcontractor_handlers = ("ipmi",)
