@@ -1,6 +1,7 @@
 """Reads for DNS: zones, and the flat rows zone files are generated from (values(), no model objects)."""
 
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 
 from contractor.building.models import Structure
 from contractor.dns.models import Zone, ZoneFile
@@ -39,3 +40,10 @@ def zone_file_states(*, lock: bool = False) -> dict[str, ZoneFile]:
     """The stored hash and serial of every zone file generated before, by origin; `lock` holds the rows."""
     states = ZoneFile.objects.select_for_update() if lock else ZoneFile.objects.all()
     return {state.origin: state for state in states}
+
+
+def zone_hostname_clashes(*, site_id: int, zone_id: int) -> list[str]:
+    """Hostnames of `site_id` already used (ignoring case) by structures of other sites in zone `zone_id`."""
+    mine = Structure.objects.filter(site_id=site_id).annotate(lower=Lower("hostname")).values("lower")
+    others = Structure.objects.filter(site__zone_id=zone_id).exclude(site_id=site_id).annotate(lower=Lower("hostname"))
+    return sorted(set(others.filter(lower__in=mine).values_list("hostname", flat=True)))

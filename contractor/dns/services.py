@@ -3,13 +3,10 @@
 import datetime
 from typing import NamedTuple
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.db.models.functions import Lower
 from django.utils import timezone
 
-from contractor.building.models import Structure
 from contractor.db import in_use_error
 from contractor.dns import selectors
 from contractor.dns.models import Zone, ZoneFile
@@ -60,20 +57,10 @@ def zone_delete(*, zone: Zone) -> None:
 
 @transaction.atomic
 def site_zone_set(*, site: Site, zone: Zone | None) -> Site:
-    """Point `site` at `zone` (or at none); refuses if a hostname of the site is already used in the zone."""
-    if zone is not None:
-        _check_hostnames_free(site, zone)
-    site.zone = zone
-    site.save(update_fields=["zone", "updated"])
-    return site
+    """Point `site` at `zone` (or at none); refuses (on `zone`) if a hostname of the site is taken there."""
+    from contractor.site.services import site_update
 
-
-def _check_hostnames_free(site: Site, zone: Zone):
-    names = Structure.objects.filter(site__zone=zone).exclude(site=site).annotate(lower=Lower("hostname"))
-    mine = Structure.objects.filter(site=site).annotate(lower=Lower("hostname")).values("lower")
-    clashes = sorted(set(names.filter(lower__in=mine).values_list("hostname", flat=True)))
-    if clashes:
-        raise ValidationError({"zone": f"Hostnames already used in zone {zone}: {', '.join(clashes[:5])}."})
+    return site_update(site=site, zone=zone)
 
 
 def next_serial(previous: int | None, today: datetime.date) -> int:

@@ -32,6 +32,7 @@ class Site(models.Model):
         return self.name
 
     def clean(self):
+        self._clean_zone()
         if self.parent_id is None:
             return
         if self.pk is not None and self.parent_id == self.pk:
@@ -43,6 +44,15 @@ class Site(models.Model):
                 raise ValidationError({"parent": f"Making {ancestor.name} the parent would create a cycle."})
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
+
+    def _clean_zone(self):
+        if self.zone_id is None or self.pk is None:
+            return
+        from contractor.dns.selectors import zone_hostname_clashes
+
+        clashes = zone_hostname_clashes(site_id=self.pk, zone_id=self.zone_id)
+        if clashes:
+            raise ValidationError({"zone": f"Hostnames already used in zone {self.zone}: {', '.join(clashes[:5])}."})
 
     def ancestors(self) -> list["Site"]:
         """The chain from the root down to this site, this site last."""

@@ -6,25 +6,34 @@ from django.db.models import ProtectedError
 from contractor.db import in_use_error
 from contractor.site.models import Site
 
+SITE_FIELDS = ("name", "description", "parent", "zone", "config_values")
+
 
 @transaction.atomic
 def site_create(
-    *, name: str, description: str = "", parent: Site | None = None, config_values: dict | None = None
+    *,
+    name: str,
+    description: str = "",
+    parent: Site | None = None,
+    zone=None,
+    config_values: dict | None = None,
 ) -> Site:
-    """Create a site under `parent` (or at the top)."""
-    site = Site(name=name, description=description, parent=parent, config_values=config_values or {})
-    site.full_clean()
-    site.save()
-    return site
+    """Create a site under `parent` (or at the top), optionally in a DNS zone."""
+    return _save(Site(name=name, description=description, parent=parent, zone=zone, config_values=config_values or {}))
 
 
 @transaction.atomic
 def site_update(*, site: Site, **fields) -> Site:
-    """Change any of name, description, parent and config_values; refuses a parent that makes a cycle."""
+    """Change any of SITE_FIELDS; the model refuses a parent cycle or a zone where a hostname is taken."""
+    unknown = set(fields) - set(SITE_FIELDS)
+    if unknown:
+        raise TypeError(f"site_update() got unexpected field(s) {', '.join(sorted(unknown))}")
     for field, value in fields.items():
-        if field not in ("name", "description", "parent", "config_values"):
-            raise TypeError(f"site_update() got an unexpected field {field!r}")
         setattr(site, field, value)
+    return _save(site)
+
+
+def _save(site: Site) -> Site:
     site.full_clean()
     site.save()
     return site

@@ -10,7 +10,7 @@ from contractor.user.services import roles_sync
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ("site", "blueprint", "building", "utilities", "foreman", "manual")
+DOMAIN_APPS = ("site", "blueprint", "building", "utilities", "foreman", "dns", "webhooks", "manual", "ipmi")
 BUILDER_WRITES = {
     "building.foundation",
     "building.structure",
@@ -18,6 +18,7 @@ BUILDER_WRITES = {
     "building.complexmember",
     "building.dependency",
     "manual.manualfoundation",
+    "ipmi.ipmifoundation",
     "utilities.address",
     "utilities.realnetworkinterface",
     "utilities.aggregatednetworkinterface",
