@@ -2,11 +2,20 @@
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contractor.foreman.api.task_serializers import (
+    AnswerSerializer,
+    ErrorRequestSerializer,
+    PollRequestSerializer,
+    PollResponseSerializer,
+    PxePlanSerializer,
+    ResultRequestSerializer,
+)
 from contractor.foreman.boot import pxe_plan
 from contractor.foreman.models import Task
 from contractor.foreman.tasks import subcontractor_of, task_complete, task_fail, task_lease_batch
@@ -44,6 +53,7 @@ def task_payload(task: Task) -> dict:
 class PollView(SubcontractorView):
     """POST {"site": ..., "modules": {name: free slots}} -> the tasks leased to the caller."""
 
+    @extend_schema(request=PollRequestSerializer, responses=PollResponseSerializer)
     def post(self, request):
         tasks = task_lease_batch(
             subcontractor=request.subcontractor,
@@ -66,6 +76,7 @@ class AnswerView(SubcontractorView):
         return Response({"status": answer.status, "detail": answer.detail}, status=code)
 
 
+@extend_schema(request=ResultRequestSerializer, responses={200: AnswerSerializer, 409: AnswerSerializer})
 class ResultView(AnswerView):
     """POST {"cookie": ..., "result": <JSON>}."""
 
@@ -78,6 +89,7 @@ class ResultView(AnswerView):
         )  # fmt: skip
 
 
+@extend_schema(request=ErrorRequestSerializer, responses={200: AnswerSerializer, 409: AnswerSerializer})
 class ErrorView(AnswerView):
     """POST {"cookie": ..., "error": "...", "retryable": bool}."""
 
@@ -91,6 +103,7 @@ class ErrorView(AnswerView):
 class PxePlanView(SubcontractorView):
     """GET ?site=NAME -> the site's PXE plan (static hosts, dynamic pools)."""
 
+    @extend_schema(parameters=[OpenApiParameter("site", str, required=True)], responses=PxePlanSerializer)
     def get(self, request):
         name = request.query_params.get("site", "")
         if not request.subcontractor.sites.filter(name=name).exists():

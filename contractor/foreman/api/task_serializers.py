@@ -38,3 +38,64 @@ class TaskSerializer(serializers.ModelSerializer):
     def get_parameters(self, task) -> dict:
         request = self.context.get("request")
         return task.parameters if can_see_secrets(getattr(request, "user", None)) else redact(task.parameters)
+
+
+# --- the protocol's bodies, for the schema (docs/subcontractor.md) --------------------------------------------
+
+
+class PollRequestSerializer(serializers.Serializer):
+    site = serializers.CharField(required=False, help_text="One of the subcontractor's sites; default all of them.")
+    modules = serializers.DictField(child=serializers.IntegerField(min_value=0), help_text="Module -> free slots.")
+
+
+class LeasedTaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    job = serializers.IntegerField()
+    module = serializers.CharField()
+    function = serializers.CharField()
+    parameters = serializers.DictField()
+    cookie = serializers.CharField()
+    lease_expires = serializers.DateTimeField()
+    attempt = serializers.IntegerField()
+
+
+class PollResponseSerializer(serializers.Serializer):
+    tasks = LeasedTaskSerializer(many=True)
+
+
+class ResultRequestSerializer(serializers.Serializer):
+    cookie = serializers.CharField()
+    result = serializers.JSONField()
+
+
+class ErrorRequestSerializer(serializers.Serializer):
+    cookie = serializers.CharField()
+    error = serializers.CharField()
+    retryable = serializers.BooleanField(default=False)
+
+
+class AnswerSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["accepted", "duplicate", "stale"])
+    detail = serializers.CharField()
+
+
+class PxeHostSerializer(serializers.Serializer):
+    mac = serializers.CharField()
+    address = serializers.CharField()
+    netmask = serializers.CharField()
+    hostname = serializers.CharField()
+    boot = serializers.CharField()
+
+
+class PxePoolSerializer(serializers.Serializer):
+    start = serializers.CharField()
+    end = serializers.CharField()
+    netmask = serializers.CharField()
+    boot = serializers.CharField()
+
+
+class PxePlanSerializer(serializers.Serializer):
+    static = PxeHostSerializer(many=True)
+    dynamic = PxePoolSerializer(many=True)
+    boot_file = serializers.CharField()
+    tftp_server = serializers.CharField()
