@@ -1,7 +1,6 @@
 """The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error and the PXE plan."""
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
@@ -106,8 +105,9 @@ class PxePlanView(SubcontractorView):
     @extend_schema(parameters=[OpenApiParameter("site", str, required=True)], responses=PxePlanSerializer)
     def get(self, request):
         name = request.query_params.get("site", "")
-        if not request.subcontractor.sites.filter(name=name).exists():
+        site = next((site for site in request.subcontractor.sites.all() if site.name == name), None)
+        if site is None:
             if not Site.objects.filter(name=name).exists():
                 raise ValidationError({"site": f"No site named {name!r}."})
             raise PermissionDenied(f"Subcontractor {request.subcontractor.name} is not registered for site {name!r}.")
-        return Response(pxe_plan(get_object_or_404(Site, name=name)))
+        return Response(pxe_plan(site))

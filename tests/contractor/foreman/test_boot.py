@@ -160,3 +160,20 @@ def test_pxe_plan_leaves_out_hosts_without_mac_or_address(machine):
     RealNetworkInterfaceFactory(foundation=no_address.foundation)
     _, client = registered("sc1", [machine.site])
     assert [h["hostname"] for h in client.get("/api/v1/subcontractor/pxe/?site=lab").json()["static"]] == ["web1"]
+
+
+def test_pxe_plan_stays_within_a_query_budget(machine, django_assert_max_num_queries):
+    """The plan costs the same number of queries for 1 host as for 6."""
+    from tests.contractor.foreman.test_protocol import registered
+
+    _, client = registered("sc1", [machine.site])
+    block = machine.addresses.get().address_block
+    for count in (1, 6):
+        while len(client.get("/api/v1/subcontractor/pxe/?site=lab").json()["static"]) < count:
+            structure = StructureFactory(site=machine.site)
+            RealNetworkInterfaceFactory(foundation=structure.foundation, name="eth0")
+            AddressFactory(
+                address_block=block, offset=30 + structure.pk, kind="static", structure=structure, interface_name="eth0"
+            )
+        with django_assert_max_num_queries(10):
+            assert len(client.get("/api/v1/subcontractor/pxe/?site=lab").json()["static"]) == count
