@@ -125,11 +125,16 @@ def _waiting(job: Job, runner: Runner, outcome) -> None:
 
 
 def _dispatch(job: Job, task: dict) -> None:
-    """A Task row for the subcontractors of the target's site (once per cookie)."""
+    """A Task row for the subcontractors of the target's site (once per cookie).
+
+    A script function may name its subcontractor task `<module>.<function>` (`foundation.power_on` of an
+    IPMI foundation sends `ipmi.power_on`); otherwise the task goes to the script module's namesake.
+    """
     if Task.objects.filter(cookie=task["cookie"]).exists():
         return
-    Task.objects.create(job=job, site_id=_site_id(job), cookie=task["cookie"], module=task["module"],
-                        function=task["function"], parameters=task["parameters"])  # fmt: skip
+    module, _, function = task["function"].rpartition(".")
+    Task.objects.create(job=job, site_id=_site_id(job), cookie=task["cookie"], module=module or task["module"],
+                        function=function, parameters=task["parameters"])  # fmt: skip
 
 
 def _site_id(job: Job) -> int:

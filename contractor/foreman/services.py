@@ -112,9 +112,13 @@ def _lock(target):
 
 
 def job_event(job: Job, kind: str) -> None:
-    """Emit the webhook event `job.<kind>` (started, paused, error, done, aborted) in the caller's transaction."""
+    """Emit the webhook event `job.<kind>` (started, paused, errored, done, aborted) in the caller's transaction.
+
+    `kind` may be a job state: the `error` state is announced as `job.errored`.
+    """
     from contractor.webhooks.services import event_emit
 
+    kind = "errored" if kind == JobState.ERROR else kind
     target = job.target
     site = target.script_structure.site if job.dependency_id else target.site
     data = {"script": job.script_name, "target_kind": target_kind(target), "target": _target_text(target),

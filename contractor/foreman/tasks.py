@@ -115,32 +115,17 @@ def tasks_expire(*, now=None) -> int:
     return count
 
 
-def _for_module(module: str) -> Q:
-    """Tasks of a subcontractor module: by their module, or by a `<module>.<function>` name (see _normalise)."""
-    return Q(module=module) & ~Q(function__contains=".") | Q(function__startswith=f"{module}.")
-
-
-def _normalise(task: Task) -> None:
-    """A script function of one module (e.g. `foundation.power_on`) may name its subcontractor task
-    `ipmi.power_on`: the task is created under the script module; here it becomes module `ipmi`."""
-    if "." in task.function:
-        task.module, task.function = task.function.split(".", 1)
-
-
 def _lease(subcontractor: Subcontractor, site_ids: list[int], module: str, count: int, now) -> list[Task]:
     tasks = list(
         Task.objects.select_for_update(skip_locked=True)
-        .filter(_leasable(now), _for_module(module), site_id__in=site_ids, attempts__lt=max_attempts())
+        .filter(_leasable(now), module=module, site_id__in=site_ids, attempts__lt=max_attempts())
         .order_by("pk")[:count]
     )
     expires = now + timedelta(seconds=lease_seconds())
     for task in tasks:
-        _normalise(task)
         task.state, task.leased_by, task.lease_expires = TaskState.LEASED, subcontractor, expires
         task.attempts, task.updated = task.attempts + 1, now
-    Task.objects.bulk_update(
-        tasks, ["module", "function", "state", "leased_by", "lease_expires", "attempts", "updated"]
-    )
+    Task.objects.bulk_update(tasks, ["state", "leased_by", "lease_expires", "attempts", "updated"])
     return tasks
 
 

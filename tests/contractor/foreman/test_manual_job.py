@@ -58,3 +58,19 @@ def test_job_state_changes_emit_webhook_events(foundation_with, run_worker):
     events = list(Event.objects.filter(target_kind="job", target_id=str(job.pk)).order_by("pk"))
     assert [event.kind for event in events] == ["job.started", "job.paused", "job.done"]
     assert events[1].payload["data"]["target"] == "n-events" and events[1].site_id == foundation.site_id
+
+
+def test_job_errors_and_cancels_emit_errored_and_aborted(foundation_with, run_worker):
+    """A script's error() is announced as job.errored and a cancel as job.aborted."""
+    from contractor.webhooks.models import Event
+
+    foundation = foundation_with(locator="n-errored", create="error( msg='disk missing' )\n")
+    job = services.job_create(target=foundation, script_name="create")
+    run_worker()
+    job.refresh_from_db()
+    assert (job.state, job.message) == (JobState.ERROR, "disk missing")
+    services.job_cancel(job=job)
+    kinds = list(
+        Event.objects.filter(target_kind="job", target_id=str(job.pk)).order_by("pk").values_list("kind", flat=True)
+    )
+    assert kinds == ["job.started", "job.errored", "job.aborted"]
