@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from contractor.dns import services
 from contractor.dns.models import Zone
+from contractor.dns.services import ZONE_FIELDS
 
 
 class ZoneSerializer(serializers.ModelSerializer):
@@ -13,22 +14,7 @@ class ZoneSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Zone
-        fields = [
-            "name",
-            "description",
-            "ttl",
-            "refresh",
-            "retry",
-            "expire",
-            "minimum",
-            "contact",
-            "name_servers",
-            "glue",
-            "extra_records",
-            "sites",
-            "created",
-            "updated",
-        ]
+        fields = [*ZONE_FIELDS, "sites", "created", "updated"]
 
     def create(self, validated_data):
         return services.zone_create(**validated_data)
