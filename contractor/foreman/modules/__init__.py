@@ -12,6 +12,7 @@ from contractor.foreman.modules.config import config_module
 from contractor.foreman.modules.foundation import foundation_module
 from contractor.foreman.modules.signaling import signaling_module
 from contractor.foreman.modules.structure import structure_module
+from contractor.foreman.modules.webhook import webhook_module
 
 __all__ = ["JobContext", "modules_for"]
 
@@ -64,6 +65,7 @@ def _factory_paths() -> list[str]:
 
 
 def modules_for(context: JobContext) -> list:
-    """The job's modules: foundation, structure, config, signaling, then every plugin's (factory(context))."""
-    found = [foundation_module(context), structure_module(context), config_module(context), signaling_module(context)]
+    """The job's modules: foundation, structure, config, signaling, webhook, then every plugin's (factory(context))."""
+    found = [foundation_module(context), structure_module(context), config_module(context), signaling_module(context),
+             webhook_module(context)]  # fmt: skip
     return found + [import_string(path)(context) for path in _factory_paths()]
