@@ -180,3 +180,18 @@ def test_a_real_receiver_gets_the_event_and_its_acknowledgement_finishes_the_job
     run_worker()
     job.refresh_from_db()
     assert job.state == JobState.DONE and job.runner_state["variables"]["note"] == {"drained": "sdb"}
+
+
+def test_timeout_may_be_a_duration(foundation_with, run_worker, monkeypatch):
+    """timeout=1:00 waits a minute: the job is still waiting at 50 s and errors after 60 s."""
+    job = _job(foundation_with, "webhook.wait_for_ack( event='disk.replace', timeout=1:00 )\n")
+    run_worker(passes=2)
+    start = runner.clock()
+    monkeypatch.setattr(runner, "clock", lambda: start + 50)
+    run_worker(passes=2)
+    job.refresh_from_db()
+    assert job.state == JobState.RUNNING
+    monkeypatch.setattr(runner, "clock", lambda: start + 61)
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == JobState.ERROR and "within 60 seconds" in job.message
