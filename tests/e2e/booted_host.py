@@ -1,0 +1,51 @@
+"""A "booted host" for the e2e test, started by ipmi_sim's chassis control on power on.
+
+First boot (the installer): fetch the iPXE script and config from Contractor's boot endpoints by config UUID,
+POST the signal endpoint, mark the disk installed and power the machine off. Later boots (the installed OS):
+listen on 127.0.0.1:<ssh port> ("SSH") until the BMC's power state file reads 0.
+Usage: booted_host.py CONTRACTOR_URL CONFIG_UUID STATE_DIR SSH_PORT
+"""
+
+import json
+import socket
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def installer(url: str, uuid: str, state: Path) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    (state / "boot_script.txt").write_bytes(opener.open(f"{url}/boot/{uuid}/script/", timeout=10).read())
+    config = json.loads(opener.open(f"{url}/boot/{uuid}/config/", timeout=10).read())
+    (state / "config.json").write_text(json.dumps(config))
+    request = urllib.request.Request(f"{url}/boot/{uuid}/signal/", data=b"", method="POST")
+    (state / "signal.json").write_bytes(opener.open(request, timeout=10).read())
+    (state / "installed").write_text("yes\n")
+    (state / "power").write_text("0\n")
+
+
+def installed_os(state: Path, port: int) -> None:
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(16)
+        listener.settimeout(0.2)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (state / "power").read_text().strip() != "0":
+            try:
+                listener.accept()[0].close()
+            except TimeoutError:
+                pass
+
+
+def main(url: str, uuid: str, state_dir: str, port: str) -> None:
+    state = Path(state_dir)
+    if (state / "installed").exists():
+        installed_os(state, int(port))
+    else:
+        installer(url, uuid, state)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
