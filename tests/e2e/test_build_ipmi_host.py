@@ -1,5 +1,6 @@
 """Issue 4 end to end: Contractor, a foreman worker, a subcontractor daemon and ipmi_sim build and destroy a host."""
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -74,8 +75,8 @@ def _target_state(session, url: str, path: str) -> str:
     return session.get(f"{url}/api/v1/{path}", timeout=10).json()["state"]
 
 
-def test_an_ipmi_host_is_built_and_destroyed_by_real_processes(processes, bmc, tmp_path):
-    """Jobs created over the API drive ipmi_sim (PXE, power), the booted host signals and opens SSH; both built."""
+def _running_lab(processes, bmc):
+    """The ipmi-server host srv1 with structure web1 and every process running; returns (url, api, structure)."""
     from plugins.ipmi.models import IPMIFoundation
 
     call_command("load_blueprints", str(ROOT / "plugins/ipmi/blueprints.toml"))
@@ -109,6 +110,12 @@ def test_an_ipmi_host_is_built_and_destroyed_by_real_processes(processes, bmc, t
     api = _api(url, token)
 
     assert api.post(f"{url}/api/v1/foundations/srv1/located/", json={}, timeout=10).status_code == 200
+    return url, api, structure
+
+
+def test_an_ipmi_host_is_built_and_destroyed_by_real_processes(processes, bmc):
+    """Jobs created over the API drive ipmi_sim (PXE, power), the booted host signals and opens SSH; both built."""
+    url, api, structure = _running_lab(processes, bmc)
     created = api.post(f"{url}/api/v1/foundations/srv1/jobs/", json={"script": "create"}, timeout=10)
     assert created.status_code == 201, created.text
     states = _watch(api, url, [created.json()["id"]], processes)
@@ -144,3 +151,23 @@ def test_an_ipmi_host_is_built_and_destroyed_by_real_processes(processes, bmc, t
         assert [body["state"] for body in states.values()] == ["done"], states
         assert _target_state(api, url, f"{path}/") == "planned"
     assert bmc.read("power") == "0"
+    assert "set boot pxe" in bmc.log_lines() and bmc.log_lines().count("set power 1") >= 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="contractor/foreman/boot.py boot_signal: with the structure's create job WAITING for its foundation, the "
+    "booted host's POST /boot/<uuid>/signal/ picks that waiting structure job (ACTIVE_STATES includes WAITING) "
+    "instead of the foundation's running job in signaling.wait(), answers 409, and the foundation job never ends",
+)
+def test_foundation_and_structure_jobs_created_together_both_finish(processes, bmc):
+    """Both create jobs posted at once: the foundation's job is signalled by the booted host and both end built."""
+    url, api, structure = _running_lab(processes, bmc)
+    created = [
+        api.post(f"{url}/api/v1/{path}/jobs/", json={"script": "create"}, timeout=10)
+        for path in ("foundations/srv1", f"structures/{structure.pk}")
+    ]
+    assert [response.status_code for response in created] == [201, 201], [response.text for response in created]
+    states = _watch(api, url, [response.json()["id"] for response in created], processes, seconds=25)
+    assert [body["state"] for body in states.values()] == ["done", "done"], states
+    assert json.loads((bmc.state / "signal.json").read_text())["job"] == created[0].json()["id"]
