@@ -15,7 +15,7 @@ from jinja2 import TemplateError
 from contractor.building.models import Structure
 from contractor.configuration import ConfigError, merged_config
 from contractor.configuration.templating import environment
-from contractor.foreman.choices import ACTIVE_STATES
+from contractor.foreman.choices import ACTIVE_STATES, JobState
 from contractor.utilities.choices import AddressKind
 from contractor.utilities.models import Address, AddressBlock, RealNetworkInterface
 
@@ -186,13 +186,17 @@ def boot_config(request, config_uuid=None):
 @csrf_exempt
 @require_POST
 def boot_signal(request, config_uuid=None):
-    """The booted machine reports in: signal its structure's running job, else its foundation's."""
+    """The booted machine reports in: signal its structure's started job, else its foundation's.
+
+    A job still `waiting` for what it stands on has not started, so it cannot be the one listening:
+    with both create jobs posted at once, the signal belongs to the foundation's running job.
+    """
     from contractor.foreman.services import job_signal
 
     structure = _requester(request, config_uuid)
+    started = [state for state in ACTIVE_STATES if state != JobState.WAITING]
     job = (
-        structure.jobs.filter(state__in=ACTIVE_STATES).first()
-        or structure.foundation.jobs.filter(state__in=ACTIVE_STATES).first()
+        structure.jobs.filter(state__in=started).first() or structure.foundation.jobs.filter(state__in=started).first()
     )
     if job is None:
         raise Http404("No job is waiting for this machine.")

@@ -154,12 +154,6 @@ def test_an_ipmi_host_is_built_and_destroyed_by_real_processes(processes, bmc):
     assert "set boot pxe" in bmc.log_lines() and bmc.log_lines().count("set power 1") >= 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contractor/foreman/boot.py boot_signal: with the structure's create job WAITING for its foundation, the "
-    "booted host's POST /boot/<uuid>/signal/ picks that waiting structure job (ACTIVE_STATES includes WAITING) "
-    "instead of the foundation's running job in signaling.wait(), answers 409, and the foundation job never ends",
-)
 def test_foundation_and_structure_jobs_created_together_both_finish(processes, bmc):
     """Both create jobs posted at once: the foundation's job is signalled by the booted host and both end built."""
     url, api, structure = _running_lab(processes, bmc)
