@@ -48,7 +48,6 @@ class Processes:
             **os.environ,
             "CONTRACTOR_DATABASE_URL": database_url(),
             "CONTRACTOR_TASK_LEASE_SECONDS": LEASE_SECONDS,
-            "CONTRACTOR_FOREMAN_TSCRIPT_MODULES": "tests.e2e.modules.iputils_module",
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
             "NO_PROXY": "127.0.0.1,localhost",

@@ -41,7 +41,10 @@ fi
 exit 0
 """
 
-STRUCTURE_CREATE = "foundation.power_on()\nssh = iputils.wait_for_port( port=config.ssh_port )\n"
+STRUCTURE_CREATE = (
+    "foundation.power_on()\n"
+    "ssh = iputils.wait_for_port( port=config.ssh_port, address='127.0.0.1', timeout=30, interval=0.2 )\n"
+)
 
 
 @pytest.fixture

@@ -17,13 +17,16 @@ pytestmark = pytest.mark.slow
 JOBS = 4
 
 
+WAIT = "iputils.wait_for_port( port={port}, address='127.0.0.1', timeout=30, interval=0.2 )"
+
+
 def _jobs(port: int) -> list[Job]:
     site = SiteFactory(name="lab")
     blueprint = FoundationBluePrintFactory()
     ScriptFactory(
         blueprint=blueprint,
         name="create",
-        script=f"first = iputils.wait_for_port( port={port} )\nsecond = iputils.wait_for_port( port={port} )\n",
+        script=f"first = {WAIT.format(port=port)}\nsecond = {WAIT.format(port=port)}\n",
     )
     return [
         services.job_create(target=ManualFoundationFactory(site=site, blueprint=blueprint), script_name="create")

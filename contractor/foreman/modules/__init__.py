@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 
 from contractor.foreman.modules.config import config_module
 from contractor.foreman.modules.foundation import foundation_module
+from contractor.foreman.modules.iputils import iputils_module
 from contractor.foreman.modules.signaling import signaling_module
 from contractor.foreman.modules.structure import structure_module
 from contractor.foreman.modules.webhook import webhook_module
@@ -65,7 +66,7 @@ def _factory_paths() -> list[str]:
 
 
 def modules_for(context: JobContext) -> list:
-    """The job's modules: foundation, structure, config, signaling, webhook, then every plugin's (factory(context))."""
+    """The job's modules: foundation, structure, config, signaling, webhook, iputils, then every plugin's."""
     found = [foundation_module(context), structure_module(context), config_module(context), signaling_module(context),
-             webhook_module(context)]  # fmt: skip
+             webhook_module(context), iputils_module(context)]  # fmt: skip
     return found + [import_string(path)(context) for path in _factory_paths()]
