@@ -1,45 +1,50 @@
-"""Benchmark the Foreman: N foundations whose create scripts make three remote calls, W workers, PostgreSQL.
+"""Benchmark the Foreman end to end: real processes talking the real protocol over HTTP, on PostgreSQL.
 
-Run with `python benchmarks/foreman_bench.py [--jobs N] [--workers W] [--answerers A] [--database-url URL]`.
-It (re)creates the database named in the URL (default postgres://postgres@127.0.0.1:5432/contractor_bench),
-migrates it, plans N manual foundations and their create jobs, then starts W `manage.py foreman`
-processes and A answerer threads that play the subcontractors the way the protocol does: lease a
-pending task with SKIP LOCKED and mark it done with a result. It prints jobs completed per second,
-task round-trip latency (task created -> result applied by the job: median, p99) and the database
-queries per job step, measured in-process on a small sample and on the full table, which should match.
-Target: 1,000 jobs in under 60 s, queries per step constant as N grows.
+Run with `python benchmarks/foreman_bench.py [--jobs N] [--workers W] [--subcontractors S] [--web-workers G]
+[--database-url URL]`. It (re)creates the database named in the URL (default
+postgres://postgres@127.0.0.1:5432/contractor_bench), migrates it, and plans N manual foundations whose create
+script makes three remote calls, `iputils.port_check( address="127.0.0.1", port=<Contractor's port> )`. Then it
+starts Contractor under gunicorn on a free 127.0.0.1 port, S stock subcontractor daemons (`python -m
+subcontractor --config FILE`, registered for the site and `iputils`) that poll it over HTTP and really check the
+port, and W `manage.py foreman` workers, and waits until every job is done. It prints the jobs completed per
+second, the task round trip (task created -> result applied by its job: median, p99) and the database queries
+per job step, counted in-process on a small sample before and after the big run (they should be equal).
+Target: 1,000 jobs in under 60 s on a 2-core machine, queries per step constant as N grows.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import signal
+import socket
 import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
 
 SCRIPT = """begin( description="bench create" )
-  a = bench.call( n=1 )
-  b = bench.call( n=2 )
-  c = bench.call( n=3 )
+  a = iputils.port_check( address="127.0.0.1", port={port} )
+  b = iputils.port_check( address="127.0.0.1", port={port} )
+  c = iputils.port_check( address="127.0.0.1", port={port} )
 end
 """
+SITE = "bench"
+GIVE_UP_SECONDS = 600
 
 
-def bench_module(context):
-    """`bench.call( n= )`: a remote task of the subcontractor module `bench`."""
-    from tscript import Module, Remote
-
-    module = Module("bench")
-    module.add_function("call", Remote())
-    return module
+def free_tcp_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def recreate_database(url: str) -> None:
@@ -57,8 +62,7 @@ def recreate_database(url: str) -> None:
 
 def setup_django(url: str) -> None:
     os.environ["CONTRACTOR_DATABASE_URL"] = url
-    os.environ["CONTRACTOR_DEBUG"] = "false"  # no query log in the workers
-    os.environ["CONTRACTOR_FOREMAN_TSCRIPT_MODULES"] = "benchmarks.foreman_bench.bench_module"
+    os.environ["CONTRACTOR_DEBUG"] = "false"  # no query log in the workers and the web server
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contractor.settings")
     import django
     from django.core.management import call_command
@@ -67,19 +71,19 @@ def setup_django(url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def plan(count: int, prefix: str) -> list[int]:
+def plan(count: int, prefix: str, port: int) -> list[int]:
     """Foundations with create jobs; returns the job ids."""
     from contractor.blueprint.models import FoundationBluePrint, Script
     from contractor.foreman.services import job_create
     from contractor.site.models import Site
     from plugins.manual.models import ManualFoundation
 
-    site, _ = Site.objects.get_or_create(name="bench")
+    site, _ = Site.objects.get_or_create(name=SITE)
     blueprint, created = FoundationBluePrint.objects.get_or_create(
         name="bench", defaults={"foundation_types": ["manual"]}
     )
     if created:
-        Script.objects.create(blueprint=blueprint, name="create", script=SCRIPT)
+        Script.objects.create(blueprint=blueprint, name="create", script=SCRIPT.format(port=port))
     ids = []
     for index in range(count):
         foundation = ManualFoundation.objects.create(locator=f"{prefix}-{index:05d}", site=site, blueprint=blueprint)
@@ -87,96 +91,162 @@ def plan(count: int, prefix: str) -> list[int]:
     return ids
 
 
-def answer_tasks(stop: threading.Event) -> None:
-    """Play a subcontractor: lease pending tasks (SKIP LOCKED) and post their results."""
-    from django.db import connection, transaction
-    from django.utils import timezone
+def queries_per_step(count: int, prefix: str, port: int) -> float:
+    """Queries per step of `count` fresh jobs stepped in-process to the end.
 
-    from contractor.foreman.models import Task
-
-    while not stop.is_set():
-        with transaction.atomic():
-            tasks = list(Task.objects.select_for_update(skip_locked=True).filter(state="pending").order_by("pk")[:20])
-            for task in tasks:
-                task.state, task.result, task.finished_at, task.attempts = "done", {"ok": task.pk}, timezone.now(), 1
-            Task.objects.bulk_update(tasks, ["state", "result", "finished_at", "attempts"])
-        if not tasks:
-            time.sleep(0.01)
-    connection.close()
-
-
-def queries_per_step(count: int, prefix: str) -> float:
-    """Queries per step of `count` fresh jobs stepped in-process to the end (answering their tasks directly)."""
-    from django.db import connection, reset_queries
+    Their tasks are answered through the same service the result endpoint uses (task_complete), by an
+    in-process subcontractor; only the steps' queries are counted.
+    """
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from contractor.foreman.choices import JobState, TaskState
     from contractor.foreman.models import Job, Task
     from contractor.foreman.runner import job_step
+    from contractor.foreman.tasks import subcontractor_register, task_complete
 
-    ids = plan(count, prefix)
-    reset_queries()
+    ids = plan(count, prefix, port)
+    subcontractor, _ = subcontractor_register(name="bench-inprocess", sites=[SITE], modules=["iputils"])
     steps = queries = 0
     for job_id in ids:
-        while Job.objects.filter(pk=job_id).exclude(state="done").exists():
-            Task.objects.filter(job_id=job_id, state="pending").update(state="done", result={"ok": 1})
+        while Job.objects.filter(pk=job_id).exclude(state=JobState.DONE).exists():
+            for task in Task.objects.filter(job_id=job_id, state=TaskState.PENDING):
+                task_complete(task_id=task.pk, subcontractor=subcontractor, cookie=task.cookie,
+                              result={"state": "open"})  # fmt: skip
             with CaptureQueriesContext(connection) as captured:
                 stepped = job_step(job_id=job_id)
-            steps += stepped
-            queries += len(captured) if stepped else 0
+            if not stepped:
+                raise SystemExit(f"job {job_id} could not be stepped: {Job.objects.get(pk=job_id).message}")
+            steps += 1
+            queries += len(captured)
     return queries / max(steps, 1)
 
 
-def run(jobs: int, workers: int, answerers: int) -> dict:
+class Processes:
+    """Subprocesses in their own process groups, each logging to a file; stopped with SIGTERM, then SIGKILL."""
+
+    def __init__(self, directory: Path, database_url: str):
+        self.directory = directory
+        self.running: dict[str, subprocess.Popen] = {}
+        self.env = {**os.environ, "CONTRACTOR_DATABASE_URL": database_url, "CONTRACTOR_DEBUG": "false",
+                    "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
+                    "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}  # fmt: skip
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+            self.env.pop(name, None)
+
+    def start(self, name: str, command: list[str]) -> subprocess.Popen:
+        with open(self.directory / f"{name}.log", "w") as log:
+            process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True)  # fmt: skip
+        self.running[name] = process
+        return process
+
+    def check_alive(self) -> None:
+        for name, process in self.running.items():
+            if process.poll() is not None:
+                raise SystemExit(f"{name} exited with {process.returncode}; see {self.directory / name}.log")
+
+    def stop_all(self) -> None:
+        for process in self.running.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for process in self.running.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def start_contractor(processes: Processes, port: int, web_workers: int) -> str:
+    processes.start("gunicorn", [str(BIN / "gunicorn"), "contractor.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                                 "--workers", str(web_workers)])  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        processes.check_alive()
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return f"http://127.0.0.1:{port}"
+        time.sleep(0.1)
+    raise SystemExit("gunicorn did not listen within 60 s")
+
+
+def start_subcontractor(processes: Processes, index: int, url: str, slots: int, poll_interval: float) -> None:
+    from contractor.foreman.tasks import subcontractor_register
+
+    name = f"bench-sc{index}"
+    _, token = subcontractor_register(name=name, sites=[SITE], modules=["iputils"])
+    config = processes.directory / f"{name}.toml"
+    config.write_text(
+        f'[contractor]\nurl = "{url}"\ntoken = "{token}"\nsite = "{SITE}"\npoll_interval = {poll_interval}\n'
+        f'timeout = 30\n[modules]\niputils = {slots}\n[log]\nlevel = "WARNING"\n'
+        f'[daemon]\nspool_dir = "{processes.directory / name}-spool"\n'
+    )
+    processes.start(name, [sys.executable, "-m", "subcontractor", "--config", str(config)])
+
+
+def run(args) -> dict:
+    from contractor.foreman.choices import JobState, TaskState
     from contractor.foreman.models import Job, Task
 
-    small = queries_per_step(20, "qs-small")
-    ids = plan(jobs, "bench")
-    env = {**os.environ}
-    command = [sys.executable, "manage.py", "foreman", "--batch", "50", "--interval", "0.05"]
-    stop = threading.Event()
-    threads = [threading.Thread(target=answer_tasks, args=(stop,)) for _ in range(answerers)]
-    started = time.monotonic()
-    processes = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
+    port = free_tcp_port()
+    small = queries_per_step(20, "qs-small", port)
+    ids = plan(args.jobs, "bench", port)
+    directory = Path(tempfile.mkdtemp(prefix="foreman-bench-"))
+    processes = Processes(directory, os.environ["CONTRACTOR_DATABASE_URL"])
     try:
-        while Job.objects.filter(pk__in=ids).exclude(state="done").exists():
-            if time.monotonic() - started > 600:
-                raise SystemExit("gave up after 600 s")
+        url = start_contractor(processes, port, args.web_workers)
+        for index in range(args.subcontractors):
+            start_subcontractor(processes, index, url, args.slots, args.poll_interval)
+        started = time.monotonic()
+        for index in range(args.workers):
+            processes.start(f"foreman{index}", [sys.executable, "manage.py", "foreman", "--interval", "0.05"])
+        remaining = Job.objects.filter(pk__in=ids).exclude(state=JobState.DONE)
+        while remaining.exists():
+            processes.check_alive()
+            stuck = Job.objects.filter(pk__in=ids, state__in=(JobState.ERROR, JobState.ABORTED, JobState.PAUSED))
+            if stuck.exists():
+                job = stuck.first()
+                raise SystemExit(f"job {job.pk} is {job.state}: {job.message}; logs in {directory}")
+            if time.monotonic() - started > GIVE_UP_SECONDS:
+                raise SystemExit(f"gave up after {GIVE_UP_SECONDS} s; logs in {directory}")
             time.sleep(0.1)
         elapsed = time.monotonic() - started
     finally:
-        stop.set()
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-        for thread in threads:
-            thread.join(timeout=10)
-    large = queries_per_step(20, "qs-large")
-    trips = [(t.updated - t.created).total_seconds() for t in Task.objects.filter(job_id__in=ids, state="applied")]
-    trips.sort()
-    return {"jobs": jobs, "elapsed": elapsed, "jobs_per_second": jobs / elapsed, "tasks": len(trips),
-            "median": statistics.median(trips), "p99": trips[int(len(trips) * 0.99) - 1],
+        processes.stop_all()
+    large = queries_per_step(20, "qs-large", port)
+    tasks = Task.objects.filter(job_id__in=ids)
+    results = sorted({json.dumps(task.result, sort_keys=True) for task in tasks})
+    trips = sorted((t.updated - t.created).total_seconds() for t in tasks.filter(state=TaskState.APPLIED))
+    return {"elapsed": elapsed, "tasks": len(trips), "all_tasks": tasks.count(), "results": results,
+            "median": statistics.median(trips), "p99": trips[max(0, int(len(trips) * 0.99) - 1)],
             "queries_small": small, "queries_large": large}  # fmt: skip
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--answerers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="manage.py foreman processes (default 2)")
+    parser.add_argument("--subcontractors", type=int, default=2, help="subcontractor daemons (default 2)")
+    parser.add_argument("--slots", type=int, default=32, help="iputils concurrency of each daemon (default 32)")
+    parser.add_argument("--poll-interval", type=float, default=0.5, help="daemons' poll interval (default 0.5 s)")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/contractor_bench")
     args = parser.parse_args(argv)
     recreate_database(args.database_url)
     setup_django(args.database_url)
-    figures = run(args.jobs, args.workers, args.answerers)
-    print(f"{figures['jobs']} jobs (3 remote calls each) with {args.workers} workers in {figures['elapsed']:.1f} s")
-    print(f"jobs completed per second: {figures['jobs_per_second']:.1f}")
-    print(f"task round trip ({figures['tasks']} tasks): median {figures['median'] * 1000:.0f} ms, "
+    figures = run(args)
+    elapsed = figures["elapsed"]
+    print(f"{args.jobs} jobs x 3 remote calls in {elapsed:.1f} s with {args.workers} foreman workers, "
+          f"{args.subcontractors} subcontractors ({args.slots} iputils slots each, poll {args.poll_interval} s) "
+          f"and {args.web_workers} gunicorn workers")  # fmt: skip
+    print(f"jobs completed per second: {args.jobs / elapsed:.1f}")
+    print(f"task round trip ({figures['tasks']} of {figures['all_tasks']} tasks applied, results "
+          f"{', '.join(figures['results'])}): median {figures['median'] * 1000:.0f} ms, "
           f"p99 {figures['p99'] * 1000:.0f} ms")  # fmt: skip
-    print(f"queries per job step: {figures['queries_small']:.1f} (20 jobs in the table), "
-          f"{figures['queries_large']:.1f} (after {figures['jobs']})")  # fmt: skip
+    print(f"queries per job step: {figures['queries_small']:.2f} (20 jobs, before the run), "
+          f"{figures['queries_large']:.2f} (20 jobs, after {args.jobs})")  # fmt: skip
 
 
 if __name__ == "__main__":
