@@ -1,13 +1,58 @@
 """Admin of foundations (every type), structures, complexes and dependencies."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
+from contractor.building import services
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
 from contractor.building.selectors import complex_queryset, complex_state
 
 FOUNDATION_LIST = ("locator", "type", "site", "blueprint", "state", "located_at", "built_at")
+
+
+def _target_action(name: str, description: str, call):
+    """An admin action running `call(target, user)` through the services on each selected row; refusals reported."""
+
+    def act(modeladmin, request, queryset):
+        for target in queryset:
+            try:
+                outcome = call(target, request.user)
+            except ValidationError as error:
+                modeladmin.message_user(request, f"{target}: {'; '.join(error.messages)}", messages.ERROR)
+                continue
+            if getattr(outcome, "_meta", None) and outcome._meta.model_name == "job":
+                url = reverse("admin:foreman_job_change", args=[outcome.pk])
+                text = format_html('{}: <a href="{}">job {}</a> ({})', target, url, outcome.pk, outcome.state)
+            else:
+                text = f"{target}: {outcome.state}"
+            modeladmin.message_user(request, text, messages.SUCCESS)
+
+    act.__name__ = name
+    return admin.action(description=description, permissions=["change"])(act)
+
+
+def _job(script_name: str):
+    def call(target, user):
+        from contractor.foreman.services import job_create
+
+        return job_create(target=target, script_name=script_name, user=user)
+
+    return call
+
+
+FOUNDATION_ACTIONS = [
+    _target_action("foundation_locate", "Mark selected foundations located",
+                   lambda foundation, user: services.foundation_locate(foundation=foundation)),
+    _target_action("foundation_create_job", "Build selected foundations (create job)", _job("create")),
+    _target_action("foundation_destroy_job", "Destroy selected foundations (destroy job)", _job("destroy")),
+]  # fmt: skip
+STRUCTURE_ACTIONS = [
+    _target_action("structure_create_job", "Build selected structures (create job)", _job("create")),
+    _target_action("structure_destroy_job", "Destroy selected structures (destroy job)", _job("destroy")),
+]
 
 
 @admin.register(Foundation)
@@ -18,6 +63,7 @@ class FoundationAdmin(admin.ModelAdmin):
     list_filter = ("type", "state", "site")
     list_select_related = ("site", "blueprint")
     search_fields = ("locator",)
+    actions = FOUNDATION_ACTIONS
 
     def has_add_permission(self, request):
         return False  # a foundation is added through its type's admin
@@ -43,6 +89,7 @@ class FoundationTypeAdmin(admin.ModelAdmin):
     list_filter = ("state", "site")
     list_select_related = ("site", "blueprint")
     search_fields = ("locator",)
+    actions = FOUNDATION_ACTIONS
     readonly_fields = ("type", "state", "located_at", "built_at", "created", "updated")
 
     def get_fieldsets(self, request, obj=None):
@@ -60,6 +107,7 @@ class StructureAdmin(admin.ModelAdmin):
     list_filter = ("state", "site", "blueprint")
     list_select_related = ("site", "blueprint", "foundation")
     search_fields = ("hostname",)
+    actions = STRUCTURE_ACTIONS
     readonly_fields = ("config_uuid", "state", "built_at", "created", "updated")
     autocomplete_fields = ("foundation",)
 

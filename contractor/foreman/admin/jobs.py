@@ -4,7 +4,7 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from contractor.foreman import services
 from contractor.foreman.models import Job, JobLog
@@ -28,6 +28,23 @@ def _operator_action(name: str, service, *, with_user: bool = False):
     return admin.action(description=f"{name.capitalize()} selected jobs", permissions=["change"])(act)
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def _task_text(task: dict | None) -> str:
+    if task is None:
+        return "-"
+    return f"{task['module']}.{task['function']} (task {task['id']}, {task['state']}, attempt {task['attempts']})"
+
+
+TIME_FIELDS = ["created", "started_at", "finished_at", "last_step_at", "next_run_at", "signalled_at", "step_count",
+               "updated"]  # fmt: skip
+
 JOB_ACTIONS = [
     _operator_action("pause", services.job_pause, with_user=True),
     _operator_action("resume", services.job_resume),
@@ -39,32 +56,74 @@ JOB_ACTIONS = [
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    """Jobs by state; the interpreter's state is shown, never edited, here."""
+    """Jobs by state, watched here and acted on with the actions; the foreman alone changes a job's fields.
+
+    Jobs are created through the services (the foundation and structure admins' build/destroy actions, the API,
+    `manage.py job`), which check the job rules, so the admin has no add form and shows every field read-only.
+    """
 
     list_display = ["id", "target", "script_name", "state", "message", "created", "started_at", "finished_at"]
     actions = JOB_ACTIONS
     list_filter = ["state", "script_name"]
     list_select_related = ["foundation", "structure", "dependency"]
     search_fields = ["script_name", "message", "foundation__locator", "structure__hostname"]
-    raw_id_fields = ["foundation", "structure", "dependency", "created_by"]
-    # The source is fixed when the job starts and the runner state belongs to the foreman: both only shown.
-    readonly_fields = [
-        "source", "runner_state_pretty", "progress_view", "created", "started_at", "finished_at", "updated",
-        "next_run_at", "last_step_at", "step_count", "signalled_at",
-    ]  # fmt: skip
-    exclude = ["runner_state"]
+    fieldsets = [
+        (None, {"fields": ["target", "script_name", "state", "message", "created_by"]}),
+        ("Progress", {"fields": ["progress_view", "source_view"]}),
+        ("Times", {"fields": TIME_FIELDS}),
+        ("Interpreter state", {"classes": ["collapse"], "fields": ["runner_state_pretty"]}),
+    ]
+    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
     date_hierarchy = "created"
+
+    def has_add_permission(self, request):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing on the page is editable: no save buttons (the actions on the list act on jobs).
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="progress")
     def progress_view(self, job):
+        """What an operator watches: percent, current block, line, times, the pending task and the variables."""
         from contractor.foreman.selectors import job_pending_task_view, job_progress
 
-        view = {**job_progress(job), "pending_task": job_pending_task_view(job)}
-        return format_html("<pre>{}</pre>", json.dumps(view, indent=2, sort_keys=True, default=str))
+        view = job_progress(job)
+        task = job_pending_task_view(job)
+        rows = [
+            ("Done", format_html('<progress max="100" value="{0}"></progress> {0}%', round(view["progress"], 1))),
+            ("Block", view["block"] or "-"),
+            ("Line", view["line"] or "-"),
+            ("Elapsed", _duration(view["elapsed"])),
+            ("Remaining", _duration(view["remaining"])),
+            ("Pending task", _task_text(task)),
+        ]
+        table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+        variables = json.dumps(view["variables"], indent=2, sort_keys=True, default=str)
+        return format_html(
+            '<table class="job-progress">{}</table><p><strong>Variables</strong></p><pre>{}</pre>', table, variables
+        )
+
+    @admin.display(description="script")
+    def source_view(self, job):
+        """The job's script with line numbers; the line it is at is marked."""
+        from contractor.foreman.selectors import job_progress
+
+        current = job_progress(job)["line"] if job.runner_state else None
+        lines = [
+            (format_html('<mark class="current-line">{:>4}</mark>', number) if number == current else f"{number:>4}",
+             text)
+            for number, text in enumerate(job.source.splitlines(), start=1)
+        ]  # fmt: skip
+        return format_html("<pre>{}</pre>", format_html_join("\n", "{} {}", lines))
 
     @admin.display(description="runner state")
     def runner_state_pretty(self, job):
-        return format_html("<pre>{}</pre>", json.dumps(job.runner_state, indent=2, sort_keys=True))
+        from contractor.configuration import redact
+
+        # the state holds the pending task's parameters, which may carry a BMC password
+        return format_html("<pre>{}</pre>", json.dumps(redact(job.runner_state), indent=2, sort_keys=True))
 
 
 @admin.register(JobLog)

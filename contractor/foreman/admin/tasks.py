@@ -1,6 +1,9 @@
 """Admin for subcontractors (with whether each is alive) and their tasks."""
 
+import json
+
 from django.contrib import admin
+from django.utils.html import format_html
 
 from contractor.foreman.models import Subcontractor, Task
 from contractor.foreman.tasks import subcontractor_is_alive
@@ -33,7 +36,16 @@ class TaskAdmin(admin.ModelAdmin):
     list_filter = ("state", "module", "site")
     search_fields = ("module", "function", "error", "cookie")
     list_select_related = ("job__foundation", "job__structure", "job__dependency", "site", "leased_by")
-    readonly_fields = [field.name for field in Task._meta.fields]
+    # Parameters can carry BMC passwords: they are shown redacted, like in the job views.
+    fields = readonly_fields = [
+        "parameters_redacted" if field.name == "parameters" else field.name for field in Task._meta.fields
+    ]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="parameters")
+    def parameters_redacted(self, task):
+        from contractor.configuration import redact
+
+        return format_html("<pre>{}</pre>", json.dumps(redact(task.parameters), indent=2, sort_keys=True))

@@ -2,6 +2,9 @@
 
 import pytest
 
+from contractor.building.models import Foundation
+from contractor.foreman import services
+from contractor.foreman.models import Job
 from tests.contractor.foreman.factories import JobFactory, JobLogFactory
 from tests.factories import ManualFoundationFactory
 
@@ -58,3 +61,81 @@ def test_job_admin_actions_call_the_services(admin_client):
     admin_client.post("/admin/foreman/job/", {"action": "job_cancel", "_selected_action": [running.pk]})
     running.refresh_from_db()
     assert running.state == "aborted"
+
+
+WATCHED = """begin( description="Power up" )
+  message( msg='starting' )
+  state = lab.power( port=4 )
+end
+"""
+
+
+def test_job_change_page_shows_progress_line_and_pending_task(admin_client, foundation_with, run_worker):
+    """A job waiting on a remote call shows its block, percent, marked line, pending task and variables; no inputs."""
+    job = services.job_create(target=foundation_with(create=WATCHED), script_name="create")
+    run_worker()
+    job.refresh_from_db()
+    task = job.tasks.get()
+    page = admin_client.get(f"/admin/foreman/job/{job.pk}/change/").content.decode()
+    assert "<th>Block</th><td>Power up</td>" in page
+    assert "<th>Line</th><td>3</td>" in page
+    assert '<mark class="current-line">   3</mark>   state = lab.power( port=4 )' in page
+    assert f"<th>Pending task</th><td>lab.power_on (task {task.pk}, pending, attempt 0)</td>" in page
+    assert "<progress" in page
+    assert 'name="state"' not in page and 'name="message"' not in page
+
+
+def test_jobs_are_not_added_in_the_admin(admin_client):
+    """Jobs come from the services (which check the job rules), so the admin has no add form."""
+    assert admin_client.get("/admin/foreman/job/add/").status_code == 403
+
+
+def test_foundation_admin_actions_locate_and_start_jobs(admin_client, foundation_with):
+    """Operators mark a foundation located and start its create job from the list; a refused rule is reported."""
+    foundation = foundation_with(locator="n-admin", create="message( msg='hi' )\n", destroy="message( msg='bye' )\n")
+    changelist = "/admin/building/foundation/"
+    admin_client.post(changelist, {"action": "foundation_locate", "_selected_action": [foundation.pk]})
+    assert Foundation.objects.get(pk=foundation.pk).state == "located"
+    response = admin_client.post(
+        changelist, {"action": "foundation_create_job", "_selected_action": [foundation.pk]}, follow=True
+    )
+    job = Job.objects.get(foundation=foundation)
+    assert job.script_name == "create"
+    # the admin capitalises the first letter of a message
+    assert f'N-admin: <a href="/admin/foreman/job/{job.pk}/change/">job {job.pk}</a>' in response.content.decode()
+    refused = admin_client.post(
+        changelist, {"action": "foundation_destroy_job", "_selected_action": [foundation.pk]}, follow=True
+    )
+    assert Job.objects.filter(foundation=foundation).count() == 1
+    assert [str(message) for message in refused.context["messages"]] == [
+        "n-admin: Rule 'destroy only what is built': foundation n-admin is located."
+    ]
+
+
+def test_structure_admin_action_starts_a_create_job(admin_client, structure_with):
+    """The structure list's build action creates the structure's create job through the service."""
+    structure = structure_with(create="message( msg='hi' )\n")
+    build = {"action": "structure_create_job", "_selected_action": [structure.pk]}
+    refused = admin_client.post("/admin/building/structure/", build, follow=True)
+    assert "a structure is created on a built foundation" in refused.content.decode().replace("&#x27;", "'")
+    assert not Job.objects.filter(structure=structure).exists()
+    Foundation.objects.filter(pk=structure.foundation_id).update(state="built")
+    admin_client.post("/admin/building/structure/", build)
+    assert Job.objects.get(structure=structure).script_name == "create"
+
+
+def test_job_change_page_does_not_show_task_secrets(admin_client, foundation_with, run_worker):
+    """A pending task's password (sent to the subcontractor) appears nowhere on the job's admin page."""
+    job = services.job_create(target=foundation_with(create=WATCHED), script_name="create")
+    run_worker()
+    assert job.tasks.get().parameters["password"] == "hunter2"
+    assert "hunter2" not in admin_client.get(f"/admin/foreman/job/{job.pk}/change/").content.decode()
+
+
+def test_task_admin_shows_parameters_redacted(admin_client, foundation_with, run_worker):
+    """The task page shows the parameters with the password replaced."""
+    job = services.job_create(target=foundation_with(create=WATCHED), script_name="create")
+    run_worker()
+    page = admin_client.get(f"/admin/foreman/task/{job.tasks.get().pk}/change/").content.decode()
+    assert "&quot;port&quot;: 4" in page
+    assert "hunter2" not in page
