@@ -1,8 +1,8 @@
-"""The HTTP client for Contractor's subcontractor API (poll, result, error, pxe)."""
+"""The HTTP client for Contractor's subcontractor API (poll, result, error, batch results, pxe)."""
 
 import requests
 
-__all__ = ["ContractorClient", "ProtocolError", "Unreachable"]
+__all__ = ["ContractorClient", "NoBatchEndpoint", "ProtocolError", "Unreachable"]
 
 ACCEPTED, DUPLICATE, STALE = "accepted", "duplicate", "stale"
 
@@ -13,6 +13,10 @@ class Unreachable(Exception):
 
 class ProtocolError(Unreachable):
     """Contractor answered with something that is not the protocol (bad JSON, missing keys): try again later."""
+
+
+class NoBatchEndpoint(Exception):
+    """Contractor has no batch results endpoint (an older version answered 404 or 405): post one by one."""
 
 
 class ContractorClient:
@@ -42,6 +46,27 @@ class ContractorClient:
         """Post a task's failure; returns "accepted", "duplicate" or "stale"."""
         body = {"cookie": cookie, "error": error, "retryable": retryable}
         return self._report(f"/api/v1/subcontractor/tasks/{task_id}/error/", body)
+
+    def task_results(self, reports: list[dict]) -> list[str]:
+        """Post many results and errors at once; returns "accepted", "duplicate" or "stale" for each, in order.
+
+        Each report is ``{"task": id, "cookie": ..., "result": <JSON>}`` or ``{"task": id, "cookie": ...,
+        "error": "...", "retryable": bool}``. Raises NoBatchEndpoint when Contractor does not have the endpoint.
+        """
+        path = "/api/v1/subcontractor/results/"
+        response = self._request("post", path, json={"results": reports}, ok=(200, 404, 405))
+        if response.status_code in (404, 405):
+            raise NoBatchEndpoint(f"{path} answered HTTP {response.status_code}")
+        answers = self._json(response).get("results")
+        if not isinstance(answers, list) or len(answers) != len(reports):
+            raise ProtocolError(f"{path} answered without one result per report: {answers!r:.200}")
+        statuses = []
+        for report, answer in zip(reports, answers, strict=True):
+            status = answer.get("status") if isinstance(answer, dict) else None
+            if status not in (ACCEPTED, DUPLICATE, STALE) or answer.get("task") != report["task"]:
+                raise ProtocolError(f"{path} answered {answer!r:.200} for task {report['task']}")
+            statuses.append(status)
+        return statuses
 
     def pxe(self, *, site: str) -> dict:
         """Fetch the site's PXE plan: static hosts, dynamic pools, boot file and TFTP server."""

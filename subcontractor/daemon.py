@@ -17,7 +17,7 @@ from concurrent.futures import wait as futures_wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from subcontractor.client import ContractorClient, Unreachable
+from subcontractor.client import ContractorClient, NoBatchEndpoint, Unreachable
 from subcontractor.config import Config
 from subcontractor.handlers import HandlerError, registry
 from subcontractor.handlers.pxe import pxe_sync
@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 RUNNING, WARM, COLD = "running", "warm", "cold"
 WAIT_SLICE = 0.1
+#: Reports posted in one request to the batch endpoint.
+BATCH_SIZE = 100
+#: After Contractor turned out to have no batch endpoint, post one by one for this long before trying it again.
+BATCH_RETRY_SECONDS = 300.0
 
 
 class ColdStop(BaseException):
@@ -67,6 +71,7 @@ class Daemon:
         self.retry_at = 0.0
         self.poll_interval = config.poll_interval
         self.next_pxe = 0.0
+        self.no_batch_until = 0.0
         self.spool = config.spool_dir
         if self.spool:
             self.spool.mkdir(parents=True, exist_ok=True)
@@ -155,24 +160,35 @@ class Daemon:
         return len(finished)
 
     def flush(self) -> int:
-        """Post pending reports in order until one fails to reach Contractor; returns how many were settled."""
+        """Post pending reports in order until one fails to reach Contractor; returns how many were settled.
+
+        They go in batches of up to BATCH_SIZE to the batch endpoint; a Contractor without it gets them one by one.
+        """
         settled = 0
         while self.pending and self._reachable():
-            report = self.pending[0]
+            batch = self.pending[:BATCH_SIZE] if time.monotonic() >= self.no_batch_until else self.pending[:1]
             try:
-                status = self._post(report)
+                statuses = self._post_batch(batch) if len(batch) > 1 else [self._post(batch[0])]
+            except NoBatchEndpoint as error:
+                log.info("%s: posting reports one by one", error)
+                self.no_batch_until = time.monotonic() + BATCH_RETRY_SECONDS
+                continue
             except Unreachable as error:
                 self._backoff(error)
                 break
             self._recovered()
-            self.pending.pop(0)
-            self._spool_remove(report)
-            settled += 1
-            if status == "stale":
-                log.warning("task %s: Contractor refused the report as stale; dropped", report.task_id)
-            else:
-                log.info("task %s: report %s", report.task_id, status)
+            del self.pending[: len(batch)]  # the batch is the head of the queue
+            for report, status in zip(batch, statuses, strict=True):
+                self._settle(report, status)
+            settled += len(batch)
         return settled
+
+    def _settle(self, report: Report, status: str) -> None:
+        self._spool_remove(report)
+        if status == "stale":
+            log.warning("task %s: Contractor refused the report as stale; dropped", report.task_id)
+        else:
+            log.info("task %s: report %s", report.task_id, status)
 
     def poll(self) -> int:
         """Ask for as many tasks as there are free slots and start them; returns how many were started."""
@@ -259,6 +275,17 @@ class Daemon:
                 task_id=report.task_id, cookie=report.cookie, error=report.error, retryable=report.retryable
             )
         return self.client.task_result(task_id=report.task_id, cookie=report.cookie, result=report.result)
+
+    def _post_batch(self, reports: list[Report]) -> list[str]:
+        entries = []
+        for report in reports:
+            entry = {"task": report.task_id, "cookie": report.cookie}
+            if report.error is not None:
+                entry.update(error=report.error, retryable=report.retryable)
+            else:
+                entry["result"] = report.result
+            entries.append(entry)
+        return self.client.task_results(entries)
 
     def _reachable(self) -> bool:
         return time.monotonic() >= self.retry_at

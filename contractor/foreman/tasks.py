@@ -191,6 +191,60 @@ def task_fail(*, task_id: int, subcontractor: Subcontractor, cookie, error, retr
     return _check_answer(task, cookie) or _finish(task, subcontractor, TaskState.FAILED, error=text)
 
 
+MAX_BATCH_ANSWERS = 500
+
+
+def _answer_fields(entry) -> tuple[int, object, str, dict] | None:
+    """(task id, cookie, state, fields) of one batch entry, or None when it is malformed."""
+    if not isinstance(entry, dict) or ("result" in entry) == ("error" in entry):
+        return None
+    task_id = entry.get("task")
+    if not isinstance(task_id, int) or isinstance(task_id, bool):
+        return None
+    if "result" in entry:
+        return task_id, entry.get("cookie"), TaskState.DONE, {"result": entry["result"], "error": ""}
+    text = str(entry["error"] or "no message") + (" (retryable)" if entry.get("retryable") else "")
+    return task_id, entry.get("cookie"), TaskState.FAILED, {"error": text}
+
+
+@transaction.atomic
+def task_answer_batch(*, subcontractor: Subcontractor, answers) -> list[Answer]:
+    """Record many results and errors in one transaction; one Answer per entry, in order.
+
+    Each entry is `{"task": id, "cookie": ..., "result": <JSON>}` or `{"task": id, "cookie": ..., "error": "...",
+    "retryable": bool}`. The rules are those of task_complete and task_fail (first answer wins, a repeat is a
+    duplicate, another cookie or a cancelled or unknown task is stale). The tasks are locked together, in id order.
+    """
+    if not isinstance(answers, list) or not 0 < len(answers) <= MAX_BATCH_ANSWERS:
+        raise ValidationError({"results": f"Must be a list of 1 to {MAX_BATCH_ANSWERS} answers."})
+    parsed = [_answer_fields(entry) for entry in answers]
+    bad = [index for index, fields in enumerate(parsed) if fields is None]
+    if bad:
+        raise ValidationError({"results": f"Entries {bad} need an integer 'task', a 'cookie' and one of "
+                                          "'result' or 'error'."})  # fmt: skip
+    ids = sorted({task_id for task_id, *_ in parsed})
+    sites = [site.pk for site in subcontractor.sites.all()]
+    locked = Task.objects.select_for_update().filter(pk__in=ids, site__in=sites)
+    tasks = {task.pk: task for task in locked.order_by("pk")}
+    now, changed, replies = timezone.now(), {}, []
+    for task_id, cookie, state, fields in parsed:
+        task = tasks.get(task_id)
+        if task is None:
+            replies.append(Answer("stale", f"No task {task_id} for subcontractor {subcontractor.name}."))
+            continue
+        refusal = _check_answer(task, cookie)
+        if refusal is None:
+            task.state, task.finished_at, task.leased_by, task.updated = state, now, subcontractor, now
+            for name, value in fields.items():
+                setattr(task, name, value)
+            changed[task.pk] = task
+        replies.append(refusal or Answer("accepted"))
+    if changed:
+        fields = ["state", "finished_at", "leased_by", "result", "error", "updated"]
+        Task.objects.bulk_update(list(changed.values()), fields)
+    return replies
+
+
 @transaction.atomic
 def subcontractor_register(*, name: str, sites: list[str], modules: list[str]) -> tuple[Subcontractor, str]:
     """Create or update a subcontractor: its user in the subcontractor role, its sites and modules; return its token."""

@@ -58,6 +58,8 @@ class StubContractor:
         self.server = None
         self.next_id = 1
         self.proxied: list[str] = []
+        self.batch = True  # False: an older Contractor without the batch results endpoint (404)
+        self.batches: list[list[int]] = []
 
     @property
     def url(self) -> str:
@@ -126,6 +128,8 @@ class StubContractor:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 if self.path == "/api/v1/subcontractor/poll/":
                     return self._answer(200, stub.handle_poll(body))
+                if self.path == "/api/v1/subcontractor/results/" and stub.batch:
+                    return self._answer(*stub.handle_batch(body))
                 parts = self.path.strip("/").split("/")
                 if len(parts) == 6 and parts[3] == "tasks" and parts[5] in ("result", "error"):
                     return self._answer(*stub.handle_report(parts[5], int(parts[4]), body))
@@ -155,9 +159,23 @@ class StubContractor:
             self.queue = rest
         return {"tasks": handed, "poll_interval": 0.05}
 
-    def handle_report(self, kind, task_id, body):
+    def handle_batch(self, body):
         with self.lock:
             if self.fail_next_reports > 0:
+                self.fail_next_reports -= 1
+                return 503, {"detail": "try later"}
+            self.batches.append([entry["task"] for entry in body["results"]])
+        answers = []
+        for entry in body["results"]:
+            entry = dict(entry)
+            task_id = entry.pop("task")
+            code, answer = self.handle_report("error" if "error" in entry else "result", task_id, entry, batch=True)
+            answers.append({"task": task_id, "detail": "", **answer})
+        return 200, {"results": answers}
+
+    def handle_report(self, kind, task_id, body, batch=False):
+        with self.lock:
+            if self.fail_next_reports > 0 and not batch:
                 self.fail_next_reports -= 1
                 return 503, {"detail": "try later"}
             self.reports.append((kind, task_id, body))

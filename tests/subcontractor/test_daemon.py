@@ -270,3 +270,57 @@ def test_pxe_sync_runs_from_the_loop(contractor, daemon_for, tmp_path):
     ).read_text() == "52:54:00:00:00:20,set:h525400000020,10.250.0.20,web1\n"
     assert "dhcp-boot=tag:!ipxe,undionly.kpxe,,10.250.0.1" in (tmp_path / "dnsmasq.conf").read_text()
     assert daemon.sync_pxe() is None, "not again before pxe.interval"
+
+
+def _finish_three(contractor, gated, daemon):
+    """Three tasks (a result, an error, a result) finished before anything is posted; returns them."""
+    tasks = [contractor.add_task("gated", "block", {"key": 1}), contractor.add_task("gated", "fail"),
+             contractor.add_task("gated", "block", {"key": 3})]  # fmt: skip
+    gated.gate(1).set()
+    gated.gate(3).set()
+    assert daemon.poll() == 3
+    daemon.wait_idle(5)
+    daemon.collect()
+    assert len(daemon.pending) == 3
+    return tasks
+
+
+def test_pending_reports_go_in_one_batch_in_the_order_they_finished(contractor, daemon_for, gated, tmp_path):
+    """Several finished reports are posted together to the batch endpoint, settled each by its own answer."""
+    daemon = daemon_for({"gated": 3})
+    tasks = _finish_three(contractor, gated, daemon)
+    contractor.stale.add(tasks[2]["id"])
+    finished = [report.task_id for report in daemon.pending]
+    assert daemon.flush() == 3
+    assert contractor.batches == [finished]
+    assert contractor.applied[tasks[0]["id"]] == {"kind": "result", "cookie": tasks[0]["cookie"], "result": {"key": 1}}
+    assert contractor.applied[tasks[1]["id"]] == {"kind": "error", "cookie": tasks[1]["cookie"],
+                                                  "error": "the BMC said no", "retryable": True}  # fmt: skip
+    assert tasks[2]["id"] not in contractor.applied, "the stale one was refused"
+    assert daemon.pending == [] and spooled(tmp_path) == []
+    daemon.run_once()
+    assert all(len(contractor.results_for(task["id"])) == 1 for task in tasks), "nothing is posted twice"
+
+
+def test_a_failed_batch_keeps_every_report_for_the_next_attempt(contractor, daemon_for, gated, tmp_path):
+    """A 5xx answer to a batch keeps all its reports (and their spool files); the retry applies each once."""
+    daemon = daemon_for({"gated": 3})
+    tasks = _finish_three(contractor, gated, daemon)
+    contractor.fail_next_reports = 1
+    assert daemon.flush() == 0
+    assert len(daemon.pending) == 3 and len(spooled(tmp_path)) == 3 and daemon.failures == 1
+    settle(daemon, lambda: len(contractor.applied) == 3)
+    assert all(len(contractor.results_for(task["id"])) == 1 for task in tasks)
+    assert spooled(tmp_path) == []
+
+
+def test_a_contractor_without_the_batch_endpoint_gets_the_reports_one_by_one(contractor, daemon_for, gated, tmp_path):
+    """An older Contractor answers 404 to the batch endpoint: the daemon posts each report to its own endpoint."""
+    contractor.batch = False
+    daemon = daemon_for({"gated": 3})
+    tasks = _finish_three(contractor, gated, daemon)
+    assert daemon.flush() == 3
+    assert contractor.batches == [] and daemon.failures == 0
+    assert [tid for _kind, tid, _body in contractor.reports] == [task["id"] for task in tasks]
+    assert contractor.applied[tasks[1]["id"]]["kind"] == "error"
+    assert spooled(tmp_path) == []

@@ -1,4 +1,4 @@
-"""The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error and the PXE plan."""
+"""The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error, batch results, PXE plan."""
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -9,6 +9,8 @@ from rest_framework.views import APIView
 
 from contractor.foreman.api.task_serializers import (
     AnswerSerializer,
+    BatchAnswersSerializer,
+    BatchRequestSerializer,
     ErrorRequestSerializer,
     PollRequestSerializer,
     PollResponseSerializer,
@@ -17,7 +19,13 @@ from contractor.foreman.api.task_serializers import (
 )
 from contractor.foreman.boot import pxe_plan
 from contractor.foreman.models import Task
-from contractor.foreman.tasks import subcontractor_of, task_complete, task_fail, task_lease_batch
+from contractor.foreman.tasks import (
+    subcontractor_of,
+    task_answer_batch,
+    task_complete,
+    task_fail,
+    task_lease_batch,
+)
 from contractor.site.models import Site
 
 
@@ -97,6 +105,24 @@ class ErrorView(AnswerView):
             task_id=task_id, subcontractor=request.subcontractor, cookie=request.data.get("cookie"),
             error=request.data.get("error", ""), retryable=bool(request.data.get("retryable", False)),
         )  # fmt: skip
+
+
+class ResultsView(SubcontractorView):
+    """POST {"results": [{"task": id, "cookie": ..., "result": <JSON>} or {..., "error": "...", "retryable": bool}]}.
+
+    Answers 200 with one {"task", "status", "detail"} per entry, in order: accepted, duplicate or stale.
+    """
+
+    @extend_schema(request=BatchRequestSerializer, responses=BatchAnswersSerializer)
+    def post(self, request):
+        try:
+            entries = request.data.get("results")
+        except AttributeError:
+            raise ValidationError({"results": "Send an object with a 'results' list."}) from None
+        answers = task_answer_batch(subcontractor=request.subcontractor, answers=entries)
+        results = [{"task": entry["task"], "status": answer.status, "detail": answer.detail}
+                   for entry, answer in zip(entries, answers, strict=True)]  # fmt: skip
+        return Response({"results": results})
 
 
 class PxePlanView(SubcontractorView):

@@ -79,6 +79,26 @@ class AnswerSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class BatchEntrySerializer(serializers.Serializer):
+    task = serializers.IntegerField()
+    cookie = serializers.CharField()
+    result = serializers.JSONField(required=False, help_text="A result; or give error (and retryable) instead.")
+    error = serializers.CharField(required=False)
+    retryable = serializers.BooleanField(default=False)
+
+
+class BatchRequestSerializer(serializers.Serializer):
+    results = BatchEntrySerializer(many=True)
+
+
+class BatchAnswerSerializer(AnswerSerializer):
+    task = serializers.IntegerField()
+
+
+class BatchAnswersSerializer(serializers.Serializer):
+    results = BatchAnswerSerializer(many=True)
+
+
 class PxeHostSerializer(serializers.Serializer):
     mac = serializers.CharField()
     address = serializers.CharField()
