@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from contractor.foreman import selectors, services
@@ -39,21 +40,60 @@ def runner_for(job: Job, context: JobContext | None = None) -> Runner:
     return Runner.from_state(job.source, job.runner_state, modules, clock=lambda: clock())
 
 
+#: What a claim loads with the job (one query): its target and the target's site, for dispatch and events.
+CLAIM_RELATED = ("foundation__site", "structure__site", "dependency")
+
+
+class StepFailed(Exception):
+    """Stepping a claimed job raised; its transaction rolled back. `job_id` names the job."""
+
+    def __init__(self, job_id: int):
+        super().__init__(f"Stepping job {job_id} failed")
+        self.job_id = job_id
+
+
 @transaction.atomic
 def job_step(*, job_id: int) -> bool:
     """Step the job if it is still runnable and no other worker holds it; True if it was stepped."""
-    job = selectors.job_runnable().select_for_update(skip_locked=True).filter(pk=job_id).first()
+    job = selectors.job_runnable().filter(pk=job_id).select_related(*CLAIM_RELATED)
+    job = job.select_for_update(skip_locked=True, of=("self",)).first()
     if job is None:
         return False
+    _step(job)
+    return True
+
+
+def job_step_next(*, job_ids: list[int]) -> int | None:
+    """Step, in its own transaction, the least recently stepped of `job_ids` still runnable and not held by another
+    worker; returns its id, or None when none is left. One query claims and loads it, so workers sharing a list of
+    candidates never spend a query on a job another one holds or has just stepped. Raises StepFailed (from the
+    error) when the step raised; the transaction rolled back.
+    """
+    claimed = None
+    try:
+        with transaction.atomic():
+            candidates = selectors.job_runnable().filter(pk__in=job_ids).select_related(*CLAIM_RELATED)
+            order = (F("last_step_at").asc(nulls_first=True), "pk")
+            claimed = candidates.order_by(*order).select_for_update(skip_locked=True, of=("self",)).first()
+            if claimed is None:
+                return None
+            _step(claimed)
+    except Exception as error:
+        if claimed is None:
+            raise
+        raise StepFailed(claimed.pk) from error
+    return claimed.pk
+
+
+def _step(job: Job) -> None:
     now = timezone.now()
     if job.started_at is None and _still_waiting(job, now):
-        return True
+        return
     context = JobContext(job)
     runner = runner_for(job, context)
     _apply_answers(job, runner)
     outcome = runner.run(max_steps=step_budget())
     _record(job, runner, outcome, context, now)
-    return True
 
 
 def _still_waiting(job: Job, now) -> bool:
@@ -70,7 +110,11 @@ def _still_waiting(job: Job, now) -> bool:
 
 def _apply_answers(job: Job, runner: Runner) -> None:
     """Feed the runner the result or error of each finished task, exactly once (the task becomes applied)."""
-    for task in job.tasks.select_for_update().filter(state__in=(TaskState.DONE, TaskState.FAILED)).order_by("pk"):
+    if not job.runner_state:
+        return  # never stepped, so it never dispatched a task
+    tasks = list(job.tasks.select_for_update().filter(state__in=(TaskState.DONE, TaskState.FAILED)).order_by("pk"))
+    now = timezone.now()
+    for task in tasks:
         try:
             if task.state == TaskState.DONE:
                 runner.provide_result(task.cookie, task.result)
@@ -80,7 +124,11 @@ def _apply_answers(job: Job, runner: Runner) -> None:
             task.state = TaskState.APPLIED
         except (StaleCookieError, NotAllowedError):
             task.state = TaskState.CANCELLED
-        task.save(update_fields=["state", "updated"])
+        task.updated = now
+    if len(tasks) == 1:
+        tasks[0].save(update_fields=["state", "updated"])
+    elif tasks:
+        Task.objects.bulk_update(tasks, ["state", "updated"])
 
 
 def _record(job: Job, runner: Runner, outcome, context: JobContext, now) -> None:
@@ -130,11 +178,10 @@ def _dispatch(job: Job, task: dict) -> None:
     A script function may name its subcontractor task `<module>.<function>` (`foundation.power_on` of an
     IPMI foundation sends `ipmi.power_on`); otherwise the task goes to the script module's namesake.
     """
-    if Task.objects.filter(cookie=task["cookie"]).exists():
-        return
     module, _, function = task["function"].rpartition(".")
-    Task.objects.create(job=job, site_id=_site_id(job), cookie=task["cookie"], module=module or task["module"],
-                        function=function, parameters=task["parameters"])  # fmt: skip
+    row = Task(job=job, site_id=_site_id(job), cookie=task["cookie"], module=module or task["module"],
+               function=function, parameters=task["parameters"])  # fmt: skip
+    Task.objects.bulk_create([row], ignore_conflicts=True)  # the cookie is unique: a second dispatch is a no-op
 
 
 def _site_id(job: Job) -> int:

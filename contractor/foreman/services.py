@@ -13,6 +13,9 @@ from tscript import NotAllowedError, Runner, TScriptError
 
 CREATE, DESTROY = "create", "destroy"
 BUILT = StructureState.BUILT  # the same value for foundations, structures and dependencies
+#: What ending a job (or its last step) changes on the job row; never the script source.
+FINISH_FIELDS = ["state", "message", "runner_state", "step_count", "last_step_at", "next_run_at", "started_at",
+                 "signalled_at", "finished_at", "updated"]  # fmt: skip
 
 
 def target_kind(target) -> str:
@@ -268,7 +271,7 @@ def job_finish(*, job: Job, state: str) -> None:
     """End a job (done, aborted): cancel open tasks, stamp the time, close its log entry. Inside a transaction."""
     job.state, job.finished_at = state, timezone.now()
     job.next_run_at = None
-    job.save()
+    job.save(update_fields=FINISH_FIELDS)
     _cancel_open_tasks(job)
     log_update(job, finished_at=job.finished_at, outcome=state, message=job.message)
     job_event(job, state)

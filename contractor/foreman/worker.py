@@ -7,7 +7,7 @@ import time
 from django.db import close_old_connections
 
 from contractor.foreman import selectors
-from contractor.foreman.runner import job_step
+from contractor.foreman.runner import StepFailed, job_step_next
 from contractor.foreman.tasks import tasks_expire
 
 log = logging.getLogger(__name__)
@@ -24,21 +24,26 @@ class Worker:
         self.stopping = False
 
     def run_once(self) -> int:
-        """One pass (fail tasks whose last lease ran out, then step jobs); returns how many jobs were stepped."""
-        tasks_expire()
-        stepped = 0
-        for job_id in selectors.job_runnable_ids(self.batch):
-            if self.stopping:
-                break
-            stepped += self._step(job_id)
-        return stepped
+        """One pass (fail tasks whose last lease ran out, then step jobs); returns how many jobs were stepped.
 
-    def _step(self, job_id: int) -> int:
-        try:
-            return int(job_step(job_id=job_id))
-        except Exception:  # noqa: BLE001 - one bad job must not stop the worker; it rolled back
-            log.exception("Stepping job %s failed", job_id)
-            return 0
+        The pass reads up to `batch` runnable jobs, least recently stepped first, then claims them one at a time
+        (each claim skips the jobs other workers hold or have stepped meanwhile) and steps each once.
+        """
+        tasks_expire()
+        candidates = selectors.job_runnable_ids(self.batch)
+        stepped = 0
+        while candidates and not self.stopping:
+            try:
+                job_id = job_step_next(job_ids=candidates)
+            except StepFailed as failed:  # one bad job must not stop the worker; its step rolled back
+                log.exception("Stepping job %s failed", failed.job_id)
+                candidates.remove(failed.job_id)
+                continue
+            if job_id is None:
+                break
+            candidates.remove(job_id)
+            stepped += 1
+        return stepped
 
     def run(self) -> None:
         """Loop until stopped by a signal."""

@@ -1,0 +1,116 @@
+"""How a worker claims jobs: one query claims and loads a job, held jobs are skipped, a bad job does not stop a pass,
+and a step's queries do not grow with the number of jobs."""
+
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from contractor.foreman import runner, services
+from contractor.foreman.choices import JobState, TaskState
+from contractor.foreman.models import Job, Task
+from contractor.foreman.worker import Worker
+
+POWER = "state = lab.power( port=4 )\nmessage( msg='power is ' . state )\n"
+TWO = "a = lab.power( port=1 )\nb = lab.power( port=2 )\n"
+
+
+def _jobs(foundation_with, source, count):
+    return [services.job_create(target=foundation_with(create=source), script_name="create") for _ in range(count)]
+
+
+def _answer_all():
+    for task in Task.objects.filter(state=TaskState.PENDING):
+        task.state, task.result, task.finished_at = TaskState.DONE, {"state": "on"}, timezone.now()
+        task.save()
+
+
+@pytest.mark.django_db
+def test_step_next_takes_the_least_recently_stepped_candidate(foundation_with):
+    """Only candidates are stepped, the never-stepped first, each once until it is runnable again; then None."""
+    first, second, other = _jobs(foundation_with, POWER, 3)
+    Job.objects.filter(pk=first.pk).update(last_step_at=timezone.now())
+    assert runner.job_step_next(job_ids=[first.pk, second.pk]) == second.pk
+    assert runner.job_step_next(job_ids=[first.pk, second.pk]) == first.pk
+    assert runner.job_step_next(job_ids=[first.pk, second.pk]) is None, "both wait on their task now"
+    assert Job.objects.get(pk=other.pk).step_count == 0
+
+
+@pytest.mark.django_db
+def test_a_job_whose_step_raises_does_not_stop_the_pass(foundation_with):
+    """A job that cannot be stepped (unreadable saved state) is logged and skipped; the others of the pass are
+    stepped and its own step left no trace (rolled back)."""
+    broken, *good = _jobs(foundation_with, POWER, 3)
+    Job.objects.filter(pk=broken.pk).update(runner_state={"version": 999}, started_at=timezone.now())
+    with pytest.raises(runner.StepFailed) as failed:
+        runner.job_step_next(job_ids=[broken.pk])
+    assert failed.value.job_id == broken.pk
+    assert Worker(batch=10).run_once() == 2
+    assert {job.step_count for job in Job.objects.filter(pk__in=[job.pk for job in good])} == {1}
+    broken.refresh_from_db()
+    assert broken.step_count == 0 and broken.state == JobState.QUEUED and not broken.tasks.exists()
+
+
+@pytest.mark.django_db
+def test_dispatching_a_cookie_twice_makes_one_task(foundation_with):
+    """The task row is created once per cookie, whatever asks for it again."""
+    (job,) = _jobs(foundation_with, POWER, 1)
+    task = {"cookie": "c0ffee", "function": "power_on", "module": "lab", "parameters": {"port": 1}}
+    runner._dispatch(job, task)
+    runner._dispatch(job, {**task, "parameters": {"port": 2}})
+    assert list(Task.objects.filter(cookie="c0ffee").values_list("parameters", flat=True)) == [{"port": 1}]
+
+
+def _queries_per_answered_step(foundation_with, count) -> list[int]:
+    """The queries of stepping each of `count` jobs past an answered task (a 'task done -> next task' step)."""
+    jobs = _jobs(foundation_with, TWO, count)
+    Worker(batch=count).run_once()
+    _answer_all()
+    counts = []
+    for job in jobs:
+        with CaptureQueriesContext(connection) as captured:
+            assert runner.job_step(job_id=job.pk)
+        counts.append(len(captured))
+    return counts
+
+
+@pytest.mark.django_db
+def test_a_step_costs_the_same_queries_however_many_jobs_there_are(foundation_with):
+    """Applying a result and dispatching the next task takes a fixed handful of queries, with 3 jobs or 40."""
+    few = _queries_per_answered_step(foundation_with, 3)
+    many = _queries_per_answered_step(foundation_with, 40)
+    assert set(few) == set(many) and len(set(many)) == 1
+    assert many[0] <= 7, "lock+load the job (with its target), read and mark the answered task, insert, save"
+    assert Task.objects.filter(state=TaskState.APPLIED).count() == 43
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_another_worker_holds_is_skipped_not_waited_for(on_postgres, foundation_with):
+    """While another transaction holds a job's row, a claim skips it at once and steps the next candidate."""
+    held, free = _jobs(foundation_with, POWER, 2)
+    locked, release, errors = threading.Event(), threading.Event(), []
+
+    def hold():
+        try:
+            with transaction.atomic():
+                Job.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(20)
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        assert runner.job_step_next(job_ids=[held.pk, free.pk]) == free.pk
+        assert runner.job_step_next(job_ids=[held.pk, free.pk]) is None
+    finally:
+        release.set()
+        thread.join(20)
+    assert not errors
+    assert runner.job_step_next(job_ids=[held.pk, free.pk]) == held.pk
