@@ -1,6 +1,7 @@
 """Django settings for Contractor, read from CONTRACTOR_* environment variables."""
 
 import os
+import tempfile
 from pathlib import Path
 
 from contractor.dburl import parse_database_url
@@ -81,8 +82,20 @@ TEMPLATES = [
 
 DATABASES = {"default": parse_database_url(env("DATABASE_URL", "sqlite:///db.sqlite3"), BASE_DIR)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Wait for the writer instead of failing at once when the API and the foreman write together.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # Several processes share one SQLite file (gunicorn workers, foreman workers, the webhook sender):
+    # WAL lets readers run beside the one writer; every transaction begins IMMEDIATE, so it takes the write
+    # lock up front and waits for it (up to `timeout` seconds) instead of failing when it later writes; a
+    # foreman step therefore reads its job only after any other worker's step on it has committed.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+    # The test database is a file, not pytest-django's in-memory one, so that the processes the end-to-end
+    # tests start share it; one per test run (the pid), in the temp directory, deleted when the run ends.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env("TEST_DATABASE_NAME", str(Path(tempfile.gettempdir()) / f"contractor-test-{os.getpid()}.sqlite3"))
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "user.User"

@@ -1,4 +1,8 @@
-"""Real processes for the end-to-end tests: Contractor (runserver), foreman workers and subcontractor daemons."""
+"""Real processes for the end-to-end tests: Contractor (gunicorn), foreman workers and subcontractor daemons.
+
+They share the test database pytest-django created: PostgreSQL, or on SQLite the file that settings.py names
+as the test database (WAL, IMMEDIATE transactions), never an in-memory one.
+"""
 
 import os
 import signal
@@ -31,8 +35,13 @@ def wait_until(predicate, seconds: float, interval: float = 0.1) -> bool:
 
 
 def database_url() -> str:
-    """The URL of the test database pytest-django created (PostgreSQL), for the subprocesses."""
+    """The CONTRACTOR_DATABASE_URL of the test database pytest-django created, for the subprocesses."""
     settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(settings["NAME"])
+        if connection.is_in_memory_db() or not Path(name).is_absolute():
+            pytest.fail(f"the SQLite test database must be a file with an absolute path to share, not {name!r}")
+        return f"sqlite:///{name}"  # an absolute path: sqlite:////tmp/...
     host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
     return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
@@ -76,14 +85,20 @@ class Processes:
         return "\n".join(f"--- {path.name}\n{path.read_text()[-3000:]}" for path in sorted(self.tmp_path.glob("*.log")))
 
     def contractor(self) -> str:
+        """Contractor under gunicorn with two workers, as scripts/serve runs it; returns its base URL."""
         port = free_tcp_port()
-        self.start("contractor", [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"])
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        self.start(
+            "contractor",
+            [gunicorn, "contractor.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+             "--access-logfile", "-", "--capture-output"],
+        )  # fmt: skip
 
         def up():
             with socket.socket() as sock:
                 return sock.connect_ex(("127.0.0.1", port)) == 0
 
-        assert wait_until(up, 20), self.logs()
+        assert wait_until(up, 30), self.logs()
         return f"http://127.0.0.1:{port}"
 
     def foreman(self, name: str):
@@ -103,8 +118,8 @@ class Processes:
 
 
 @pytest.fixture
-def processes(on_postgres, transactional_db, tmp_path):
-    """Real Contractor/foreman/subcontractor processes against the PostgreSQL test database; all killed after."""
+def processes(transactional_db, tmp_path):
+    """Real Contractor/foreman/subcontractor processes on the test database (SQLite file or PostgreSQL)."""
     running = Processes(tmp_path)
     yield running
     running.stop_all()
