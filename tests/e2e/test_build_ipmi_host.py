@@ -10,12 +10,12 @@ import requests
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from contractor.blueprint.models import PXE, FoundationBluePrint
+from contractor.blueprint.models import PXE, FoundationBluePrint, StructureBluePrint
 from contractor.foreman.tasks import subcontractor_register
 from contractor.user.models import User
-from contractor.utilities.models import RealNetworkInterface
+from contractor.utilities.models import Address, AddressBlock, RealNetworkInterface
 from tests.e2e.conftest import ROOT, free_tcp_port
-from tests.factories import ScriptFactory, SiteFactory, StructureBluePrintFactory, StructureFactory
+from tests.factories import SiteFactory, StructureFactory
 from tests.subcontractor.subcontractor_support import Bmc, need_binary
 
 pytestmark = pytest.mark.slow
@@ -40,11 +40,6 @@ else
 fi
 exit 0
 """
-
-STRUCTURE_CREATE = (
-    "foundation.power_on()\n"
-    "ssh = iputils.wait_for_port( port=config.ssh_port, address='127.0.0.1', timeout=30, interval=0.2 )\n"
-)
 
 
 @pytest.fixture
@@ -92,12 +87,15 @@ def _running_lab(processes, bmc):
     RealNetworkInterface.objects.create(
         foundation=foundation, name="eth0", mac="52:54:00:00:00:01", is_provisioning=True, pxe=pxe
     )
-    blueprint = StructureBluePrintFactory(foundation_blueprints=[foundation.blueprint])
-    ScriptFactory(blueprint=blueprint, name="create", script=STRUCTURE_CREATE)
-    ScriptFactory(blueprint=blueprint, name="destroy", script="message( msg='bye' )\n")
     ssh_port = free_tcp_port()
     structure = StructureFactory(
-        hostname="web1", site=site, foundation=foundation, blueprint=blueprint, config_values={"ssh_port": ssh_port}
+        hostname="web1", site=site, foundation=foundation, config_values={"ssh_port": ssh_port},
+        blueprint=StructureBluePrint.objects.get(name="ipmi-linux"),  # the shipped blueprint, as loaded above
+    )  # fmt: skip
+    # the "installed OS" (booted_host.py) answers SSH on 127.0.0.1: that is web1's primary address
+    loopback = AddressBlock.objects.create(name="loopback", site=site, subnet="127.0.0.0", prefix=8)
+    Address.objects.create(
+        address_block=loopback, offset=1, kind="static", structure=structure, interface_name="eth0", is_primary=True
     )
     admin = User.objects.create_superuser("e2e-admin", "admin@example.com", "e2e-password")
     token = Token.objects.create(user=admin).key
@@ -133,6 +131,8 @@ def test_an_ipmi_host_is_built_and_destroyed_by_real_processes(processes, bmc):
     assert [body["state"] for body in states.values()] == ["done"], f"{states}\n{processes.logs()}"
     assert _target_state(api, url, f"structures/{structure.pk}/") == "built"
     assert bmc.read("power") == "1"
+    log = bmc.log_lines()  # ipmi-linux set the boot device to disk (ipmi_sim calls that "default"), then power on
+    assert "set boot default" in log and log.index("set boot default") > log.index("set boot pxe"), log
 
     admin_session = requests.Session()
     admin_session.trust_env = False

@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 
-from contractor.blueprint.models import FoundationBluePrint
+from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
 from contractor.building.admin import FoundationTypeAdmin
 from contractor.configuration import merged_config
 from contractor.foreman.choices import JobState, TaskState
@@ -14,9 +14,17 @@ from contractor.foreman.models import Task
 from contractor.foreman.services import job_create
 from contractor.foreman.worker import Worker
 from contractor.plugins import foundation_types
+from contractor.utilities.models import Address
 from plugins.ipmi.models import IPMIFoundation
 from tests.contractor.foreman.test_protocol import registered
-from tests.factories import FoundationBluePrintFactory, ScriptFactory, SiteFactory
+from tests.factories import (
+    AddressBlockFactory,
+    FoundationBluePrintFactory,
+    ScriptFactory,
+    SiteFactory,
+    StructureFactory,
+)
+from tscript import parse
 
 pytestmark = pytest.mark.django_db
 BLUEPRINTS = Path(__file__).resolve().parents[3] / "plugins" / "ipmi" / "blueprints.toml"
@@ -150,6 +158,54 @@ def test_blueprints_load_and_their_scripts_check(capsys):
     scripts = {script.name: script.script for script in blueprint.scripts.all()}
     assert set(scripts) == {"create", "destroy"}
     assert 'set_boot( device="pxe" )' in scripts["create"] and "signaling.wait()" in scripts["create"]
+
+
+def test_ipmi_linux_structure_blueprint_loads_and_its_scripts_parse(capsys):
+    """blueprints.toml also ships ipmi-linux: a structure on ipmi-server, SSH on port 22, create and destroy."""
+    call_command("load_blueprints", str(BLUEPRINTS))
+    assert "structure_blueprints: 1 created" in capsys.readouterr().out
+    blueprint = StructureBluePrint.objects.get(name="ipmi-linux")
+    assert list(blueprint.foundation_blueprint_list.values_list("name", flat=True)) == ["ipmi-server"]
+    assert blueprint.config_values == {"ssh_port": 22}
+    scripts = {script.name: script.script for script in blueprint.scripts.all()}
+    assert set(scripts) == {"create", "destroy"}
+    for source in scripts.values():
+        parse(source)  # raises TScriptSyntaxError on a bad script
+    assert "iputils.wait_for_port( port=config.ssh_port" in scripts["create"]
+
+
+def test_ipmi_linux_create_boots_from_disk_and_waits_for_ssh_on_the_primary_address(ipmi_foundation):
+    """The structure's create: boot device disk, power on, then wait_for_port on its primary address and port."""
+    call_command("load_blueprints", str(BLUEPRINTS))
+    foundation = ipmi_foundation(blueprint=FoundationBluePrint.objects.get(name="ipmi-server"), state="built")
+    structure = StructureFactory(
+        hostname="web1", site=foundation.site, foundation=foundation,
+        blueprint=StructureBluePrint.objects.get(name="ipmi-linux"), config_values={"ssh_port": 2222},
+    )  # fmt: skip
+    block = AddressBlockFactory(site=foundation.site, subnet="10.9.0.0", prefix=24)
+    Address.objects.create(
+        address_block=block, offset=5, kind="static", structure=structure, interface_name="eth0", is_primary=True
+    )
+    job = job_create(target=structure, script_name="create")
+    _, sc = registered("sc1", [foundation.site], modules=["ipmi", "iputils"])
+    answers = {"set_boot_device": {"device": "disk", "persistent": False}, "power_on": {"state": "on"},
+               "wait_for_port": {"state": "open"}}  # fmt: skip
+    seen = []
+    for _ in range(6):
+        _run()
+        polled = sc.post("/api/v1/subcontractor/poll/", {"modules": {"ipmi": 4, "iputils": 4}}, format="json")
+        for task in polled.json()["tasks"]:
+            parameters = task["parameters"]
+            seen.append((task["function"], parameters.get("device") or parameters["port"]))
+            body = {"cookie": task["cookie"], "result": answers[task["function"]]}
+            sc.post(f"/api/v1/subcontractor/tasks/{task['id']}/result/", body, format="json")
+            if task["function"] == "wait_for_port":
+                assert task["parameters"]["address"] == "10.9.0.5"
+    job.refresh_from_db()
+    assert seen == [("set_boot_device", "disk"), ("power_on", 9623), ("wait_for_port", 2222)]  # 9623: the BMC
+    assert job.state == JobState.DONE, job.message
+    structure.refresh_from_db()
+    assert structure.state == "built"
 
 
 def test_ipmi_server_create_runs_end_to_end(ipmi_foundation, settings, client):
