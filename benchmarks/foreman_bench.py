@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -146,6 +147,21 @@ class Processes:
             if process.poll() is not None:
                 raise SystemExit(f"{name} exited with {process.returncode}; see {self.directory / name}.log")
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) so far of each process group we started (gunicorn's workers included)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        groups = {process.pid: name for name, process in self.running.items()}
+        used = dict.fromkeys(self.running, 0.0)
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            name = groups.get(int(fields[2]))  # the process group
+            if name is not None:
+                used[name] += (int(fields[11]) + int(fields[12])) / ticks
+        return used
+
     def stop_all(self) -> None:
         for process in self.running.values():
             if process.poll() is None:
@@ -189,6 +205,7 @@ def start_subcontractor(processes: Processes, index: int, url: str, slots: int, 
 def run(args) -> dict:
     from contractor.foreman.choices import JobState, TaskState
     from contractor.foreman.models import Job, Task
+    from contractor.foreman.tasks import lease_seconds
 
     port = free_tcp_port()
     small = queries_per_step(20, "qs-small", port)
@@ -213,15 +230,22 @@ def run(args) -> dict:
                 raise SystemExit(f"gave up after {GIVE_UP_SECONDS} s; logs in {directory}")
             time.sleep(0.1)
         elapsed = time.monotonic() - started
+        cpu = processes.cpu_seconds()
     finally:
         processes.stop_all()
     large = queries_per_step(20, "qs-large", port)
     tasks = Task.objects.filter(job_id__in=ids)
     results = sorted({json.dumps(task.result, sort_keys=True) for task in tasks})
-    trips = sorted((t.updated - t.created).total_seconds() for t in tasks.filter(state=TaskState.APPLIED))
+    applied = list(tasks.filter(state=TaskState.APPLIED))
+    lease = timedelta(seconds=lease_seconds())
+    parts = {"pending": [(t.lease_expires - lease - t.created).total_seconds() for t in applied],
+             "leased": [(t.finished_at - (t.lease_expires - lease)).total_seconds() for t in applied],
+             "done": [(t.updated - t.finished_at).total_seconds() for t in applied]}  # fmt: skip
+    trips = sorted((t.updated - t.created).total_seconds() for t in applied)
     return {"elapsed": elapsed, "tasks": len(trips), "all_tasks": tasks.count(), "results": results,
             "median": statistics.median(trips), "p99": trips[max(0, int(len(trips) * 0.99) - 1)],
-            "queries_small": small, "queries_large": large}  # fmt: skip
+            "parts": {name: statistics.median(values) for name, values in parts.items()},
+            "queries_small": small, "queries_large": large, "cpu": cpu}  # fmt: skip
 
 
 def main(argv=None) -> None:
@@ -245,6 +269,16 @@ def main(argv=None) -> None:
     print(f"task round trip ({figures['tasks']} of {figures['all_tasks']} tasks applied, results "
           f"{', '.join(figures['results'])}): median {figures['median'] * 1000:.0f} ms, "
           f"p99 {figures['p99'] * 1000:.0f} ms")  # fmt: skip
+    parts = figures["parts"]
+    print(
+        f"  medians of its parts: pending until leased {parts['pending'] * 1000:.0f} ms, leased until its result "
+        f"was recorded {parts['leased'] * 1000:.0f} ms, recorded until applied {parts['done'] * 1000:.0f} ms"
+    )
+    cpu = {}
+    for name, seconds in figures["cpu"].items():
+        kind = name.rstrip("0123456789").replace("bench-sc", "subcontractor")
+        cpu[kind] = cpu.get(kind, 0.0) + seconds
+    print("CPU seconds used: " + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in cpu.items()))
     print(f"queries per job step: {figures['queries_small']:.2f} (20 jobs, before the run), "
           f"{figures['queries_large']:.2f} (20 jobs, after {args.jobs})")  # fmt: skip
 

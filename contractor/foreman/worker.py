@@ -4,13 +4,17 @@ import logging
 import signal
 import time
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 
 from contractor.foreman import selectors
 from contractor.foreman.runner import StepFailed, job_step_next
 from contractor.foreman.tasks import tasks_expire
 
 log = logging.getLogger(__name__)
+
+#: A worker keeps its database connection between passes (connecting costs more than a step), checking it after
+#: each pass; this often it lets Django close it anyway (CONN_MAX_AGE) so a long-lived worker reconnects now and then.
+RECONNECT_SECONDS = 60.0
 
 
 class Worker:
@@ -22,6 +26,7 @@ class Worker:
     def __init__(self, *, batch: int = 20, interval: float = 1.0):
         self.batch, self.interval = batch, interval
         self.stopping = False
+        self.reconnect_at = time.monotonic() + RECONNECT_SECONDS
 
     def run_once(self) -> int:
         """One pass (fail tasks whose last lease ran out, then step jobs); returns how many jobs were stepped.
@@ -51,11 +56,34 @@ class Worker:
         log.info("Foreman worker started (batch %s, interval %ss)", self.batch, self.interval)
         try:
             while not self.stopping:
-                if not self.run_once():
+                if not self.cycle():
                     self._sleep()
-                close_old_connections()
         finally:
             log.info("Foreman worker stopped")
+
+    def cycle(self) -> int:
+        """One pass of the loop: a database error (the server restarted, say) ends the pass, not the worker; a
+        broken connection is dropped afterwards so the next pass reconnects. Returns the jobs stepped."""
+        try:
+            stepped = self.run_once()
+        except DatabaseError:
+            log.exception("A database error ended this pass; the next one reconnects if need be")
+            stepped = 0
+        self._tidy_connections()
+        return stepped
+
+    def _tidy_connections(self) -> None:
+        """Drop a connection that broke; every RECONNECT_SECONDS, close connections as Django's request end does."""
+        if time.monotonic() >= self.reconnect_at:
+            close_old_connections()
+            self.reconnect_at = time.monotonic() + RECONNECT_SECONDS
+            return
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None and connection.errors_occurred:
+                if connection.is_usable():
+                    connection.errors_occurred = False
+                else:
+                    connection.close()
 
     def _sleep(self) -> None:
         deadline = time.monotonic() + self.interval
