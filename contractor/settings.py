@@ -1,6 +1,7 @@
 """Django settings for Contractor, read from CONTRACTOR_* environment variables."""
 
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -92,10 +93,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     }
     # The test database is a file, not pytest-django's in-memory one, so that the processes the end-to-end
-    # tests start share it; one per test run (the pid), in the temp directory, deleted when the run ends.
-    DATABASES["default"]["TEST"] = {
-        "NAME": env("TEST_DATABASE_NAME", str(Path(tempfile.gettempdir()) / f"contractor-test-{os.getpid()}.sqlite3"))
-    }
+    # tests start share it: a new name for each run (never a stale -wal file of an earlier run beside it),
+    # in the temp directory; the run deletes it at its end.
+    _test_name = f"contractor-test-{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", str(Path(tempfile.gettempdir()) / _test_name))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "user.User"
