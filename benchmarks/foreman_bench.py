@@ -218,7 +218,9 @@ def run(args) -> dict:
             start_subcontractor(processes, index, url, args.slots, args.poll_interval)
         started = time.monotonic()
         for index in range(args.workers):
-            processes.start(f"foreman{index}", [sys.executable, "manage.py", "foreman", "--interval", "0.05"])
+            profile = ["-m", "cProfile", "-o", str(Path(args.profile) / f"foreman{index}.prof")] if args.profile else []
+            command = [sys.executable, *profile, "manage.py", "foreman", "--interval", "0.05"]
+            processes.start(f"foreman{index}", command)
         remaining = Job.objects.filter(pk__in=ids).exclude(state=JobState.DONE)
         while remaining.exists():
             processes.check_alive()
@@ -256,6 +258,7 @@ def main(argv=None) -> None:
     parser.add_argument("--slots", type=int, default=32, help="iputils concurrency of each daemon (default 32)")
     parser.add_argument("--poll-interval", type=float, default=0.5, help="daemons' poll interval (default 0.5 s)")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--profile", metavar="DIR", help="cProfile the foreman workers into DIR/foreman<N>.prof")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/contractor_bench")
     args = parser.parse_args(argv)
     recreate_database(args.database_url)

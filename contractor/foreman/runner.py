@@ -40,8 +40,9 @@ def runner_for(job: Job, context: JobContext | None = None) -> Runner:
     return Runner.from_state(job.source, job.runner_state, modules, clock=lambda: clock())
 
 
-#: What a claim loads with the job (one query): its target and the target's site, for dispatch and events.
-CLAIM_RELATED = ("foundation__site", "structure__site", "dependency")
+#: What a claim loads with the job (one query): a foundation target and its site, for dispatch and events. Joining
+#: the structure and dependency too made PostgreSQL plan longer than loading those (rarer) targets afterwards.
+CLAIM_RELATED = ("foundation__site",)
 
 
 class StepFailed(Exception):
