@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -182,7 +182,11 @@ def _dispatch(job: Job, task: dict) -> None:
     module, _, function = task["function"].rpartition(".")
     row = Task(job=job, site_id=_site_id(job), cookie=task["cookie"], module=module or task["module"],
                function=function, parameters=task["parameters"])  # fmt: skip
-    Task.objects.bulk_create([row], ignore_conflicts=True)  # the cookie is unique: a second dispatch is a no-op
+    if connection.vendor == "postgresql":
+        # ON CONFLICT DO NOTHING: only the unique cookie can conflict, so a second dispatch is a no-op in one query.
+        Task.objects.bulk_create([row], ignore_conflicts=True)
+    elif not Task.objects.filter(cookie=row.cookie).exists():  # SQLite's OR IGNORE would hide other violations too
+        row.save()
 
 
 def _site_id(job: Job) -> int:
