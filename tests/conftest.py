@@ -73,6 +73,19 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("CONTRACTOR_REQUIRE_POSTGRES is set but the database is " + connection.vendor)
 
 
+def pytest_unconfigure(config):
+    # A live-server thread may still hold the SQLite test database open when it is deleted, which leaves
+    # its -wal and -shm files behind; remove them once the run is over.
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3") and database.get("TEST", {}).get("NAME"):
+        for suffix in ("-wal", "-shm"):
+            leftover = database["TEST"]["NAME"] + suffix
+            if not os.path.exists(database["TEST"]["NAME"]) and os.path.exists(leftover):
+                os.remove(leftover)
+
+
 @pytest.fixture
 def on_postgres():
     """Skip (saying why) unless the suite runs on PostgreSQL."""
