@@ -97,6 +97,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # in the temp directory; the run deletes it at its end.
     _test_name = f"contractor-test-{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", str(Path(tempfile.gettempdir()) / _test_name))}
+else:
+    # A server process keeps its connection for a while instead of opening one per request (PostgreSQL starts
+    # a backend process for each connection); it is checked before it is reused.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "user.User"
