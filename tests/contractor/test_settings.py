@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def on_sqlite():
     if connection.vendor != "sqlite":
-        pytest.skip("SQLite settings")
+        pytest.skip(f"checks the SQLite settings; this run is on {connection.vendor} (plain ./scripts/test runs it)")
 
 
 def test_the_sqlite_test_database_is_a_wal_file_others_can_open(on_sqlite):
@@ -58,3 +58,9 @@ def test_an_atomic_block_holds_the_write_lock_from_its_start(on_sqlite):
     with transaction.atomic():  # once it ended, this connection writes at once
         User.objects.create(username="someone-else")
     assert User.objects.count() == 2
+
+
+def test_postgresql_connections_are_kept_and_health_checked(on_postgres):
+    """On PostgreSQL a process keeps its connection between requests (60 s unless configured) and checks it first."""
+    assert connection.settings_dict["CONN_MAX_AGE"] == 60
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
