@@ -29,6 +29,13 @@ def _save(instance):
     return instance
 
 
+def _transition(instance, **fields):
+    """Save a state change: only the changed columns, without re-validating fields the change does not touch."""
+    _assign(instance, fields)
+    instance.save(update_fields=[*fields, "updated"])
+    return instance
+
+
 def _assign(instance, fields: dict):
     for name, value in fields.items():
         setattr(instance, name, value)
@@ -112,10 +119,8 @@ def foundation_locate(*, foundation: Foundation, id_map: dict | None = None) -> 
         problems = hardware_mismatches(hardware_requirements(foundation.blueprint), id_map)
         if problems:
             raise ValidationError({"id_map": [f"Hardware does not match the blueprint: {p}" for p in problems]})
-        foundation.id_map = id_map
-    foundation.state = FoundationState.LOCATED
-    foundation.located_at = timezone.now()
-    return _save(foundation)
+        return _transition(foundation, state=FoundationState.LOCATED, located_at=timezone.now(), id_map=id_map)
+    return _transition(foundation, state=FoundationState.LOCATED, located_at=timezone.now())
 
 
 @transaction.atomic
@@ -123,9 +128,7 @@ def foundation_set_built(*, foundation: Foundation) -> Foundation:
     """Located -> built: the foundation's create script finished."""
     foundation = Foundation.objects.select_for_update().get(pk=foundation.pk).subclass
     _require_state(foundation, FoundationState.LOCATED, action="built")
-    foundation.state = FoundationState.BUILT
-    foundation.built_at = timezone.now()
-    _save(foundation)
+    _transition(foundation, state=FoundationState.BUILT, built_at=timezone.now())
     event_emit(event="foundation.built", obj=foundation, data={"type": foundation.type})
     return foundation
 
@@ -136,11 +139,7 @@ def foundation_set_destroyed(*, foundation: Foundation) -> Foundation:
     foundation = Foundation.objects.select_for_update().get(pk=foundation.pk).subclass
     if Structure.objects.filter(foundation=foundation, state=StructureState.BUILT).exists():
         raise ValidationError({"structure": f"The structure on {foundation} is built; destroy it first."})
-    foundation.state = FoundationState.PLANNED
-    foundation.located_at = None
-    foundation.built_at = None
-    foundation.id_map = {}
-    _save(foundation)
+    _transition(foundation, state=FoundationState.PLANNED, located_at=None, built_at=None, id_map={})
     event_emit(event="foundation.destroyed", obj=foundation, data={"type": foundation.type})
     return foundation
 
@@ -183,9 +182,7 @@ def structure_set_built(*, structure: Structure) -> Structure:
     _require_state(structure, StructureState.PLANNED, action="built")
     if structure.foundation.state != FoundationState.BUILT:
         raise ValidationError({"foundation": f"Foundation {structure.foundation} is {structure.foundation.state}."})
-    structure.state = StructureState.BUILT
-    structure.built_at = timezone.now()
-    _save(structure)
+    _transition(structure, state=StructureState.BUILT, built_at=timezone.now())
     event_emit(event="structure.built", obj=structure, data=_structure_data(structure))
     return structure
 
@@ -194,10 +191,7 @@ def structure_set_built(*, structure: Structure) -> Structure:
 def structure_set_destroyed(*, structure: Structure) -> Structure:
     """Back to planned, with a new config_uuid so that what was handed out for the old build is void."""
     structure = Structure.objects.select_for_update().get(pk=structure.pk)
-    structure.state = StructureState.PLANNED
-    structure.built_at = None
-    structure.config_uuid = uuid.uuid4()
-    _save(structure)
+    _transition(structure, state=StructureState.PLANNED, built_at=None, config_uuid=uuid.uuid4())
     event_emit(event="structure.destroyed", obj=structure, data=_structure_data(structure))
     return structure
 
