@@ -113,14 +113,15 @@ def foundation_locate(*, foundation: Foundation, id_map: dict | None = None) -> 
     """Planned -> located: the machine was found. A given `id_map` must meet the blueprint's hardware needs."""
     foundation = Foundation.objects.select_for_update().get(pk=foundation.pk).subclass
     _require_state(foundation, FoundationState.PLANNED, action="located")
+    fields = {"state": FoundationState.LOCATED, "located_at": timezone.now()}
     if id_map is not None:
         if not isinstance(id_map, dict):
             raise ValidationError({"id_map": "The id_map must be a JSON object."})
         problems = hardware_mismatches(hardware_requirements(foundation.blueprint), id_map)
         if problems:
             raise ValidationError({"id_map": [f"Hardware does not match the blueprint: {p}" for p in problems]})
-        return _transition(foundation, state=FoundationState.LOCATED, located_at=timezone.now(), id_map=id_map)
-    return _transition(foundation, state=FoundationState.LOCATED, located_at=timezone.now())
+        fields["id_map"] = id_map
+    return _transition(foundation, **fields)
 
 
 @transaction.atomic

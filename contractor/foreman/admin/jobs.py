@@ -36,6 +36,15 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
+def _progress(job: Job) -> dict:
+    """The job's progress view, computed once per page (two read-only fields show parts of it)."""
+    if not hasattr(job, "_admin_progress"):
+        from contractor.foreman.selectors import job_progress
+
+        job._admin_progress = job_progress(job)
+    return job._admin_progress
+
+
 def _task_text(task: dict | None) -> str:
     if task is None:
         return "-"
@@ -87,9 +96,9 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description="progress")
     def progress_view(self, job):
         """What an operator watches: percent, current block, line, times, the pending task and the variables."""
-        from contractor.foreman.selectors import job_pending_task_view, job_progress
+        from contractor.foreman.selectors import job_pending_task_view
 
-        view = job_progress(job)
+        view = _progress(job)
         task = job_pending_task_view(job)
         rows = [
             ("Done", format_html('<progress max="100" value="{0}"></progress> {0}%', round(view["progress"], 1))),
@@ -108,9 +117,7 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description="script")
     def source_view(self, job):
         """The job's script with line numbers; the line it is at is marked."""
-        from contractor.foreman.selectors import job_progress
-
-        current = job_progress(job)["line"] if job.runner_state else None
+        current = _progress(job)["line"]
         lines = [
             (format_html('<mark class="current-line">{:>4}</mark>', number) if number == current else f"{number:>4}",
              text)
