@@ -168,10 +168,19 @@ def _check_answer(task: Task, cookie) -> Answer | None:
     return None
 
 
-def _finish(task: Task, subcontractor: Subcontractor, state: str, **fields) -> Answer:
-    task.state, task.finished_at, task.leased_by = state, timezone.now(), subcontractor
+def _mark_answered(task: Task, subcontractor: Subcontractor, state: str, now, fields: dict) -> None:
+    """Set (not save) what an accepted answer records on its task."""
+    task.state, task.finished_at, task.leased_by = state, now, subcontractor
     for name, value in fields.items():
         setattr(task, name, value)
+
+
+def _error_text(error, retryable) -> str:
+    return str(error or "no message") + (" (retryable)" if retryable else "")
+
+
+def _finish(task: Task, subcontractor: Subcontractor, state: str, **fields) -> Answer:
+    _mark_answered(task, subcontractor, state, timezone.now(), fields)
     task.save(update_fields=["state", "finished_at", "leased_by", *fields, "updated"])
     return Answer("accepted")
 
@@ -187,7 +196,7 @@ def task_complete(*, task_id: int, subcontractor: Subcontractor, cookie, result)
 def task_fail(*, task_id: int, subcontractor: Subcontractor, cookie, error, retryable: bool = False) -> Answer:
     """Record a task's error once (the foreman puts its job in error); a repeat is a duplicate."""
     task = _locked_task(task_id, subcontractor)
-    text = str(error or "no message") + (" (retryable)" if retryable else "")
+    text = _error_text(error, retryable)
     return _check_answer(task, cookie) or _finish(task, subcontractor, TaskState.FAILED, error=text)
 
 
@@ -203,7 +212,7 @@ def _answer_fields(entry) -> tuple[int, object, str, dict] | None:
         return None
     if "result" in entry:
         return task_id, entry.get("cookie"), TaskState.DONE, {"result": entry["result"], "error": ""}
-    text = str(entry["error"] or "no message") + (" (retryable)" if entry.get("retryable") else "")
+    text = _error_text(entry["error"], entry.get("retryable"))
     return task_id, entry.get("cookie"), TaskState.FAILED, {"error": text}
 
 
@@ -234,9 +243,7 @@ def task_answer_batch(*, subcontractor: Subcontractor, answers) -> list[Answer]:
             continue
         refusal = _check_answer(task, cookie)
         if refusal is None:
-            task.state, task.finished_at, task.leased_by, task.updated = state, now, subcontractor, now
-            for name, value in fields.items():
-                setattr(task, name, value)
+            _mark_answered(task, subcontractor, state, now, {**fields, "updated": now})
             changed[task.pk] = task
         replies.append(refusal or Answer("accepted"))
     if changed:
