@@ -11,6 +11,7 @@ from django.db.models import Count
 from contractor.blueprint.models import BluePrint, BluePrintParent
 from contractor.building.models import ComplexMember, Dependency, Foundation, Structure
 from contractor.site.models import Site
+from contractor.site.selectors import SiteTree
 
 RESOURCES = ("cpu_count", "memory_mb", "disk_gb")
 
@@ -91,9 +92,7 @@ def foundations_per_type_and_state(*, site: Site | None = None) -> dict[str, dic
 def counts_per_site(*, site: Site | None = None) -> list[dict]:
     """Each site (under `site`, or every one) with its own foundations and structures and the totals with sub-sites."""
     sites = list(Site.objects.order_by("name").values_list("pk", "name", "parent_id"))
-    children = defaultdict(list)
-    for pk, _, parent in sites:
-        children[parent].append(pk)
+    tree = SiteTree({pk: parent for pk, _, parent in sites}, {})
     names = {pk: name for pk, name, _ in sites}
     foundations, structures = _count_by(Foundation.objects, "site_id"), _count_by(Structure.objects, "site_id")
     wanted = _site_ids(site)
@@ -101,7 +100,7 @@ def counts_per_site(*, site: Site | None = None) -> list[dict]:
     for pk, name, parent in sites:
         if wanted is not None and pk not in wanted:
             continue
-        below = _descendants(pk, children)
+        below = tree.descendants(pk)
         result.append(
             {
                 "site": name,

@@ -8,6 +8,7 @@ from django.db import models
 
 from contractor.building.choices import DependencyLink, FoundationState, StructureState
 from contractor.fields import ConfigValuesField
+from contractor.site.selectors import site_tree
 from contractor.validators import hostname_validator, name_validator
 
 
@@ -94,7 +95,7 @@ class Structure(models.Model):
 
     def clean(self):
         if self.hostname and self.site_id and self._hostname_taken_in_zone():
-            raise ValidationError({"hostname": f"{self.hostname} is already used in this site's DNS zone."})
+            raise ValidationError({"hostname": f"{self.hostname} is already used in the DNS zone this site is in."})
         if self.blueprint_id and self.foundation_id:
             if not self.blueprint.allows_foundation_blueprint(self.foundation.blueprint):
                 raise ValidationError(
@@ -105,9 +106,18 @@ class Structure(models.Model):
                 )
 
     def _hostname_taken_in_zone(self) -> bool:
-        """Whether another structure in any site sharing this site's DNS zone has this hostname (one query)."""
-        others = Structure.objects.filter(hostname__iexact=self.hostname, site__zone__sites__id=self.site_id)
-        return others.exclude(pk=self.pk).exists()
+        """Whether another structure with this hostname (ignoring case) lands in the DNS zone this one lands in.
+
+        A site's zone covers its sub-sites unless one names its own. One query when no other structure has the
+        hostname (the usual case), two otherwise, whatever the number or depth of the sites.
+        """
+        others = Structure.objects.filter(hostname__iexact=self.hostname).exclude(pk=self.pk)
+        sites = set(others.values_list("site_id", flat=True))
+        if not sites:
+            return False
+        tree = site_tree()
+        zone = tree.zone_of(self.site_id)
+        return zone is not None and any(tree.zone_of(site) == zone for site in sites)
 
 
 class Complex(models.Model):

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from contractor.dns.validators import validate_domain_name, validate_extra_records, validate_glue, validate_name_servers
+from contractor.site.selectors import site_tree
 
 SECONDS = [MinValueValidator(1), MaxValueValidator(2**31 - 1)]
 
@@ -74,7 +75,11 @@ class Zone(models.Model):
         names.discard("@")
         if not self.pk or not names:
             return []
-        hosts = Structure.objects.filter(site__zone=self).annotate(lower=Lower("hostname")).filter(lower__in=names)
+        hosts = (
+            Structure.objects.filter(site_id__in=self.site_ids())
+            .annotate(lower=Lower("hostname"))
+            .filter(lower__in=names)
+        )
         return sorted(set(hosts.values_list("lower", flat=True)))
 
     def unglued_servers(self) -> list[str]:
@@ -85,9 +90,15 @@ class Zone(models.Model):
         labels = {self.relative(server) for server in missing}
         found = set()
         if self.pk and labels:
-            hosts = Structure.objects.filter(site__zone=self, addresses__is_primary=True, hostname__in=labels)
+            hosts = Structure.objects.filter(
+                site_id__in=self.site_ids(), addresses__is_primary=True, hostname__in=labels
+            )
             found = set(hosts.values_list("hostname", flat=True))
         return [server for server in missing if self.relative(server) not in found]
+
+    def site_ids(self) -> list[int]:
+        """The sites whose structures land in this zone: those pointing at it and their sub-sites without a zone."""
+        return [site for site, zone in site_tree().zone_sites().items() if zone == self.pk]
 
     def in_zone(self, fqdn: str) -> bool:
         """Whether `fqdn` is this zone's apex or below it."""

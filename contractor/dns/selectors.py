@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 
 from contractor.building.models import Structure
 from contractor.dns.models import Zone, ZoneFile
+from contractor.site.selectors import site_tree
 from contractor.utilities.choices import AddressKind
 from contractor.utilities.models import Address, AddressBlock
 
@@ -14,26 +15,29 @@ def zone_list() -> QuerySet[Zone]:
     return Zone.objects.prefetch_related("sites")
 
 
-def zone_structure_rows(zone_ids: list[int] | None = None):
-    """(zone id, structure id, hostname, foundation locator) of every structure in a site with a zone."""
-    rows = Structure.objects.filter(site__zone__isnull=False)
-    if zone_ids is not None:
-        rows = rows.filter(site__zone_id__in=zone_ids)
-    return rows.values_list("site__zone_id", "id", "hostname", "foundation__locator").order_by().iterator(5000)
+def zone_site_ids(zone_ids: list[int] | None = None) -> dict[int, int]:
+    """Site id -> zone id of every site whose structures land in a zone (of `zone_ids`): its own or an ancestor's."""
+    sites = site_tree().zone_sites()
+    return sites if zone_ids is None else {site: zone for site, zone in sites.items() if zone in zone_ids}
 
 
-def zone_address_rows(zone_ids: list[int] | None = None):
-    """(structure id, interface, alias index, is primary, block id, offset) of every static address in a zone."""
-    rows = Address.objects.filter(kind=AddressKind.STATIC, structure__site__zone__isnull=False)
-    if zone_ids is not None:
-        rows = rows.filter(structure__site__zone_id__in=zone_ids)
+def zone_structure_rows(sites: dict[int, int]):
+    """(zone id, structure id, hostname, foundation locator) of every structure in `sites` (site id -> zone id)."""
+    rows = Structure.objects.filter(site_id__in=sites).values_list("site_id", "id", "hostname", "foundation__locator")
+    return ((sites[site], *rest) for site, *rest in rows.order_by().iterator(5000))
+
+
+def zone_address_rows(sites: dict[int, int]):
+    """(structure id, interface, alias index, is primary, block id, offset) of every static address in `sites`."""
+    rows = Address.objects.filter(kind=AddressKind.STATIC, structure__site_id__in=sites)
     fields = ("structure_id", "interface_name", "alias_index", "is_primary", "address_block_id", "offset")
     return rows.values_list(*fields).order_by().iterator(5000)
 
 
-def zone_block_rows() -> list[tuple]:
+def zone_block_rows(sites: dict[int, int]) -> list[tuple]:
     """(block id, subnet, prefix, vlan, zone id of its site or None) of every address block."""
-    return list(AddressBlock.objects.values_list("id", "subnet", "prefix", "vlan", "site__zone_id").order_by())
+    rows = AddressBlock.objects.values_list("id", "subnet", "prefix", "vlan", "site_id").order_by()
+    return [(*row, sites.get(site)) for *row, site in rows]
 
 
 def zone_file_states(*, lock: bool = False) -> dict[str, ZoneFile]:
@@ -42,8 +46,25 @@ def zone_file_states(*, lock: bool = False) -> dict[str, ZoneFile]:
     return {state.origin: state for state in states}
 
 
-def zone_hostname_clashes(*, site_id: int, zone_id: int) -> list[str]:
-    """Hostnames of `site_id` already used (ignoring case) by structures of other sites in zone `zone_id`."""
-    mine = Structure.objects.filter(site_id=site_id).annotate(lower=Lower("hostname")).values("lower")
-    others = Structure.objects.filter(site__zone_id=zone_id).exclude(site_id=site_id).annotate(lower=Lower("hostname"))
-    return sorted(set(others.filter(lower__in=mine).values_list("hostname", flat=True)))
+def zone_hostname_clashes(*, site_id: int, parent_id: int | None, zone_id: int | None):
+    """(zone name, hostnames) when moving site `site_id` under `parent_id` with zone `zone_id` would put two
+    structures of one hostname (ignoring case) in one zone; None when it would not, or nothing moves."""
+    before = site_tree()
+    if before.parents.get(site_id) == parent_id and before.zones.get(site_id) == zone_id:
+        return None
+    after = before.changed(site_id, parent=parent_id, zone=zone_id)
+    moved = {site: after.zone_of(site) for site in after.descendants(site_id)}
+    zones = {zone for site, zone in moved.items() if zone is not None and zone != before.zone_of(site)}
+    sites = {site: zone for site, zone in after.zone_sites().items() if zone in zones}
+    rows = Structure.objects.filter(site_id__in=sites).annotate(lower=Lower("hostname"))
+    seen, clashes = {}, {}
+    for pk, site, lower, hostname in rows.values_list("pk", "site_id", "lower", "hostname").order_by("pk"):
+        first = seen.setdefault((sites[site], lower), (pk, site, hostname))
+        if first[0] != pk and (site in moved or first[1] in moved):
+            # Name the hostname as it is written outside the moved sites: that is the one already in use.
+            taken = hostname if site not in moved else first[2]
+            clashes.setdefault(sites[site], set()).add(taken)
+    if not clashes:
+        return None
+    zone, hostnames = min(clashes.items())
+    return Zone.objects.get(pk=zone).name, sorted(hostnames)

@@ -68,15 +68,16 @@ def _escape_byte(byte: int) -> str:
 
 def collect_hosts(zone_ids: list[int] | None = None) -> tuple[dict[int, dict[int, Host]], dict[int, tuple]]:
     """Structures by zone id then structure id, with their addresses; and the address blocks by id."""
+    sites = selectors.zone_site_ids(zone_ids)
     blocks = {}
-    for block_id, subnet, prefix, vlan, zone_id in selectors.zone_block_rows():
+    for block_id, subnet, prefix, vlan, zone_id in selectors.zone_block_rows(sites):
         ip = ipaddress.ip_address(subnet)
         blocks[block_id] = (int(ip), ip.version, prefix, vlan, zone_id, naming.reverse_bits(prefix, ip.version))
     hosts, by_structure = {}, {}
-    for zone_id, structure_id, hostname, locator in selectors.zone_structure_rows(zone_ids):
+    for zone_id, structure_id, hostname, locator in selectors.zone_structure_rows(sites):
         host = by_structure[structure_id] = Host(hostname.lower(), locator)
         hosts.setdefault(zone_id, {})[structure_id] = host
-    for structure_id, interface, alias_index, is_primary, block_id, offset in selectors.zone_address_rows(zone_ids):
+    for structure_id, interface, alias_index, is_primary, block_id, offset in selectors.zone_address_rows(sites):
         host = by_structure[structure_id]
         base, version, _prefix, vlan, _zone, bits = blocks[block_id]
         name = naming.address_name(host.hostname, interface, alias_index, vlan)

@@ -32,9 +32,11 @@ class Site(models.Model):
         return self.name
 
     def clean(self):
+        if self.parent_id is not None:
+            self._clean_parent()
         self._clean_zone()
-        if self.parent_id is None:
-            return
+
+    def _clean_parent(self):
         if self.pk is not None and self.parent_id == self.pk:
             raise ValidationError({"parent": "A site cannot be its own parent."})
         seen = {self.pk}
@@ -46,13 +48,17 @@ class Site(models.Model):
             ancestor = ancestor.parent
 
     def _clean_zone(self):
-        if self.zone_id is None or self.pk is None:
+        """A new zone or parent moves the site's subtree into a zone: its hostnames must be free there."""
+        if self.pk is None:
             return
+        # Sites sit below DNS; the clash check is a DNS read, looked up here so Site.clean() keeps the rule.
         from contractor.dns.selectors import zone_hostname_clashes
 
-        clashes = zone_hostname_clashes(site_id=self.pk, zone_id=self.zone_id)
-        if clashes:
-            raise ValidationError({"zone": f"Hostnames already used in zone {self.zone}: {', '.join(clashes[:5])}."})
+        clash = zone_hostname_clashes(site_id=self.pk, parent_id=self.parent_id, zone_id=self.zone_id)
+        if clash is not None:
+            zone, hostnames = clash
+            field = "zone" if self.zone_id else "parent"
+            raise ValidationError({field: f"Hostnames already used in zone {zone}: {', '.join(hostnames[:5])}."})
 
     def ancestors(self) -> list["Site"]:
         """The chain from the root down to this site, this site last."""
@@ -67,10 +73,6 @@ class Site(models.Model):
 
     def descendant_ids(self) -> set[int]:
         """Ids of this site and every site below it."""
-        ids, frontier = {self.pk}, [self.pk]
-        while frontier:
-            frontier = list(
-                Site.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True)
-            )
-            ids.update(frontier)
-        return ids
+        from contractor.site.selectors import site_tree  # the selectors module imports this one
+
+        return site_tree().descendants(self.pk)

@@ -1,4 +1,7 @@
-"""Reads for sites."""
+"""Reads for sites: listing, and the whole site tree in memory for questions that walk it."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
@@ -8,3 +11,58 @@ from contractor.site.models import Site
 def site_list() -> QuerySet[Site]:
     """Every site with its parent and children loaded, for listing in a fixed number of queries."""
     return Site.objects.select_related("parent", "zone").prefetch_related("children")
+
+
+@dataclass
+class SiteTree:
+    """Every site's parent and DNS zone, read in one query; the walks down and up the tree happen in memory.
+
+    This is the one walk of the tree that everything uses (config layers load the Site rows of a chain with
+    `Site.ancestors()`, which needs their values): sub-sites, the chain above a site and the zone a site lands in.
+    """
+
+    parents: dict[int, int | None]
+    zones: dict[int, int | None]
+    children: dict[int | None, list[int]] = field(init=False)
+
+    def __post_init__(self):
+        self.children = defaultdict(list)
+        for pk, parent in self.parents.items():
+            self.children[parent].append(pk)
+
+    def descendants(self, pk: int) -> set[int]:
+        """`pk` and every site below it."""
+        found, frontier = {pk}, [pk]
+        while frontier:
+            frontier = [child for node in frontier for child in self.children.get(node, ()) if child not in found]
+            found.update(frontier)
+        return found
+
+    def ancestors(self, pk: int) -> list[int]:
+        """The chain from `pk` up to its root, `pk` first (a cycle, which validation refuses, ends the walk)."""
+        chain, node = [], pk
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = self.parents.get(node)
+        return chain
+
+    def zone_of(self, pk: int) -> int | None:
+        """The zone a site's structures land in: its own, else the nearest zone set on a site above it."""
+        return next((self.zones[node] for node in self.ancestors(pk) if self.zones.get(node)), None)
+
+    def zone_sites(self) -> dict[int, int]:
+        """Site id -> the zone it lands in, for every site under a zone."""
+        return {pk: zone for pk in self.parents if (zone := self.zone_of(pk)) is not None}
+
+    def changed(self, pk: int, *, parent: int | None, zone: int | None) -> "SiteTree":
+        """The tree as it would be with site `pk` moved under `parent` and pointed at `zone`."""
+        return SiteTree({**self.parents, pk: parent}, {**self.zones, pk: zone})
+
+
+def site_tree() -> SiteTree:
+    """The whole site tree, from one query."""
+    rows = Site.objects.order_by().values_list("pk", "parent_id", "zone_id")
+    parents, zones = {}, {}
+    for pk, parent, zone in rows:
+        parents[pk], zones[pk] = parent, zone
+    return SiteTree(parents, zones)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contractor.building.models import Foundation
+from contractor.site.selectors import site_tree
 from contractor.webhooks.choices import AckState, DeliveryState
 from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription, new_token
 
@@ -27,10 +28,10 @@ def event_target(obj) -> tuple[str, str]:
     return obj._meta.model_name, str(obj.pk)
 
 
-def _matches(subscription: Subscription, event: Event, blueprint_ids) -> bool:
+def _matches(subscription: Subscription, event: Event, blueprint_ids, site_ids) -> bool:
     if not any(fnmatch.fnmatchcase(event.kind, pattern) for pattern in subscription.events):
         return False
-    if subscription.site_id and subscription.site_id != event.site_id:
+    if subscription.site_id and subscription.site_id not in site_ids():
         return False
     if subscription.blueprint_id and subscription.blueprint_id not in blueprint_ids():
         return False
@@ -44,10 +45,12 @@ def _fan_out(event: Event, blueprint):
     now = timezone.now()
     live = Subscription.objects.filter(active=True).exclude(expires_at__lte=now)
     lineage = functools.cache(lambda: {ancestor.pk for ancestor in blueprint.lineage()} if blueprint else set())
+    # A subscription filtered by a site wants the events of its whole subtree: the event's site or one above it.
+    chain = functools.cache(lambda: set(site_tree().ancestors(event.site_id)) if event.site_id else set())
     Delivery.objects.bulk_create(
         Delivery(subscription=subscription, event=event, target_key=event.target_key, next_attempt_at=now)
         for subscription in live
-        if _matches(subscription, event, lineage)
+        if _matches(subscription, event, lineage, chain)
     )
 
 

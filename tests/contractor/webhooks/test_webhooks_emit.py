@@ -58,3 +58,22 @@ def test_fan_out_honours_patterns_filters_and_expiry(structure, make_subscriptio
     make_subscription(name="expired", expires_at=timezone.now() - timedelta(seconds=1))
     event_emit(event="structure.created", obj=structure)
     assert {d.subscription for d in Delivery.objects.select_related("subscription")} == wanted
+
+
+def test_site_filter_covers_the_sites_subtree(make_subscription):
+    """A subscription for dc gets the events of dc/rack1/shelf; one for rack2 or an unrelated site does not."""
+    from tests.factories import StructureFactory
+
+    dc = SiteFactory(name="dc")
+    rack = SiteFactory(name="rack1", parent=dc)
+    shelf = SiteFactory(name="shelf", parent=rack)
+    by_dc = make_subscription(name="dc", site=dc)
+    by_rack = make_subscription(name="rack1", site=rack)
+    by_sibling = make_subscription(name="rack2", site=SiteFactory(name="rack2", parent=dc))
+    by_other = make_subscription(name="other", site=SiteFactory(name="other"))
+    event = event_emit(event="structure.built", obj=StructureFactory(site=shelf, hostname="deep"))
+    got = set(Delivery.objects.filter(event=event).values_list("subscription_id", flat=True))
+    assert got == {by_dc.pk, by_rack.pk}
+    assert by_sibling.pk not in got and by_other.pk not in got
+    event = event_emit(event="structure.built", obj=StructureFactory(site=dc, hostname="top"))
+    assert set(Delivery.objects.filter(event=event).values_list("subscription_id", flat=True)) == {by_dc.pk}
