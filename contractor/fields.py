@@ -22,6 +22,16 @@ def validate_config_values(value):
         )
 
 
+def check_config_values(instance) -> None:
+    """Refuse (a ValidationError on `config_values`) a site, blueprint, foundation or structure whose config can
+    never be built as it is about to be saved; called from each model's clean(), so every write path checks it."""
+    # The configuration engine sits above the apps whose models use this field and imports them, so it is
+    # imported when a model is cleaned, not when this module is.
+    from contractor.configuration.checks import config_values_check
+
+    config_values_check(instance)
+
+
 class ConfigValuesField(models.JSONField):
     """A JSON object of config keys (with modifiers) to values."""
 

@@ -1,7 +1,7 @@
 """The `config/` action shared by every viewset whose objects have a merged config."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,17 +15,38 @@ class ConfigActionMixin:
     @extend_schema(
         summary="Merged config",
         description="The config this object sees: inherited values, its own, and the globals. "
-        "Secrets are redacted unless the user holds user.view_secrets.",
+        "Secrets are redacted unless the user holds user.view_secrets. With `layers=1`, each key maps to "
+        '`{"value", "layer", "layers"}`: the value and the layer(s) that set it.',
+        parameters=[
+            OpenApiParameter(
+                "layers",
+                OpenApiTypes.BOOL,
+                description="1: show, per key, the value and the layer that set it (`layer`) or shaped it (`layers`).",
+            )
+        ],
         responses={
-            200: OpenApiResponse(OpenApiTypes.OBJECT, description="Config key -> value."),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The config cannot be merged (a cycle)."),
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="Config key -> value (or value and layers)."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The config cannot be built (a cycle, a bad modifier or template)."
+            ),
         },
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def config(self, request, *args, **kwargs):
-        from contractor.configuration import ConfigError, merged_config
+        # The configuration engine sits above the apps whose viewsets use this mixin and imports their models.
+        from contractor.configuration import ConfigError, merged_config, traced_config
 
+        build = traced_config if self._layers_wanted(request) else merged_config
         try:
-            return Response(merged_config(self.get_object(), reveal_secrets=can_see_secrets(request.user)))
+            return Response(build(self.get_object(), reveal_secrets=can_see_secrets(request.user)))
         except ConfigError as error:
             raise exceptions.ValidationError({"config": [str(error)]}) from error
+
+    @staticmethod
+    def _layers_wanted(request) -> bool:
+        raw = request.query_params.get("layers", "")
+        if raw.lower() in ("", "0", "false", "no"):
+            return False
+        if raw.lower() in ("1", "true", "yes"):
+            return True
+        raise exceptions.ValidationError({"layers": [f"Use layers=1 or layers=0, not {raw!r}."]})

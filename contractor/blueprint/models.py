@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from contractor.blueprint.choices import BluePrintKind
-from contractor.fields import ConfigValuesField
+from contractor.fields import ConfigValuesField, check_config_values
 from contractor.validators import name_validator
 
 HARDWARE_KEYS = {
@@ -59,6 +59,9 @@ class BluePrint(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        check_config_values(self)
 
     def parent_list(self) -> list["BluePrint"]:
         """Direct parents in their listed order."""
@@ -149,6 +152,7 @@ class FoundationBluePrint(BluePrint):
                     f"installed: {', '.join(sorted(known)) or 'none'}."
                 }
             )
+        super().clean()
 
 
 class StructureBluePrint(BluePrint):

@@ -8,6 +8,7 @@ from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
 from contractor.blueprint.selectors import blueprint_parent_map
 from contractor.db import in_use_error
+from contractor.fields import check_config_values
 from contractor.site.models import Site
 from contractor.site.services import site_create, site_update
 
@@ -92,6 +93,8 @@ def blueprint_parents_set(*, blueprint: BluePrint, names: list[str]) -> None:
     BluePrintParent.objects.bulk_create(
         BluePrintParent(child=blueprint, parent=parents[name], position=index) for index, name in enumerate(names)
     )
+    # New parents bring new layers under the blueprint's values (and its children's): check them together.
+    check_config_values(blueprint)
 
 
 def blueprint_parents_validate(*, blueprint: BluePrint, kind: str, parents: list[BluePrint]) -> None:

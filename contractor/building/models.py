@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from contractor.building.choices import DependencyLink, FoundationState, StructureState
-from contractor.fields import ConfigValuesField
+from contractor.fields import ConfigValuesField, check_config_values
 from contractor.site.selectors import site_tree
 from contractor.validators import hostname_validator, name_validator
 
@@ -56,6 +56,7 @@ class Foundation(models.Model):
                     f"not {self.foundation_type}."
                 }
             )
+        check_config_values(self)
 
     @property
     def subclass(self) -> "Foundation":
@@ -104,6 +105,7 @@ class Structure(models.Model):
                         f"{self.foundation.blueprint} (of foundation {self.foundation})."
                     }
                 )
+        check_config_values(self)
 
     def _hostname_taken_in_zone(self) -> bool:
         """Whether another structure with this hostname (ignoring case) lands in the DNS zone this one lands in.

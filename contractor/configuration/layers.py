@@ -7,7 +7,7 @@ from contractor.blueprint.models import BluePrint
 from contractor.building.models import Foundation, Structure
 from contractor.configuration.attributes import foundation_attributes, foundation_interfaces, structure_attributes
 from contractor.configuration.errors import ConfigError
-from contractor.configuration.merge import merge_layers
+from contractor.configuration.merge import merge_layers_traced
 from contractor.configuration.redaction import redact
 from contractor.configuration.templating import render_config
 from contractor.site.models import Site
@@ -16,9 +16,25 @@ Layer = tuple[str, dict]
 
 
 def merged_config(target, *, reveal_secrets: bool) -> dict:
-    """The config `target` (a Site, BluePrint, Foundation or Structure) sees, secrets redacted unless revealed."""
-    config = render_config(merge_layers(config_layers(target), class_list=target_class_list(target)))
+    """The config `target` (a Site, BluePrint, Foundation or Structure) sees, secrets redacted unless revealed.
+
+    An error names the key and the layer(s) it came from, since it may fail for this target only.
+    """
+    config, origins = merge_layers_traced(config_layers(target), class_list=target_class_list(target))
+    config = render_config(config, origins)
     return config if reveal_secrets else redact(config)
+
+
+def traced_config(target, *, reveal_secrets: bool) -> dict[str, dict]:
+    """Key -> {"value", "layer", "layers"}: the merged config and where each value came from.
+
+    `layer` is the last layer that set or changed the value; `layers` every layer that shaped it, lowest first
+    (a replace starts afresh). Values are rendered, and redacted as in merged_config.
+    """
+    config, origins = merge_layers_traced(config_layers(target), class_list=target_class_list(target))
+    config = render_config(config, origins)
+    config = config if reveal_secrets else redact(config)
+    return {key: {"value": value, "layer": origins[key][-1], "layers": origins[key]} for key, value in config.items()}
 
 
 def config_layers(target) -> list[Layer]:

@@ -23,20 +23,40 @@ def parse_key(key: str, layer: str = "") -> tuple[str, str, str | None]:
 
 def merge_layers(layers: Iterable[tuple[str, dict]], *, class_list: list[str] | None) -> dict:
     """Apply each (layer name, raw values) in turn, lowest priority first, into one plain dict."""
+    return merge_layers_traced(layers, class_list=class_list)[0]
+
+
+def merge_layers_traced(
+    layers: Iterable[tuple[str, dict]], *, class_list: list[str] | None
+) -> tuple[dict, dict[str, list[str]]]:
+    """Like merge_layers, plus each merged key's origin: the layers that shaped its value, in order.
+
+    A replace starts a key's origin afresh; prepend, append and remove add their layer to it.
+    """
     config: dict = {}
+    origins: dict[str, list[str]] = {}
     for layer_name, values in layers:
-        apply_layer(config, values, layer=layer_name, class_list=class_list)
-    return config
+        apply_layer(config, values, layer=layer_name, class_list=class_list, origins=origins)
+    return config, {name: origins[name] for name in config}
 
 
-def apply_layer(config: dict, values: dict, *, layer: str, class_list: list[str] | None) -> dict:
-    """Apply one layer's raw values to `config` in place (and return it).
+def apply_layer(
+    config: dict, values: dict, *, layer: str, class_list: list[str] | None, origins: dict | None = None
+) -> dict:
+    """Apply one layer's raw values to `config` in place (and return it), noting each key's layer in `origins`.
 
     Keys whose `:Class` is not in `class_list` are skipped (all of them when `class_list` is None).
     For one modifier, class-less keys apply before class-filtered ones, so the specific value wins.
     """
     for modifier, name, value in _ordered_entries(values, layer=layer, class_list=class_list):
+        had = name in config
         _apply(config, modifier, name, copy.deepcopy(value), layer=layer)
+        if origins is not None and name in config:
+            trail = origins.setdefault(name, [])
+            if modifier == "" or not had:
+                trail.clear()
+            if layer not in trail:
+                trail.append(layer)
     return config
 
 

@@ -17,19 +17,50 @@ def is_template(value) -> bool:
     return isinstance(value, str) and any(marker in value for marker in TEMPLATE_MARKERS)
 
 
-def render_config(config: dict) -> dict:
+def render_config(config: dict, origins: dict[str, list[str]] | None = None) -> dict:
     """A copy of `config` with every templated string (at any depth) rendered against the config itself.
 
     A key is rendered after the keys its templates name, so chains of templates resolve; names that
     are not keys (or are not templates) need no ordering. A cycle raises ConfigError naming its keys.
+    With `origins` (key -> the layers that set it, from merge_layers_traced) every error names those layers too.
     """
     env = environment()
-    parsed = {key: _parse_value(env, key, value) for key, value in config.items() if _has_template(value)}
-    dependencies = {key: _referenced(tree) & parsed.keys() for key, tree in parsed.items()}
     rendered = dict(config)
-    for key in render_order(dependencies):
-        rendered[key] = _render_value(env, key, config[key], parsed[key], rendered)
+    for key, trees in template_order(config, origins, env=env):
+        rendered[key] = _render_value(env, _label(key, origins), config[key], trees, rendered)
     return rendered
+
+
+def template_order(
+    config: dict, origins: dict[str, list[str]] | None = None, *, env: SandboxedEnvironment | None = None
+) -> list[tuple[str, dict[str, nodes.Template]]]:
+    """(key, parsed templates) for each templated key in render order: checks syntax and cycles, renders nothing."""
+    env = env or environment()
+    parsed = {
+        key: _parse_value(env, _label(key, origins), value) for key, value in config.items() if _has_template(value)
+    }
+    dependencies = {key: _referenced(tree) & parsed.keys() for key, tree in parsed.items()}
+    try:
+        order = render_order(dependencies)
+    except ConfigError as error:
+        if not origins:
+            raise
+        keys = dict.fromkeys(error.cycle)
+        where = ", ".join(f"{key} from {_layers(origins, key)}" for key in keys)
+        raise ConfigError(f"{error} ({where})") from error
+    return [(key, parsed[key]) for key in order]
+
+
+def _label(key: str, origins: dict[str, list[str]] | None) -> str:
+    """How an error names a key: quoted, and with the layer(s) it came from when they are known."""
+    if not origins or key not in origins:
+        return repr(key)
+    return f"{key!r} (from {_layers(origins, key)})"
+
+
+def _layers(origins: dict[str, list[str]], key: str) -> str:
+    trail = origins.get(key) or ["?"]
+    return ("layer " if len(trail) == 1 else "layers ") + ", ".join(trail)
 
 
 def render_order(dependencies: dict[str, set[str]]) -> list[str]:
@@ -54,7 +85,7 @@ def render_order(dependencies: dict[str, set[str]]) -> list[str]:
                 order.append(node)
             elif child in on_path:
                 cycle = path[path.index(child) :] + [child]
-                raise ConfigError(f"Config values refer to each other in a cycle: {' -> '.join(cycle)}")
+                raise ConfigError(f"Config values refer to each other in a cycle: {' -> '.join(cycle)}", cycle=cycle)
             elif child not in done:
                 path.append(child)
                 on_path.add(child)
@@ -71,14 +102,14 @@ def _has_template(value) -> bool:
 
 
 def _parse_value(env: SandboxedEnvironment, key: str, value) -> dict[str, nodes.Template]:
-    """Every template string inside `value`, parsed: source -> AST."""
+    """Every template string inside `value`, parsed: source -> AST. `key` is the key as errors name it."""
     trees: dict[str, nodes.Template] = {}
     for source in _template_strings(value):
         if source not in trees:
             try:
                 trees[source] = env.parse(source)
             except TemplateError as error:
-                raise ConfigError(f"Config value {key!r} is not a valid template: {_describe(error)}") from error
+                raise ConfigError(f"Config value {key} is not a valid template: {_describe(error)}") from error
     return trees
 
 
@@ -110,9 +141,9 @@ def _render_value(env: SandboxedEnvironment, key: str, value, trees: dict[str, n
     try:
         return env.from_string(trees[value]).render(context)
     except TemplateError as error:
-        raise ConfigError(f"Config value {key!r} could not be rendered: {_describe(error)}") from error
+        raise ConfigError(f"Config value {key} could not be rendered: {_describe(error)}") from error
     except (TypeError, ValueError, ArithmeticError, LookupError) as error:
-        raise ConfigError(f"Config value {key!r} could not be rendered: {error}") from error
+        raise ConfigError(f"Config value {key} could not be rendered: {error}") from error
 
 
 def _describe(error: TemplateError) -> str:

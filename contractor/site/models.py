@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from contractor.fields import ConfigValuesField
+from contractor.fields import ConfigValuesField, check_config_values
 from contractor.validators import name_validator
 
 
@@ -35,6 +35,7 @@ class Site(models.Model):
         if self.parent_id is not None:
             self._clean_parent()
         self._clean_zone()
+        check_config_values(self)
 
     def _clean_parent(self):
         if self.pk is not None and self.parent_id == self.pk:
