@@ -14,12 +14,16 @@ class PluginConfig(AppConfig):
     - `min_version` / `max_version`: the Contractor versions the plugin works with (checked at start).
     - `tscript_modules`: dotted paths of TScript module factories the foreman offers to scripts.
     - `subcontractor_handlers`: names of subcontractor task modules the plugin's tasks need.
+    - `api_routes`: (URL prefix, dotted path of a viewset) pairs added under /api/v1/.
+    - `blueprints`: a blueprints TOML file in the plugin's folder that `manage.py load_demo` loads too.
     """
 
     min_version: str | None = None
     max_version: str | None = None
     tscript_modules: tuple[str, ...] = ()
     subcontractor_handlers: tuple[str, ...] = ()
+    api_routes: tuple[tuple[str, str], ...] = ()
+    blueprints: str | None = None
 
     def ready(self):
         from contractor import __version__

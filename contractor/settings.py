@@ -29,7 +29,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Plugins are Django apps; each one's AppConfig subclasses contractor.plugins.PluginConfig.
-PLUGINS = env_list("PLUGINS", "plugins.manual,plugins.ipmi")
+PLUGINS = env_list("PLUGINS", "plugins.manual,plugins.ipmi,plugins.libvirt")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -150,9 +150,12 @@ SPECTACULAR_SETTINGS = {
 
 # Values every config sees last, so no site or blueprint can override them.
 CONTRACTOR_HOST = env("HOST", "http://127.0.0.1:8000")
+# Kernels and initrds: served read-only at /boot/files/ from this folder (relative: the project's).
+CONTRACTOR_BOOT_FILES = env("BOOT_FILES", "var/boot-files")
 CONTRACTOR_GLOBALS = {
     "__contractor_host": CONTRACTOR_HOST,
-    "__pxe_location": env("PXE_LOCATION", CONTRACTOR_HOST + "/pxe/"),
+    "__boot_files": env("BOOT_FILES_URL", CONTRACTOR_HOST + "/boot/files/"),
+    "__pxe_location": env("PXE_LOCATION", CONTRACTOR_HOST + "/boot/files/"),
 }
 
 LOGGING = {

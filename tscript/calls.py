@@ -5,7 +5,15 @@ from __future__ import annotations
 import math
 
 from .builtins import STOPPING, delay_seconds, message_text
-from .errors import FatalError, NotAllowedError, RemoteError, ScriptError, StaleCookieError
+from .errors import (
+    RESUMABLE_KINDS,
+    FatalError,
+    NotAllowedError,
+    RemoteError,
+    ScriptError,
+    StaleCookieError,
+    TScriptError,
+)
 from .machine import Stop
 from .modules import Local, Remote, Steps, call_with
 from .values import check_value, copy, decode, encode
@@ -34,9 +42,16 @@ class CallsMixin:
             self.pc = pc + 1
             self._advance_steps(function)
             return pc + 1
-        self.call = {"type": "remote", **record, "params": encode(check_value(params, "argument"))}
+        self.call = {"type": "remote", **record, "phase": "run", "params": encode(check_value(params, "argument"))}
         self.pc = pc + 1
-        self._dispatch(self.call, function, "run")
+        try:
+            self._dispatch(self.call, function, "run")
+        except TScriptError as error:
+            # The task could not be built (no room for a VM, say): the call stops as a failed task does, past
+            # its arguments, so that reset() builds the task again from the parameters kept in the record.
+            error.at(*self._position(pc))
+            status = "error" if error.kind in RESUMABLE_KINDS else "aborted"
+            raise Stop(self._outcome(status, error.message, error=error.to_dict(), line=error.line), pc + 1) from None
         raise Stop(self._waiting_on_task(), pc + 1)
 
     def _builtin(self, node, args: dict, pc: int) -> int:

@@ -180,7 +180,10 @@ class Runner(calls.CallsMixin):
         if call is not None and call["type"] == "error":
             self._return(None)
         elif call is not None and call["type"] == "remote":
-            self.redispatch(call)
+            try:
+                self.redispatch(call)
+            except TScriptError as error:  # building the task failed again: the script stays in error
+                raise NotAllowedError(f"The task cannot be sent again: {error.message}") from None
         self._finish(Outcome("ready"))
 
     def _return(self, value) -> None:

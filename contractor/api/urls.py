@@ -1,6 +1,7 @@
 """The /api/v1/ URL tree: every app's router, the schema, and its browsable reference."""
 
 from django.urls import include, path
+from django.utils.module_loading import import_string
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -8,6 +9,7 @@ from contractor.blueprint.api.urls import register as register_blueprint
 from contractor.building.api.urls import register as register_building
 from contractor.dns.api.urls import register as register_dns
 from contractor.foreman.api.urls import register as register_foreman
+from contractor.plugins import plugin_configs
 from contractor.site.api.urls import register as register_site
 from contractor.user.api.urls import register as register_user
 from contractor.utilities.api.urls import register as register_utilities
@@ -25,6 +27,9 @@ for register in (
     register_webhooks,
 ):
     register(router)
+for config in plugin_configs():
+    for prefix, viewset in config.api_routes:
+        router.register(prefix, import_string(viewset), basename=prefix)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

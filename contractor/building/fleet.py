@@ -9,7 +9,8 @@ from collections import Counter, defaultdict
 from django.db.models import Count
 
 from contractor.blueprint.models import BluePrint, BluePrintParent
-from contractor.building.models import ComplexMember, Dependency, Foundation, Structure
+from contractor.building.hosting import hosted_foundations
+from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
 from contractor.site.models import Site
 from contractor.site.selectors import SiteTree
 
@@ -54,7 +55,12 @@ def _lineage(pk: int, parents: dict[int, list[int]]) -> list[int]:
 
 
 def _site_ids(site: Site | None) -> set[int] | None:
-    return None if site is None else site.descendant_ids()
+    # The counts ask for the same site's tree several times in one answer: walk it once (a query per level).
+    if site is None:
+        return None
+    if getattr(site, "_fleet_site_ids", None) is None:
+        site._fleet_site_ids = site.descendant_ids()
+    return site._fleet_site_ids
 
 
 def _in_sites(queryset, site_ids, field="site_id"):
@@ -114,13 +120,39 @@ def counts_per_site(*, site: Site | None = None) -> list[dict]:
     return result
 
 
+def hosted_per_host_and_complex(*, site: Site | None = None) -> dict:
+    """The foundations living on complexes (VMs): per complex (placed on a host or not yet) and per host.
+
+    Complexes and hosts are those of the site and its sub-sites (or every one); the counts take every
+    hosted foundation of those complexes, wherever the foundation itself is filed.
+    """
+    in_sites = _in_sites(Complex.objects, _site_ids(site))
+    complexes = list(in_sites.order_by("name").values_list("pk", "name"))
+    hosted = hosted_foundations(complex_ids=in_sites.values("pk"))
+    names = dict(complexes)
+    per_complex = {pk: {"complex": name, "foundations": 0, "placed": 0, "built": 0} for pk, name in complexes}
+    per_host = {}
+    for item in hosted:
+        row = per_complex[item.complex_id]
+        row["foundations"] += 1
+        row["built"] += item.state == "built"
+        if item.host_id is not None:
+            row["placed"] += 1
+            host = per_host.setdefault(
+                item.host_id, {"host": item.host_name, "complex": names[item.complex_id], "foundations": 0}
+            )
+            host["foundations"] += 1
+    return {"complexes": list(per_complex.values()), "hosts": sorted(per_host.values(), key=lambda h: h["host"])}
+
+
 def fleet_counts(*, site: Site | None = None) -> dict:
-    """The three counts together, for the site and its sub-sites (or the whole fleet)."""
+    """The counts together, for the site and its sub-sites (or the whole fleet)."""
     return {
         "site": site.name if site else None,
         "sites": counts_per_site(site=site),
         "foundations": foundations_per_type_and_state(site=site),
         "structures_per_blueprint": structures_per_blueprint(site=site),
+        "hosted": hosted_per_host_and_complex(site=site),
     }
 
 
@@ -159,12 +191,25 @@ def _complexes_of(structure_ids):
     return [(("structure", s), _node("complex", name, name, "", pk=c)) for s, c, name in rows]
 
 
+def _hosted_nodes(host_ids, complex_ids):
+    # A host carries the foundations placed on it; a complex those not placed on any host yet (they wait for it).
+    found = []
+    if host_ids:
+        found += [(("structure", h.host_id), h) for h in hosted_foundations(host_ids=host_ids)]
+    if complex_ids:
+        unplaced = [h for h in hosted_foundations(complex_ids=complex_ids) if h.host_id is None]
+        found += [(("complex", h.complex_id), h) for h in unplaced]
+    return [(key, _node("foundation", h.locator, h.locator, h.state, pk=h.foundation_id)) for key, h in found]
+
+
 def _dependents(frontier: dict[str, set]) -> list[tuple[tuple, dict]]:
-    """(parent key, child node) for everything that depends directly on the nodes of `frontier`: 4 queries."""
+    """(parent key, child node) for everything that depends directly on the nodes of `frontier`: 4 queries, plus
+    one per hosting plugin for each of hosts and complexes in the frontier."""
     found = _structures_on(frontier["foundation"])
     found += _dependency_nodes({"structure_id__in": frontier["structure"]}, "structure", "structure_id")
     found += _dependency_nodes({"dependency_id__in": frontier["dependency"]}, "dependency", "dependency_id")
     found += _complexes_of(frontier["structure"])
+    found += _hosted_nodes(frontier["structure"], frontier["complex"])
     return found
 
 
@@ -175,9 +220,10 @@ def _key(node: dict) -> tuple:
 def impact(root) -> dict:
     """What is affected if `root` (a Foundation or Structure) goes down, as a tree; each node has its `path`.
 
-    A foundation carries its structure; a structure carries the dependencies waiting on it and the complexes
-    it is a member of; a dependency carries the dependencies waiting on it and the foundation it holds back.
-    Each thing appears once, where it is first reached (the shortest path). Four queries per level.
+    A foundation carries its structure; a structure carries the dependencies waiting on it, the complexes
+    it is a member of and the hosted foundations (VMs) placed on it; a complex carries its hosted foundations
+    not placed on a host yet; a dependency carries the dependencies waiting on it and the foundation it holds
+    back. Each thing appears once, where it is first reached (the shortest path). A few queries per level.
     """
     if isinstance(root, Foundation):
         top = _node("foundation", root.locator, root.locator, root.state, pk=root.pk)
@@ -186,7 +232,7 @@ def impact(root) -> dict:
     top["path"] = [top["name"]]
     seen, level, affected = {_key(top): top}, [top], []
     while level:
-        frontier = {"foundation": set(), "structure": set(), "dependency": set()}
+        frontier = {"foundation": set(), "structure": set(), "dependency": set(), "complex": set()}
         for node in level:
             if node["kind"] in frontier:
                 frontier[node["kind"]].add(node.get("pk", node["id"]))

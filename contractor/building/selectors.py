@@ -38,9 +38,10 @@ def complex_state(*, built: int, total: int, built_percentage: int) -> str:
     return StructureState.PLANNED
 
 
-def complex_queryset() -> QuerySet:
-    """Complexes annotated with member counts (`member_count`, `built_count`) and their membership rows."""
-    return Complex.objects.select_related("site").annotate(
+def complex_queryset(model=Complex) -> QuerySet:
+    """Complexes (of a plugin's complex `model`, if given) annotated with member counts (`member_count`,
+    `built_count`)."""
+    return model.objects.select_related("site").annotate(
         member_count=Count("memberships", distinct=True),
         built_count=Count("memberships", filter=Q(memberships__structure__state=StructureState.BUILT), distinct=True),
     )

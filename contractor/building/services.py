@@ -207,9 +207,11 @@ def _set_members(complex_: Complex, members):
 
 
 @transaction.atomic
-def complex_create(*, name: str, site, description: str = "", built_percentage: int = 90, members=()) -> Complex:
-    """Create a complex of structures."""
-    complex_ = _save(Complex(name=name, site=site, description=description, built_percentage=built_percentage))
+def complex_create(
+    *, name: str, site, description: str = "", built_percentage: int = 90, members=(), model=Complex, **fields
+) -> Complex:
+    """Create a complex of structures; a plugin's complex type passes its `model` and that model's own `fields`."""
+    complex_ = _save(model(name=name, site=site, description=description, built_percentage=built_percentage, **fields))
     _set_members(complex_, members)
     return complex_
 

@@ -15,6 +15,7 @@ from jinja2 import TemplateError
 from contractor.building.models import Structure
 from contractor.configuration import ConfigError, merged_config
 from contractor.configuration.templating import environment
+from contractor.foreman.bootfiles import boot_file
 from contractor.foreman.choices import ACTIVE_STATES, JobState
 from contractor.utilities.choices import AddressKind
 from contractor.utilities.models import Address, AddressBlock, RealNetworkInterface
@@ -208,6 +209,7 @@ def boot_signal(request, config_uuid=None):
 
 
 urlpatterns = [
+    path("files/<path:relative>", boot_file, name="boot-file"),
     path("script/", boot_script, name="boot-script"),
     path("template/", boot_template, name="boot-template"),
     path("config/", boot_config, name="boot-config"),

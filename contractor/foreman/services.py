@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from contractor.building import services as building
 from contractor.building.choices import FoundationState, StructureState
-from contractor.building.models import Dependency, Foundation, Structure
+from contractor.building.hosting import hosted_foundations, hosting_of
+from contractor.building.models import Complex, Dependency, Foundation, Structure
 from contractor.foreman.choices import ACTIVE_STATES, OPEN_TASK_STATES, JobState, TaskState
 from contractor.foreman.models import Job, JobLog
 from tscript import NotAllowedError, Runner, TScriptError
@@ -83,6 +84,41 @@ def _check_compatible(target, script_name: str):
                 "destroy goes top down",
                 f"structure {structure} on foundation {target} is built and has no destroy job; destroy it first.",
             )
+    _check_hosting_compatible(target, script_name)
+
+
+def _check_hosting_compatible(target, script_name: str):
+    """A hosted foundation (a VM) is created on a complex that is built or being built; its host is destroyed
+    only with a destroy job on each built foundation placed there."""
+    if isinstance(target, Foundation) and script_name == CREATE:
+        complex_ = _hosting_complex(target)
+        if complex_ is not None and complex_.state != BUILT and not _member_creating(complex_):
+            raise _rule(
+                "a hosted foundation is created on a built complex",
+                f"complex {complex_} of foundation {target} is {complex_.state} and no member has a create job.",
+            )
+    if isinstance(target, Structure) and script_name == DESTROY:
+        for hosted in _built_guests(target):
+            if _active_job(DESTROY, foundation_id=hosted.foundation_id) is None:
+                raise _rule(
+                    "destroy goes top down",
+                    f"foundation {hosted.locator} on structure {target} is built and has no destroy job; "
+                    "destroy it first.",
+                )
+
+
+def _hosting_complex(foundation: Foundation) -> Complex | None:
+    hosted = hosting_of(foundation)
+    return Complex.objects.get(pk=hosted.complex_id) if hosted is not None else None
+
+
+def _member_creating(complex_: Complex) -> bool:
+    return Job.objects.filter(structure__complex_memberships__complex=complex_, script_name=CREATE,
+                              state__in=ACTIVE_STATES).exists()  # fmt: skip
+
+
+def _built_guests(structure: Structure) -> list:
+    return [hosted for hosted in hosted_foundations(host_ids=[structure.pk]) if hosted.state == BUILT]
 
 
 def _dependency_built(dependency: Dependency) -> bool:
@@ -98,6 +134,9 @@ def job_blocker(job: Job) -> str | None:
     if isinstance(target, Structure) and script_name == CREATE and target.foundation.state != FoundationState.BUILT:
         return f"Waiting for foundation {target.foundation} to be built"
     if isinstance(target, Foundation) and script_name == CREATE:
+        complex_ = _hosting_complex(target)
+        if complex_ is not None and complex_.state != BUILT:
+            return f"Waiting for complex {complex_} to be built"
         dependency = Dependency.objects.filter(foundation=target).first()
         if dependency is not None and not _dependency_built(dependency):
             return f"Waiting for dependency {dependency.pk} ({dependency.source}) to be built"
@@ -105,6 +144,10 @@ def job_blocker(job: Job) -> str | None:
         structure = Structure.objects.filter(foundation=target, state=BUILT).first()
         if structure is not None:
             return f"Waiting for structure {structure} to be destroyed"
+    if isinstance(target, Structure) and script_name == DESTROY:
+        guests = _built_guests(target)
+        if guests:
+            return f"Waiting for foundation {guests[0].locator} to be destroyed"
     if isinstance(target, Dependency) and script_name == CREATE and target.source.state != BUILT:
         return f"Waiting for {target.source} to be built"
     return None

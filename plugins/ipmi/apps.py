@@ -9,4 +9,5 @@ class IpmiConfig(PluginConfig):
     label = "ipmi"
     verbose_name = "IPMI foundations"
     min_version = "0.1.0"
+    blueprints = "blueprints.toml"
     subcontractor_handlers = ("ipmi",)

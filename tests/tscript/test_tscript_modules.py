@@ -176,3 +176,31 @@ def test_module_functions_are_referenced_by_name_in_state():
     restored = Runner.from_state(runner.source, state, make_modules({}))
     restored.run()
     assert restored.run().status == "done" and restored.variables == {"x": 2}
+
+
+def test_a_task_that_cannot_be_built_is_built_again_on_reset():
+    """A Remote whose task() raises a resumable error ends the step in error; reset() builds the task again
+    (refusing, with the script left in error, while it still cannot be built); then the call completes."""
+    from tscript import ScriptError
+
+    room = {"free": False}
+
+    def place():
+        if not room["free"]:
+            raise ScriptError("no host has room")
+        return {"host": "kvm1"}
+
+    module = Module("vm")
+    module.add_function("create", Remote(task=place))
+    runner = Runner("x = vm.create()", [module])
+    outcome = runner.run()
+    assert outcome.status == "error" and outcome.error["message"] == "no host has room"
+    with pytest.raises(NotAllowedError, match="no host has room"):
+        runner.reset()
+    assert runner.status == "error"
+    room["free"] = True
+    runner.reset()
+    task = runner.run().task
+    assert task["parameters"] == {"host": "kvm1"}
+    runner.provide_result(task["cookie"], "made")
+    assert runner.run().status == "done" and runner.variables == {"x": "made"}

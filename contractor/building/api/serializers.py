@@ -90,7 +90,9 @@ def foundation_serializer_class(model: type[Foundation]) -> type[FoundationSeria
         (FoundationSerializer.Meta,),
         {"model": model, "fields": (*FOUNDATION_FIELDS, *foundation_type_fields(model))},
     )
-    return type(f"{model.__name__}Serializer", (FoundationSerializer,), {"Meta": meta})
+    # A type may declare how some of its fields are written and shown (a foreign key by name, say).
+    declared = model.api_serializer_fields() if hasattr(model, "api_serializer_fields") else {}
+    return type(f"{model.__name__}Serializer", (FoundationSerializer,), {"Meta": meta, **declared})
 
 
 class LocateSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from contractor.user.services import roles_sync
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ("site", "blueprint", "building", "utilities", "foreman", "dns", "webhooks", "manual", "ipmi")
+DOMAIN_APPS = ("site", "blueprint", "building", "utilities", "foreman", "dns", "webhooks", "manual", "ipmi", "libvirt")
 BUILDER_WRITES = {
     "building.foundation",
     "building.structure",
@@ -19,6 +19,8 @@ BUILDER_WRITES = {
     "building.dependency",
     "manual.manualfoundation",
     "ipmi.ipmifoundation",
+    "libvirt.libvirtfoundation",
+    "libvirt.libvirtcomplex",
     "utilities.address",
     "utilities.realnetworkinterface",
     "utilities.aggregatednetworkinterface",

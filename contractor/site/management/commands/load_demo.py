@@ -9,6 +9,7 @@ from django.db import transaction
 
 from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
 from contractor.building.services import foundation_create, structure_create
+from contractor.plugins import plugin_configs
 from contractor.site.models import Site
 from contractor.utilities.services import (
     address_allocate,
@@ -21,6 +22,11 @@ DESIGN = Path(settings.BASE_DIR) / "demo" / "design.toml"
 MACHINES = [("rack1-u01", "web01", "02:00:00:00:01:01"), ("rack1-u02", "web02", "02:00:00:00:01:02")]
 
 
+def _plugin_blueprints() -> list[str]:
+    """The blueprint files the installed plugins ship (the IPMI and libvirt ones, say)."""
+    return [str(Path(config.path) / config.blueprints) for config in plugin_configs() if config.blueprints]
+
+
 class Command(BaseCommand):
     help = "Load the demo lab: sites, blueprints, a network, two manual servers and two web structures."
 
@@ -29,7 +35,7 @@ class Command(BaseCommand):
         if Site.objects.filter(name="lab").exists():
             self.stdout.write("Demo site 'lab' is already loaded.")
             return
-        call_command("load_blueprints", str(DESIGN), stdout=self.stdout)
+        call_command("load_blueprints", str(DESIGN), *_plugin_blueprints(), stdout=self.stdout)
         rack = Site.objects.get(name="lab-rack1")
         network = network_create(site=rack, name="lab-net", description="Demo server network")
         block = address_block_create(

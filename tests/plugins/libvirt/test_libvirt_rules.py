@@ -1,0 +1,92 @@
+"""The complex rules: a VM's create waits for its complex, a VM host's destroy waits for the VMs placed on it."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from contractor.blueprint.models import Script
+from contractor.building.choices import StructureState
+from contractor.building.models import Structure
+from contractor.foreman.choices import JobState
+from contractor.foreman.services import job_create
+from tests.factories import ScriptFactory
+from tests.plugins.libvirt.factories import LibvirtComplexFactory, LibvirtFoundationFactory, add_host
+from tests.plugins.libvirt.test_libvirt_tasks import run
+
+pytestmark = pytest.mark.django_db
+
+
+def _vm(complex_, **fields):
+    vm = LibvirtFoundationFactory(complex=complex_, **fields)
+    for name in ("create", "destroy"):
+        Script.objects.get_or_create(blueprint=vm.blueprint, name=name, defaults={"script": "pass\n"})
+    return vm
+
+
+def _scripts(host: Structure):
+    for name in ("create", "destroy"):
+        ScriptFactory(blueprint=host.blueprint, name=name, script="pass\n")
+        ScriptFactory(blueprint=host.foundation.blueprint, name=name, script="pass\n")
+
+
+def test_a_vm_on_a_complex_nothing_builds_is_refused():
+    """No member built and none being built: the create job is refused, naming the rule and the complex."""
+    complex_ = LibvirtComplexFactory(name="empty")
+    add_host(complex_, "kvm1", built=False)
+    with pytest.raises(ValidationError, match="a hosted foundation is created on a built complex"):
+        job_create(target=_vm(complex_), script_name="create")
+
+
+def test_a_vm_waits_for_its_complex_and_runs_once_the_hosts_are_built():
+    """The host's create job builds the complex; the VM's create waits for it meanwhile, then runs to done."""
+    complex_ = LibvirtComplexFactory(name="cluster")
+    host = add_host(complex_, "kvm1", built=False)
+    host.foundation.state = "planned"
+    host.foundation.save()
+    _scripts(host)
+    foundation_job = job_create(target=host.foundation, script_name="create")
+    host_job = job_create(target=host, script_name="create")
+    vm_job = job_create(target=_vm(complex_), script_name="create")
+    assert vm_job.state == JobState.WAITING and vm_job.message == "Waiting for complex cluster to be built"
+    run(passes=40)
+    for job in (foundation_job, host_job):
+        job.refresh_from_db()
+        assert job.state == JobState.DONE, job.message
+    vm_job.refresh_from_db()
+    vm_job.next_run_at = None  # the 5 s re-check of a waiting job is due now
+    vm_job.save()
+    run()
+    vm_job.refresh_from_db()
+    assert vm_job.state == JobState.DONE, vm_job.message
+    assert complex_.state == StructureState.BUILT
+
+
+def test_a_host_with_a_built_vm_is_destroyed_only_after_it():
+    """A host's destroy is refused while a VM placed on it is built with no destroy job; with one it waits."""
+    complex_ = LibvirtComplexFactory(name="cluster")
+    host = add_host(complex_, "kvm1")
+    _scripts(host)
+    vm = _vm(complex_, host=host, state="built")
+    with pytest.raises(ValidationError, match="destroy goes top down"):
+        job_create(target=host, script_name="destroy")
+    vm_job = job_create(target=vm, script_name="destroy")
+    host_job = job_create(target=host, script_name="destroy")
+    assert host_job.state == JobState.WAITING and host_job.message == f"Waiting for foundation {vm} to be destroyed"
+    run()
+    vm_job.refresh_from_db()
+    assert vm_job.state == JobState.DONE, vm_job.message
+    host_job.refresh_from_db()
+    host_job.next_run_at = None
+    host_job.save()
+    run()
+    host_job.refresh_from_db()
+    assert host_job.state == JobState.DONE, host_job.message
+
+
+def test_vms_elsewhere_do_not_hold_a_host_back():
+    """A planned VM, or a built one on another host, does not block destroying this host."""
+    complex_ = LibvirtComplexFactory(name="cluster")
+    host, other = add_host(complex_, "kvm1"), add_host(complex_, "kvm2")
+    _scripts(host)
+    _vm(complex_, host=other, state="built")
+    _vm(complex_)
+    assert job_create(target=host, script_name="destroy").state == JobState.QUEUED
