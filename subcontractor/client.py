@@ -30,9 +30,11 @@ class ContractorClient:
         if proxy:
             self.session.proxies.update({"http": proxy, "https": proxy})
 
-    def poll(self, *, site: str, modules: dict[str, int]) -> dict:
-        """Ask for up to ``modules[name]`` tasks per module; returns ``{"tasks": [...], "poll_interval": ...}``."""
-        body = self._json(self._request("post", "/api/v1/subcontractor/poll/", json={"site": site, "modules": modules}))
+    def poll(self, *, sites: tuple[str, ...] | list[str], modules: dict[str, int]) -> dict:
+        """Ask for up to ``modules[name]`` tasks per module of ``sites`` (and the sites below them); returns
+        ``{"tasks": [...], "poll_interval": ...}``."""
+        where = {"site": sites[0]} if len(sites) == 1 else {"sites": list(sites)}
+        body = self._json(self._request("post", "/api/v1/subcontractor/poll/", json={**where, "modules": modules}))
         tasks = body.get("tasks")
         if not isinstance(tasks, list) or not all(_is_task(task) for task in tasks):
             raise ProtocolError(f"poll answer has no valid 'tasks' list: {body!r:.200}")
@@ -68,9 +70,10 @@ class ContractorClient:
             statuses.append(status)
         return statuses
 
-    def pxe(self, *, site: str) -> dict:
-        """Fetch the site's PXE plan: static hosts, dynamic pools, boot file and TFTP server."""
-        body = self._json(self._request("get", "/api/v1/subcontractor/pxe/", params={"site": site}))
+    def pxe(self, *, sites: tuple[str, ...] | list[str]) -> dict:
+        """Fetch the PXE plan of ``sites`` and the sites below them: static hosts, dynamic pools, boot file and
+        TFTP server."""
+        body = self._json(self._request("get", "/api/v1/subcontractor/pxe/", params={"site": list(sites)}))
         if not isinstance(body.get("static", []), list) or not isinstance(body.get("dynamic", []), list):
             raise ProtocolError(f"pxe answer needs 'static' and 'dynamic' lists: {body!r:.200}")
         return body

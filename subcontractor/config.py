@@ -33,7 +33,7 @@ class Config:
 
     url: str
     token: str
-    site: str
+    sites: tuple[str, ...]
     modules: dict[str, int]
     proxy: str | None = None
     poll_interval: float = 5.0
@@ -44,6 +44,11 @@ class Config:
     backoff_max: float = 60.0
     drain_timeout: float = 30.0
     pxe: PxeConfig = field(default_factory=PxeConfig)
+
+    @property
+    def site(self) -> str:
+        """The first (usually the only) site it serves."""
+        return self.sites[0]
 
 
 def config_load(path: str | Path, *, known_modules=None) -> Config:
@@ -62,7 +67,7 @@ def config_parse(data: dict, *, known_modules=None) -> Config:
     """Validate a parsed TOML document; known_modules (names) limits the [modules] table."""
     _only(data, "", ("contractor", "modules", "pxe", "log", "daemon"))
     contractor = _table(data, "contractor", required=True)
-    _only(contractor, "contractor.", ("url", "token", "proxy", "site", "poll_interval", "timeout"))
+    _only(contractor, "contractor.", ("url", "token", "proxy", "site", "sites", "poll_interval", "timeout"))
     daemon = _table(data, "daemon")
     _only(daemon, "daemon.", ("spool_dir", "backoff_initial", "backoff_max", "drain_timeout"))
     log = _table(data, "log")
@@ -73,7 +78,7 @@ def config_parse(data: dict, *, known_modules=None) -> Config:
     config = Config(
         url=_url(contractor, "contractor.url", required=True).rstrip("/"),
         token=_str(contractor, "contractor.token"),
-        site=_str(contractor, "contractor.site"),
+        sites=_sites(contractor),
         proxy=_url(contractor, "contractor.proxy"),
         poll_interval=_number(contractor, "contractor.poll_interval", 5.0),
         timeout=_number(contractor, "contractor.timeout", 10.0),
@@ -114,6 +119,22 @@ def _str(table: dict, name: str, default: str | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{name} must be a non-empty string")
     return value
+
+
+def _sites(table: dict) -> tuple[str, ...]:
+    """`site = "lab"` (one site) or `sites = ["rack1", "rack2"]` (several, one daemon for a data centre)."""
+    if "site" in table and "sites" in table:
+        raise ConfigError("contractor.site and contractor.sites: give one of them, not both")
+    if "sites" not in table:
+        if "site" not in table:
+            raise ConfigError("contractor.site (or contractor.sites, a list) is required")
+        return (_str(table, "contractor.site"),)
+    sites = table["sites"]
+    if not isinstance(sites, list) or not sites or not all(isinstance(s, str) and s.strip() for s in sites):
+        raise ConfigError(f"contractor.sites must be a non-empty list of site names, got {sites!r}")
+    if len(set(sites)) != len(sites):
+        raise ConfigError("contractor.sites names a site more than once")
+    return tuple(sites)
 
 
 def _url(table: dict, name: str, *, required: bool = False) -> str | None:

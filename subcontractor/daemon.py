@@ -82,7 +82,7 @@ class Daemon:
     def run(self) -> int:
         """Run until stopped; returns the exit status (0 after a warm stop). ColdStop propagates."""
         self._install_signals()
-        log.info("subcontractor for site %s serving %s at %s", self.config.site, self.limits, self.config.url)
+        log.info("subcontractor for %s serving %s at %s", ", ".join(self.config.sites), self.limits, self.config.url)
         try:
             while self.stop == RUNNING:
                 self.run_once()
@@ -196,7 +196,7 @@ class Daemon:
         if not wanted or not self._reachable():
             return 0
         try:
-            answer = self.client.poll(site=self.config.site, modules=wanted)
+            answer = self.client.poll(sites=self.config.sites, modules=wanted)
         except Unreachable as error:
             self._backoff(error)
             return 0
@@ -212,7 +212,7 @@ class Daemon:
         if not pxe.enabled or time.monotonic() < self.next_pxe or not self._reachable():
             return None
         try:
-            plan = self.client.pxe(site=self.config.site)
+            plan = self.client.pxe(sites=self.config.sites)
         except Unreachable as error:
             self._backoff(error)
             return None

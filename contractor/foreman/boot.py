@@ -75,10 +75,10 @@ def provisioning_interface(foundation, mac: str = "") -> RealNetworkInterface | 
     return interfaces.first()
 
 
-def _pools(site) -> list[dict]:
-    """Runs of consecutive dynamic addresses in the site's blocks, one pool per run."""
+def _pools(site_ids) -> list[dict]:
+    """Runs of consecutive dynamic addresses in the sites' blocks, one pool per run."""
     pools = []
-    blocks = AddressBlock.objects.filter(site=site).prefetch_related(
+    blocks = AddressBlock.objects.filter(site_id__in=site_ids).prefetch_related(
         Prefetch("addresses", Address.objects.filter(kind=AddressKind.DYNAMIC).order_by("offset"), to_attr="dynamic")
     )
     for block in blocks.order_by("pk"):
@@ -96,9 +96,9 @@ def _pools(site) -> list[dict]:
     return pools
 
 
-def _static_hosts(site) -> list[dict]:
+def _static_hosts(site_ids) -> list[dict]:
     interfaces = (
-        RealNetworkInterface.objects.filter(foundation__structure__site=site, is_provisioning=True)
+        RealNetworkInterface.objects.filter(foundation__structure__site_id__in=site_ids, is_provisioning=True)
         .exclude(mac="")
         .select_related("foundation__structure")
     )
@@ -123,11 +123,12 @@ def _static_hosts(site) -> list[dict]:
     return hosts
 
 
-def pxe_plan(site) -> dict:
-    """The site's PXE plan in the shape docs/subcontractor.md defines: static hosts and dynamic pools."""
+def pxe_plan(site_ids) -> dict:
+    """The PXE plan of the sites `site_ids` (a site and its sub-sites, say) in the shape docs/subcontractor.md
+    defines: static hosts and dynamic pools."""
     return {
-        "static": _static_hosts(site),
-        "dynamic": _pools(site),
+        "static": _static_hosts(site_ids),
+        "dynamic": _pools(site_ids),
         "boot_file": getattr(settings, "CONTRACTOR_PXE_BOOT_FILE", "undionly.kpxe"),
         "tftp_server": getattr(settings, "CONTRACTOR_PXE_TFTP_SERVER", ""),
     }

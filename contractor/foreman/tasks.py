@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from contractor.foreman.choices import TaskState
 from contractor.foreman.models import Subcontractor, Task
+from contractor.site.models import Site
+from contractor.site.selectors import SiteTree, site_tree
 
 DEFAULT_LEASE_SECONDS = 300
 DEFAULT_MAX_ATTEMPTS = 3
@@ -73,13 +75,34 @@ def _leasable(now) -> Q:
 # --- services --------------------------------------------------------------------------------------------------
 
 
-def _poll_sites(subcontractor: Subcontractor, site_name: str | None) -> list[int]:
-    sites = {site.name: site.pk for site in subcontractor.sites.all()}
-    if site_name in (None, ""):
-        return list(sites.values())
-    if site_name not in sites:
-        raise PermissionDenied(f"Subcontractor {subcontractor.name} is not registered for site {site_name!r}.")
-    return [sites[site_name]]
+def subcontractor_site_ids(subcontractor: Subcontractor, tree: SiteTree | None = None) -> set[int]:
+    """The sites a subcontractor serves: each site it is registered for and every site below it."""
+    tree = tree or site_tree()
+    return {pk for site in subcontractor.sites.all() for pk in tree.descendants(site.pk)}
+
+
+def subcontractor_sites_pick(subcontractor: Subcontractor, site_names) -> set[int]:
+    """The sites a poll or PXE plan asks for (names, and all they hold): all it serves when none is named.
+
+    Each named site must exist (else 400) and be one the subcontractor serves (registered for it or for a site
+    above it; else 403).
+    """
+    tree = site_tree()
+    served = subcontractor_site_ids(subcontractor, tree)
+    names = [site_names] if isinstance(site_names, str) else site_names or []
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValidationError({"sites": "A site name or a list of site names."})
+    names = [name for name in names if name]
+    if not names:
+        return served
+    if unknown := sorted(set(names) - set(tree.names)):
+        raise ValidationError({"site": f"No site named {', '.join(map(repr, unknown))}."})
+    found, picked = tree.names, set()
+    for name in names:
+        if found[name] not in served:
+            raise PermissionDenied(f"Subcontractor {subcontractor.name} is not registered for site {name!r}.")
+        picked |= tree.descendants(found[name])
+    return picked
 
 
 def _poll_modules(subcontractor: Subcontractor, modules) -> dict[str, int]:
@@ -131,14 +154,20 @@ def _lease(subcontractor: Subcontractor, site_ids: list[int], module: str, count
 
 @transaction.atomic
 def task_lease_batch(
-    *, subcontractor: Subcontractor, modules, site_name: str | None = None, address: str | None = None
+    *,
+    subcontractor: Subcontractor,
+    modules,
+    site_name: str | None = None,
+    sites: list[str] | None = None,
+    address: str | None = None,
 ) -> list[Task]:
     """Record the poll and lease up to the asked number of open tasks per module to the subcontractor.
 
-    Only tasks of its sites (or the one site it names, which must be one of them) and of modules it is
-    registered for; rows another poll holds are skipped, so no task is ever leased twice at once.
+    Only tasks of the sites it serves (those it is registered for and every site below them; or the sites it
+    names, `site_name` or `sites`, which it must serve) and of modules it is registered for; rows another poll
+    holds are skipped, so no task is ever leased twice at once.
     """
-    site_ids = _poll_sites(subcontractor, site_name)
+    site_ids = subcontractor_sites_pick(subcontractor, site_name if sites is None else sites)
     wanted = _poll_modules(subcontractor, modules)
     now = timezone.now()
     subcontractor.last_poll_at, subcontractor.last_address = now, address or None
@@ -151,7 +180,8 @@ def task_lease_batch(
 
 
 def _locked_task(task_id: int, subcontractor: Subcontractor) -> Task:
-    task = Task.objects.select_for_update().filter(pk=task_id, site__in=subcontractor.sites.all()).first()
+    task = Task.objects.select_for_update().filter(pk=task_id, site_id__in=subcontractor_site_ids(subcontractor))
+    task = task.first()
     if task is None:
         raise Task.DoesNotExist(f"No task {task_id} for subcontractor {subcontractor.name}.")
     return task
@@ -232,8 +262,8 @@ def task_answer_batch(*, subcontractor: Subcontractor, answers) -> list[Answer]:
         raise ValidationError({"results": f"Entries {bad} need an integer 'task', a 'cookie' and one of "
                                           "'result' or 'error'."})  # fmt: skip
     ids = sorted({task_id for task_id, *_ in parsed})
-    sites = [site.pk for site in subcontractor.sites.all()]
-    locked = Task.objects.select_for_update().filter(pk__in=ids, site__in=sites)
+    sites = subcontractor_site_ids(subcontractor)
+    locked = Task.objects.select_for_update().filter(pk__in=ids, site_id__in=sites)
     tasks = {task.pk: task for task in locked.order_by("pk")}
     now, changed, replies = timezone.now(), {}, []
     for task_id, cookie, state, fields in parsed:
@@ -255,7 +285,6 @@ def task_answer_batch(*, subcontractor: Subcontractor, answers) -> list[Answer]:
 @transaction.atomic
 def subcontractor_register(*, name: str, sites: list[str], modules: list[str]) -> tuple[Subcontractor, str]:
     """Create or update a subcontractor: its user in the subcontractor role, its sites and modules; return its token."""
-    from contractor.site.models import Site
     from contractor.user import roles
     from contractor.user.models import User
     from contractor.user.services import user_create, user_roles_set, user_token

@@ -15,7 +15,7 @@ def site_list() -> QuerySet[Site]:
 
 @dataclass
 class SiteTree:
-    """Every site's parent and DNS zone, read in one query; the walks down and up the tree happen in memory.
+    """Every site's parent, DNS zone and id by name, read in one query; the tree is walked in memory.
 
     This is the one walk of the tree that everything uses (config layers load the Site rows of a chain with
     `Site.ancestors()`, which needs their values): sub-sites, the chain above a site and the zone a site lands in.
@@ -23,6 +23,7 @@ class SiteTree:
 
     parents: dict[int, int | None]
     zones: dict[int, int | None]
+    names: dict[str, int] = field(default_factory=dict)
     children: dict[int | None, list[int]] = field(init=False)
 
     def __post_init__(self):
@@ -56,13 +57,13 @@ class SiteTree:
 
     def changed(self, pk: int, *, parent: int | None, zone: int | None) -> "SiteTree":
         """The tree as it would be with site `pk` moved under `parent` and pointed at `zone`."""
-        return SiteTree({**self.parents, pk: parent}, {**self.zones, pk: zone})
+        return SiteTree({**self.parents, pk: parent}, {**self.zones, pk: zone}, self.names)
 
 
 def site_tree() -> SiteTree:
     """The whole site tree, from one query."""
-    rows = Site.objects.order_by().values_list("pk", "parent_id", "zone_id")
-    parents, zones = {}, {}
-    for pk, parent, zone in rows:
-        parents[pk], zones[pk] = parent, zone
-    return SiteTree(parents, zones)
+    rows = Site.objects.order_by().values_list("pk", "parent_id", "zone_id", "name")
+    parents, zones, names = {}, {}, {}
+    for pk, parent, zone, name in rows:
+        parents[pk], zones[pk], names[name] = parent, zone, pk
+    return SiteTree(parents, zones, names)

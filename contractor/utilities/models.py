@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from contractor.site.selectors import site_tree
 from contractor.utilities.choices import AddressKind, AggregationMode
 from contractor.validators import name_validator
 
@@ -54,6 +55,19 @@ class AddressBlock(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.subnet}/{self.prefix})"
+
+    def _clean_overlap(self, network) -> None:
+        """No overlap along the site's ancestry (its site, the sites above and below it): one address plan.
+
+        Unrelated sites (siblings, other trees) may reuse a subnet, as separate networks behind their own routers.
+        """
+        tree = site_tree()
+        related = set(tree.ancestors(self.site_id)) | tree.descendants(self.site_id)
+        others = AddressBlock.objects.filter(site_id__in=related).exclude(pk=self.pk).select_related("site")
+        for other in others:
+            if other.ip_network.version == network.version and other.ip_network.overlaps(network):
+                where = "this site" if other.site_id == self.site_id else f"site {other.site}"
+                raise ValidationError({"subnet": f"{network} overlaps address block {other} in {where}."})
 
     @property
     def ip_network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -108,9 +122,7 @@ class AddressBlock(models.Model):
         if self.gateway_offset is not None and not self.first_offset <= self.gateway_offset <= self.last_offset:
             raise ValidationError({"gateway_offset": f"Must be between {self.first_offset} and {self.last_offset}."})
         if self.site_id:
-            for other in AddressBlock.objects.filter(site_id=self.site_id).exclude(pk=self.pk):
-                if other.ip_network.version == network.version and other.ip_network.overlaps(network):
-                    raise ValidationError({"subnet": f"{network} overlaps address block {other} in this site."})
+            self._clean_overlap(network)
         if self.network_id and self.site_id and self.network.site_id != self.site_id:
             raise ValidationError({"network": "The network must be in the block's site."})
 

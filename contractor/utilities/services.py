@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from contractor.site.models import Site
+from contractor.site.selectors import site_tree
 from contractor.utilities.models import Address, AddressBlock, AggregatedNetworkInterface, Network, RealNetworkInterface
 from contractor.utilities.selectors import address_block_next_free
 
@@ -104,8 +105,10 @@ def _check_block_keeps_addresses(block: AddressBlock) -> None:
 
 
 def _block_save(block: AddressBlock, gateway: str | None | object) -> AddressBlock:
-    # Locking the site serialises block writes per site, so two overlapping blocks cannot both pass the check.
-    Site.objects.select_for_update().filter(pk=block.site_id).first()
+    # Locking the root of the site's tree serialises block writes along its ancestry (the sites the overlap
+    # check looks at), so two overlapping blocks in a site and its sub-site cannot both pass the check.
+    root = site_tree().ancestors(block.site_id)[-1] if block.site_id else None
+    Site.objects.select_for_update().filter(pk=root).first()
     if gateway is not UNCHANGED:
         block.gateway_offset = _gateway_offset(block, gateway)
     _validate(block, _check_block_keeps_addresses)

@@ -102,3 +102,29 @@ def test_bad_toml_is_reported(tmp_path):
     path.write_text("[contractor\nurl=")
     with pytest.raises(ConfigError, match="broken.toml is not valid TOML"):
         config_load(path)
+
+
+def test_several_sites():
+    """`sites = [...]` names several sites (one daemon for many racks); `site` is the one-site form."""
+    config = config_parse(minimal(contractor={"site": None}) | {"contractor": {"url": "http://c", "token": "t",
+                                                                             "sites": ["rack1", "rack2"]}})  # fmt: skip
+    assert config.sites == ("rack1", "rack2") and config.site == "rack1"
+    assert config_parse(minimal()).sites == ("lab",)
+
+
+@pytest.mark.parametrize(
+    ("contractor", "message"),
+    [
+        ({"site": "lab", "sites": ["lab"]}, "give one of them, not both"),
+        ({"sites": []}, "contractor.sites must be a non-empty list"),
+        ({"sites": "rack1"}, "contractor.sites must be a non-empty list"),
+        ({"sites": ["rack1", 2]}, "contractor.sites must be a non-empty list"),
+        ({"sites": ["rack1", "rack1"]}, "names a site more than once"),
+        ({}, r"contractor.site \(or contractor.sites, a list\) is required"),
+    ],
+)
+def test_sites_errors_name_the_key(contractor, message):
+    """A wrong `sites` (or both forms, or neither) is refused naming the key."""
+    data = {"contractor": {"url": "http://c", "token": "t", **contractor}, "modules": {"iputils": 1}}
+    with pytest.raises(ConfigError, match=message):
+        config_parse(data)

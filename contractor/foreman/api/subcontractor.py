@@ -1,6 +1,5 @@
 """The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error, batch results, PXE plan."""
 
-from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
@@ -21,12 +20,12 @@ from contractor.foreman.boot import pxe_plan
 from contractor.foreman.models import Task
 from contractor.foreman.tasks import (
     subcontractor_of,
+    subcontractor_sites_pick,
     task_answer_batch,
     task_complete,
     task_fail,
     task_lease_batch,
 )
-from contractor.site.models import Site
 
 
 class IsSubcontractor(permissions.BasePermission):
@@ -66,6 +65,7 @@ class PollView(SubcontractorView):
             subcontractor=request.subcontractor,
             modules=request.data.get("modules", {}),
             site_name=request.data.get("site"),
+            sites=request.data.get("sites"),
             address=request.META.get("REMOTE_ADDR"),
         )
         return Response({"tasks": [task_payload(task) for task in tasks]})
@@ -126,14 +126,14 @@ class ResultsView(SubcontractorView):
 
 
 class PxePlanView(SubcontractorView):
-    """GET ?site=NAME -> the site's PXE plan (static hosts, dynamic pools)."""
+    """GET ?site=NAME (repeatable) -> the PXE plan of those sites and every site below them."""
 
-    @extend_schema(parameters=[OpenApiParameter("site", str, required=True)], responses=PxePlanSerializer)
+    @extend_schema(
+        parameters=[OpenApiParameter("site", str, required=True, many=True, description="A site it serves (repeat).")],
+        responses=PxePlanSerializer,
+    )
     def get(self, request):
-        name = request.query_params.get("site", "")
-        site = next((site for site in request.subcontractor.sites.all() if site.name == name), None)
-        if site is None:
-            if not Site.objects.filter(name=name).exists():
-                raise ValidationError({"site": f"No site named {name!r}."})
-            raise PermissionDenied(f"Subcontractor {request.subcontractor.name} is not registered for site {name!r}.")
-        return Response(pxe_plan(site))
+        names = [name for name in request.query_params.getlist("site") if name]
+        if not names:
+            raise ValidationError({"site": "Name at least one site."})
+        return Response(pxe_plan(subcontractor_sites_pick(request.subcontractor, names)))

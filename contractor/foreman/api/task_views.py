@@ -7,16 +7,24 @@ from contractor.foreman.api.task_serializers import SubcontractorSerializer, Tas
 from contractor.foreman.choices import TaskState
 from contractor.foreman.models import Subcontractor, Task
 from contractor.foreman.tasks import subcontractor_list, task_list
+from contractor.site.models import Site
+from contractor.site.selectors import site_tree
 
 
 class SubcontractorFilterSet(django_filters.FilterSet):
-    """`?site=<name>`, `?name=`."""
+    """`?site=<name>` (those serving it: registered for it or a site above it), `?name=`."""
 
-    site = django_filters.CharFilter(field_name="sites__name")
+    site = django_filters.CharFilter(method="filter_site", label="Serves the site (registered for it or above it)")
 
     class Meta:
         model = Subcontractor
         fields = {"name": ["exact", "icontains"]}
+
+    def filter_site(self, queryset, name, value):
+        site = Site.objects.filter(name=value).first()
+        if site is None:
+            return queryset.none()
+        return queryset.filter(sites__in=site_tree().ancestors(site.pk)).distinct()
 
 
 class TaskFilterSet(django_filters.FilterSet):

@@ -51,6 +51,25 @@ class TestAddressBlock:
         make_block(subnet="192.168.0.0/24", gateway=None, site=SiteFactory(name="other"))
         assert AddressBlock.objects.filter(subnet="192.168.0.0").count() == 2
 
+    def test_overlap_along_the_site_ancestry_is_refused(self, make_block, site):
+        """A sub-site's block may not overlap its ancestors' blocks, nor a parent's its descendants' (any depth)."""
+        rack = SiteFactory(name="rack1", parent=site)
+        shelf = SiteFactory(name="shelf", parent=rack)
+        make_block(subnet="10.9.0.0/16", gateway=None)
+        with pytest.raises(ValidationError) as excinfo:
+            make_block(subnet="10.9.4.0/24", gateway=None, site=shelf, name="deep")
+        assert f"site {site.name}" in field_errors(excinfo)["subnet"][0]
+        make_block(subnet="10.10.4.0/24", gateway=None, site=shelf, name="deep")
+        with pytest.raises(ValidationError) as excinfo:
+            make_block(subnet="10.10.0.0/16", gateway=None, site=rack, name="wide")
+        assert "site shelf" in field_errors(excinfo)["subnet"][0]
+
+    def test_unrelated_sibling_sites_may_reuse_a_subnet(self, make_block, site):
+        """Two racks of one site (neither above the other) may each use 10.20.0.0/24."""
+        make_block(subnet="10.20.0.0/24", gateway=None, site=SiteFactory(name="rack-a", parent=site), name="a")
+        make_block(subnet="10.20.0.0/24", gateway=None, site=SiteFactory(name="rack-b", parent=site), name="b")
+        assert AddressBlock.objects.filter(subnet="10.20.0.0").count() == 2
+
     def test_v4_and_v6_never_overlap(self, make_block):
         """An IPv4 block and an IPv6 block in the same site do not conflict."""
         make_block(subnet="0.0.0.0/0", gateway=None)
