@@ -17,6 +17,7 @@ from contractor.configuration import ConfigError, merged_config
 from contractor.configuration.templating import environment
 from contractor.foreman.bootfiles import boot_file
 from contractor.foreman.choices import ACTIVE_STATES, JobState
+from contractor.site.models import Site
 from contractor.utilities.choices import AddressKind
 from contractor.utilities.models import Address, AddressBlock, RealNetworkInterface
 
@@ -123,9 +124,10 @@ def _static_hosts(site_ids) -> list[dict]:
     return hosts
 
 
-def pxe_plan(site_ids) -> dict:
-    """The PXE plan of the sites `site_ids` (a site and its sub-sites, say) in the shape docs/subcontractor.md
-    defines: static hosts and dynamic pools."""
+def pxe_plan(sites: Site | set[int]) -> dict:
+    """The PXE plan, in the shape docs/subcontractor.md defines (static hosts and dynamic pools), of a site and
+    every site below it, or of the sites whose ids are given."""
+    site_ids = sites.descendant_ids() if isinstance(sites, Site) else sites
     return {
         "static": _static_hosts(site_ids),
         "dynamic": _pools(site_ids),
