@@ -1,5 +1,8 @@
 """Fixtures for the subcontractor tests. Imports nothing from Django: ``pytest tests/subcontractor -p no:django``."""
 
+import sys
+from pathlib import Path
+
 import pytest
 from subcontractor_support import TOKEN, Bmc, StubContractor, need_binary
 
@@ -37,3 +40,8 @@ def bmc(tmp_path):
     sim = Bmc(tmp_path / "bmc")
     yield sim
     sim.stop()
+
+
+# The VM lab (tests/vmlab.py) is shared with the end-to-end tests, so it lives one level up.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from vmlab import libvirt_daemon, vm_lab  # noqa: E402, F401 - pytest fixtures
