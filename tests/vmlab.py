@@ -134,11 +134,12 @@ class Libvirtd:
         with open(self.log_dir / "libvirtd.log", "a") as log:
             # In the foreground (no -d) so we hold its PID; its own pid file lock stops a second daemon.
             self.process = subprocess.Popen(["libvirtd"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        if not wait_until(lambda: self.answers() or self.process.poll() is not None, 60, 0.2) or not self.answers():
-            started_elsewhere = self.process.poll() is not None and wait_until(self.answers, 30, 0.2)
+        wait_until(lambda: self.answers() or self.process.poll() is not None, 60, 0.2)
+        if self.process.poll() is not None:
+            # It exited: another test run started a libvirtd at the same moment (and holds its pid file).
             self.process = None
-            if not started_elsewhere:
-                pytest.fail(f"libvirtd did not start; see {self.log_dir / 'libvirtd.log'}")
+        if not wait_until(self.answers, 30, 0.2):
+            pytest.fail(f"libvirtd did not start; see {self.log_dir / 'libvirtd.log'}")
         return self
 
     def stop(self) -> None:
@@ -358,7 +359,7 @@ class Lab:
     def popen(self, command: list[str], *, log: Path | None = None, **kwargs) -> subprocess.Popen:
         """Start a process inside the namespace; it is killed when the lab closes."""
         output = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 - the child holds it
-        env = kwargs.pop("env", None) or {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        env = kwargs.pop("env", None) or {**_python_env(), "PYTHONUNBUFFERED": "1"}
         process = subprocess.Popen(
             ["ip", "netns", "exec", self.namespace, *command],
             stdout=output,
@@ -499,7 +500,10 @@ class Lab:
 
 
 def _python_env() -> dict:
-    return {**os.environ, "PYTHONPATH": str(REPO)}
+    """The environment for Python processes in the namespace: the repository importable, no HTTP proxy
+    (the lab's addresses are reached directly)."""
+    env = {key: value for key, value in os.environ.items() if key.lower() not in ("http_proxy", "https_proxy")}
+    return {**env, "PYTHONPATH": str(REPO)}
 
 
 def _free_network() -> ipaddress.IPv4Network:

@@ -281,7 +281,7 @@ def _accelerator(domain) -> str:
 
 
 def _resolve_accelerator(connection, wanted: str) -> str:
-    """"auto" is KVM when libvirt offers it for x86_64, else TCG; an explicit "kvm" libvirt cannot run fails."""
+    """`auto` is KVM when libvirt offers it for x86_64, else TCG; an explicit `kvm` that libvirt cannot run fails."""
     if wanted == "tcg":
         return "tcg"
     try:
@@ -429,9 +429,11 @@ def destroy(parameters: dict) -> dict:
 
 
 def _delete_volume(connection, path: str) -> None:
+    """Delete a disk through its directory's pool (made again if libvirtd forgot a transient one)."""
     libvirt = _libvirt()
+    directory, name = path.rsplit("/", 1)
     try:
-        connection.storageVolLookupByPath(path).delete(0)
+        _pool_for(connection, directory or "/").storageVolLookupByName(name).delete(0)
     except libvirt.libvirtError as error:
         if error.get_error_code() != NO_STORAGE_VOL:
             raise

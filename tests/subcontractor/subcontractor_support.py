@@ -17,9 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 TOKEN = "sub-token-for-tests"
 
 
-def free_port(kind=socket.SOCK_STREAM) -> int:
+def free_port(kind=socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return probe.getsockname()[1]
 
 
@@ -42,10 +42,11 @@ def need_binary(name: str, package: str) -> str:
 
 
 class StubContractor:
-    """The Contractor side of the protocol, as a real HTTP server on 127.0.0.1, recording what it is sent."""
+    """The Contractor side of the protocol, as a real HTTP server (on 127.0.0.1, or a VM lab's host address)."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, host: str = "127.0.0.1"):
+        self.host = host
+        self.port = free_port(host=host)
         self.lock = threading.Lock()
         self.queue: list[dict] = []
         self.polls: list[dict] = []
@@ -63,7 +64,7 @@ class StubContractor:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def add_task(self, module, function, parameters=None, **extra) -> dict:
         with self.lock:
@@ -135,7 +136,7 @@ class StubContractor:
                     return self._answer(*stub.handle_report(parts[5], int(parts[4]), body))
                 self._answer(404, {"detail": "no such path"})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = ThreadingHTTPServer((self.host, self.port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

@@ -5,6 +5,7 @@ import hashlib
 import json
 import re
 import subprocess
+import sys
 import threading
 import time
 import uuid as uuid_module
@@ -216,3 +217,61 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image):
         "signal s": round(signalled - started, 1),
     }
     print(f"boot figures (from VM start): {figures}; load: {Path('/proc/loadavg').read_text().strip()}")
+
+
+def test_a_subcontractor_in_the_lab_builds_and_removes_a_vm(vm_lab, installer_image, tmp_path):
+    """The real daemon, inside the lab's namespace, as the end-to-end tests run it: it creates the VM by a
+    libvirt task, writes dnsmasq's config from Contractor's PXE plan (starting dnsmasq), starts the VM, sees its
+    SSH port open with iputils from inside the namespace, and destroys it."""
+    from subcontractor_support import TOKEN, StubContractor, wait_for
+
+    contractor = StubContractor(host=vm_lab.host_address)
+    contractor.start()
+    name = f"{vm_lab.namespace}-db1"
+    vm = {"uri": LIBVIRT_URI, "uuid": str(uuid_module.uuid4())}
+    host = {"mac": "", "address": vm_lab.address(30), "config_uuid": str(uuid_module.uuid4())}
+    boot = BootServer(vm_lab, installer_image, host, {"_hostname": "db1", "ssh_port": 2222})
+    pxe = vm_lab.pxe_section()
+    config = tmp_path / "sc.toml"
+    config.write_text(
+        f'[contractor]\nurl = "{contractor.url}"\ntoken = "{TOKEN}"\nsite = "lab"\npoll_interval = 0.2\n'
+        f"[modules]\nlibvirt = 2\niputils = 2\n"
+        f"[pxe]\n"
+        + "".join(f"{key} = {json.dumps(value)}\n" for key, value in pxe.items())
+        + f'[daemon]\nspool_dir = "{tmp_path / "spool"}"\n'
+    )
+
+    def run(function, parameters, module="libvirt", timeout=60):
+        task = contractor.add_task(module, function, parameters)
+        wait_for(lambda: task["id"] in contractor.applied, timeout=timeout)
+        answer = contractor.applied[task["id"]]
+        assert "result" in answer, f"{module}.{function} failed: {answer}\n{(tmp_path / 'sc.log').read_text()}"
+        return answer["result"]
+
+    vm_lab.popen([sys.executable, "-m", "subcontractor", "--config", str(config)], log=tmp_path / "sc.log")
+    try:
+        interfaces = [{"name": "eth0", "bridge": vm_lab.bridge, "model": "e1000"}]
+        created = run("create", {**vm, "name": name, "interfaces": interfaces, "serial_log": vm_lab.serial_log(name)})
+        host["mac"] = created["interfaces"][0]["mac"]
+        contractor.pxe_plan = {
+            "static": [{"mac": host["mac"], "address": host["address"], "netmask": vm_lab.netmask,
+                        "hostname": "db1", "boot": f"{boot.url}/boot/script/?mac={host['mac']}"}],
+            "dynamic": [],
+            "boot_file": "undionly.kpxe",
+            "tftp_server": vm_lab.server_address,
+        }  # fmt: skip
+        host_file = Path(pxe["dnsmasq_hosts_dir"]) / host["mac"].replace(":", "-")
+        wait_for(lambda: host_file.exists() and vm_lab.dnsmasq_running(), timeout=30)
+        assert run("start", vm) == {"state": "on"}
+        waited = run("wait_for_port", {"address": host["address"], "port": 2222, "timeout": BOOT_TIMEOUT,
+                                       "interval": 2}, module="iputils", timeout=BOOT_TIMEOUT + 30)  # fmt: skip
+        assert waited["state"] == "open", vm_lab.report()
+        assert vm_lab.read_banner(host["address"], 2222) == "SSH-2.0-ContractorInstaller db1"
+        assert boot.signalled.wait(30)
+        assert run("power_state", vm) == {"state": "on"}
+        assert run("destroy", vm) == {"destroyed": True}
+        assert vm["uuid"] not in vm_lab.vm_uuids()
+        print(f"the daemon's wait_for_port waited {waited['waited']} s for the VM")
+    finally:
+        boot.stop()
+        contractor.stop()

@@ -197,6 +197,33 @@ def test_create_refuses_bad_parameters_naming_them(vm, change, message):
     assert libvirt_domains() == before
 
 
+def test_a_name_another_vm_holds_is_refused(vm):
+    """A second VM (another UUID) with a name already taken is refused with libvirt's reason, not retried."""
+    handler.create(vm)
+    other = {**vm, "uuid": str(uuid_module.uuid4())}
+    with pytest.raises(HandlerError, match=f"libvirt {LIBVIRT_URI}: .*{vm['name']}.* already") as raised:
+        handler.create(other)
+    assert not raised.value.retryable
+    assert other["uuid"] not in libvirt_domains()
+
+
+def test_destroy_finds_the_disk_after_libvirt_forgot_its_pool(vm, vm_lab):
+    """The disk's transient pool is gone (as after a libvirtd restart): destroy still deletes the disk."""
+    disk_dir = vm_lab.root / "disks"
+    disk_dir.mkdir()
+    handler.create({**vm, "disk_gb": 1, "disk_dir": str(disk_dir)})
+    disk = Path(domain_tree(vm["uuid"]).find("devices/disk/source").get("file"))
+    import libvirt
+
+    connection = libvirt.open(LIBVIRT_URI)
+    for pool in connection.listAllStoragePools():
+        if str(disk_dir) in pool.XMLDesc():
+            pool.destroy()
+    connection.close()
+    assert handler.destroy(vm) == {"destroyed": True}
+    assert not disk.exists()
+
+
 def test_uefi_without_firmware_is_refused_up_front(vm):
     """A UEFI VM on a host without UEFI firmware fails at create, naming the parameter (not later at start)."""
     import libvirt
