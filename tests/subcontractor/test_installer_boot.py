@@ -130,7 +130,7 @@ def sha256(text: str) -> str:
 def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image):
     """DHCP from the lab's dnsmasq, iPXE to the boot script, kernel and initrd over HTTP; the installer takes
     its planned address, writes the hostname, keys and files its config names, listens on its SSH port and
-    signals; the port answers from inside the namespace."""
+    signals; the port answers from inside the namespace; an ACPI shutdown powers it off."""
     keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9vm1 ops@contractor", "ssh-rsa AAAAB3NzaC1yc2EAAAAD admin@site"]
     name = f"{vm_lab.namespace}-web1"
     vm = {
@@ -180,6 +180,10 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image):
         signalled = time.monotonic()
         assert wait_until(lambda: vm_lab.port_open(host["address"], 22) == "open", 60), vm_lab.report()
         banner = vm_lab.read_banner(host["address"], 22)
+        # The installer's acpid powers off on the ACPI power button: libvirt.shutdown really shuts it down.
+        started_shutdown = time.monotonic()
+        assert handler.shutdown({**vm, "wait": 120}) == {"state": "off"}, vm_lab.report()
+        shutdown_seconds = time.monotonic() - started_shutdown
     finally:
         boot.stop()
 
@@ -192,6 +196,7 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image):
     assert serial.find(r"installer: wrote /etc/motd " + sha256(MOTD))
     assert serial.find(r"installer: wrote /etc/contractor/role.conf " + sha256(TEMPLATE))
     assert serial.find(r'installer: signal ok \{"job": 1, "signalled": true\}')
+    assert serial.find(r"installer: power button, powering off")
     # Everything the VM asked for came from its planned address, in the order of a PXE boot.
     paths = [unquote(path) for _at, client, _method, path in boot.requests if client == host["address"]]
     assert paths[0] == f"/boot/script/?mac={mac}" and paths[1:3] == [
@@ -215,6 +220,7 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image):
         "installer start s": round(serial.find(r"installer: start")[0] - started, 1),
         "installer lease s": round(serial.find(r"installer: dhcp \d")[0] - started, 1),
         "signal s": round(signalled - started, 1),
+        "ACPI shutdown s": round(shutdown_seconds, 1),
     }
     print(f"boot figures (from VM start): {figures}; load: {Path('/proc/loadavg').read_text().strip()}")
 
