@@ -34,7 +34,10 @@ Using it from another test module (the end-to-end tests do this)::
         vm_lab.port_open(vm_lab.address(20), 22)               # a TCP connect from inside the namespace
 
 ``tests/`` is on sys.path for test packages directly under it (pytest's rootdir-relative import of
-tests/e2e/__init__.py puts it there); tests/subcontractor/conftest.py adds it for its own tests. At the end the lab
+tests/e2e/__init__.py puts it there); elsewhere (tests/plugins/..., no __init__.py) add it in your conftest as
+tests/subcontractor/conftest.py does. Contractor's boot script for the installer image: docs/installer.md.
+tests/subcontractor/test_installer_boot.py is a worked example (a stand-in for Contractor's boot endpoints,
+and a subcontractor daemon inside the namespace doing libvirt, PXE sync and iputils). At the end the lab
 destroys every libvirt VM with a NIC on its bridge (also those a subcontractor made), kills every process in
 the namespace, and deletes the namespace and bridge, even when the test failed; ``vm_lab.report()`` (printed
 on failure) shows the serial logs and dnsmasq's log. Needs root, ``ip``, dnsmasq, QEMU and libvirt
