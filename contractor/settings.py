@@ -158,11 +158,15 @@ CONTRACTOR_GLOBALS = {
     "__pxe_location": env("PXE_LOCATION", CONTRACTOR_HOST + "/boot/files/"),
 }
 
+# CONTRACTOR_LOG_LEVEL (DEBUG, INFO, WARNING...) sets what every process logs, the foreman and webhook workers
+# included: INFO gives a line per job started, step outcome (not a plain message), end and delivery attempt.
+LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
 # Subcontractor protocol (read at call time by contractor.foreman.tasks and contractor.foreman.boot).

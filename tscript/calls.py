@@ -81,7 +81,7 @@ class CallsMixin:
             remaining = call["until"] - self.clock()
             if remaining > 0:
                 message = f"Waiting for {math.floor(remaining)} more seconds"
-                raise Stop(self._outcome("waiting", message, line=self.line), self.pc)
+                raise Stop(self._outcome("waiting", message, line=self._call_line()), self.pc)
             self._return(None)
         elif kind == "steps":
             self._advance_steps(self._function(call))
@@ -94,7 +94,7 @@ class CallsMixin:
         result = function.step(self.call["state"])
         if not result.done:
             self.call["state"] = result.state
-            raise Stop(self._outcome("yielded", result.message, line=self.line), self.pc)
+            raise Stop(self._outcome("yielded", result.message, line=self._call_line()), self.pc)
         where = f"{self.call['module']}.{self.call['function']}"
         self._return(copy(check_value(result.value, f"result of {where}")))
 
@@ -132,7 +132,11 @@ class CallsMixin:
                 "parameters": decode(call["parameters"]), "cookie": call["cookie"]}  # fmt: skip
         what = "rollback of " if call["phase"] == "rollback" else ""
         message = f"Waiting for {what}{call['module']}.{call['function']}"
-        return self._outcome("waiting", message, task=task, line=self._position(self.pc - 1)[0])
+        return self._outcome("waiting", message, task=task, line=self._call_line())
+
+    def _call_line(self) -> int:
+        """The line of the call in progress: the instruction before pc (a call resumes just past itself)."""
+        return self._position(self.pc - 1)[0]
 
     def _function(self, call: dict):
         return self.module(call["module"]).function(call["function"])

@@ -103,6 +103,15 @@ def hardware_mismatches(requirements: dict, id_map: dict) -> list[str]:
     return problems
 
 
+def _locked_foundation(foundation: Foundation) -> Foundation:
+    """The foundation's row locked, as its type's model, with the site and blueprint its event names: one query."""
+    model = foundation_types().get(foundation.type, Foundation)
+    # Lock the base row (which holds the state) and the type's own row, not the site or blueprint joined in.
+    rows = [field.name for field in model._meta.parents.values()]
+    query = model.objects.select_related("site", "blueprint").select_for_update(of=("self", *rows))
+    return query.get(pk=foundation.pk)
+
+
 def _require_state(obj, *allowed: str, action: str):
     if obj.state not in allowed:
         raise ValidationError({"state": f"{obj} is {obj.state}; only a {' or '.join(allowed)} one can be {action}."})
@@ -111,7 +120,7 @@ def _require_state(obj, *allowed: str, action: str):
 @transaction.atomic
 def foundation_locate(*, foundation: Foundation, id_map: dict | None = None) -> Foundation:
     """Planned -> located: the machine was found. A given `id_map` must meet the blueprint's hardware needs."""
-    foundation = Foundation.objects.select_for_update().get(pk=foundation.pk).subclass
+    foundation = _locked_foundation(foundation)
     _require_state(foundation, FoundationState.PLANNED, action="located")
     fields = {"state": FoundationState.LOCATED, "located_at": timezone.now()}
     if id_map is not None:
@@ -121,13 +130,15 @@ def foundation_locate(*, foundation: Foundation, id_map: dict | None = None) -> 
         if problems:
             raise ValidationError({"id_map": [f"Hardware does not match the blueprint: {p}" for p in problems]})
         fields["id_map"] = id_map
-    return _transition(foundation, **fields)
+    foundation = _transition(foundation, **fields)
+    event_emit(event="foundation.located", obj=foundation, data={"type": foundation.type, "id_map": foundation.id_map})
+    return foundation
 
 
 @transaction.atomic
 def foundation_set_built(*, foundation: Foundation) -> Foundation:
     """Located -> built: the foundation's create script finished."""
-    foundation = Foundation.objects.select_for_update().get(pk=foundation.pk).subclass
+    foundation = _locked_foundation(foundation)
     _require_state(foundation, FoundationState.LOCATED, action="built")
     _transition(foundation, state=FoundationState.BUILT, built_at=timezone.now())
     event_emit(event="foundation.built", obj=foundation, data={"type": foundation.type})
@@ -137,7 +148,7 @@ def foundation_set_built(*, foundation: Foundation) -> Foundation:
 @transaction.atomic
 def foundation_set_destroyed(*, foundation: Foundation) -> Foundation:
     """Back to planned: forgets when it was located and built and the hardware it was found as."""
-    foundation = Foundation.objects.select_for_update().get(pk=foundation.pk).subclass
+    foundation = _locked_foundation(foundation)
     if Structure.objects.filter(foundation=foundation, state=StructureState.BUILT).exists():
         raise ValidationError({"structure": f"The structure on {foundation} is built; destroy it first."})
     _transition(foundation, state=FoundationState.PLANNED, located_at=None, built_at=None, id_map={})

@@ -34,6 +34,9 @@ class Job(models.Model):
     last_step_at = models.DateTimeField(null=True, blank=True, help_text="Workers step the least recent first.")
     step_count = models.PositiveIntegerField(default=0)
     signalled_at = models.DateTimeField(null=True, blank=True, help_text="The booted machine reported in.")
+    steps = models.JSONField(
+        default=list, blank=True, help_text="Its story: each step's outcome and operator action, oldest first."
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -81,6 +84,7 @@ class JobLog(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=JobState.choices, blank=True)
     message = models.TextField(blank=True)
+    steps = models.JSONField(default=list, blank=True, help_text="The job's steps, copied when it ended.")
 
     class Meta:
         ordering = ["-created"]

@@ -18,7 +18,7 @@ from tscript import NotAllowedError, Runner, StaleCookieError
 DEFAULT_STEP_BUDGET = 100_000
 #: What a step changes on the job row (never the source).
 STEP_FIELDS = ["state", "message", "runner_state", "step_count", "last_step_at", "next_run_at", "started_at",
-               "signalled_at", "updated"]  # fmt: skip
+               "signalled_at", "steps", "updated"]  # fmt: skip
 WAITING_POLL_SECONDS = 5
 
 
@@ -105,6 +105,7 @@ def _still_waiting(job: Job, now) -> bool:
         return False
     job.state, job.message, job.last_step_at = JobState.WAITING, blocker, now
     job.next_run_at = now + timedelta(seconds=WAITING_POLL_SECONDS)
+    services.job_step_record(job, status=JobState.WAITING, message=blocker, now=now)
     job.save()
     return True
 
@@ -148,16 +149,20 @@ def _record_state(job: Job, runner: Runner, outcome, context: JobContext, now) -
         job.started_at = now
         services.log_update(job, started_at=now)
         services.job_event(job, "started")
+        services.job_step_record(job, status="started", message="Started", line=None, now=now)
+    if outcome.status in ("aborted", "done"):
+        # The script's last words are a step of their own; the end is recorded by job_finish.
+        if outcome.status == "aborted":
+            services.job_finish(job=job, state=JobState.ABORTED, line=outcome.line)
+        else:
+            _finish_done(job, outcome, now)
+        return
+    status = JobState.PAUSED if context.pause_message else outcome.status
+    services.job_step_record(job, status=status, message=job.message, line=outcome.line, now=now)
     if context.pause_message:
         job.state = JobState.PAUSED
     elif outcome.status in ("paused", "error"):
         job.state = outcome.status
-    elif outcome.status == "aborted":
-        services.job_finish(job=job, state=JobState.ABORTED)
-        return
-    elif outcome.status == "done":
-        _finish_done(job)
-        return
     else:
         job.state = JobState.RUNNING
         _waiting(job, runner, outcome)
@@ -194,13 +199,14 @@ def _site_id(job: Job) -> int:
     return target.script_structure.site_id if job.dependency_id else target.site_id
 
 
-def _finish_done(job: Job) -> None:
+def _finish_done(job: Job, outcome, now) -> None:
     try:
         with transaction.atomic():
             services.job_apply_effects(job)
     except ValidationError as error:
         job.state, job.message = JobState.ERROR, f"The script finished but its target could not be updated: {error}"
+        services.job_step_record(job, status=JobState.ERROR, message=job.message, line=outcome.line, now=now)
         job.save()
         return
     job.message = "Done"
-    services.job_finish(job=job, state=JobState.DONE)
+    services.job_finish(job=job, state=JobState.DONE, line=outcome.line)

@@ -13,7 +13,7 @@ STEPPABLE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING)
 def job_list() -> QuerySet[Job]:
     """Every job with its target and creator loaded, without the bulky script source and runner state."""
     return Job.objects.select_related("foundation", "structure", "dependency", "created_by").defer(
-        "source", "runner_state"
+        "source", "runner_state", "steps"
     )
 
 
@@ -23,8 +23,21 @@ def job_detail() -> QuerySet[Job]:
 
 
 def job_log_list() -> QuerySet[JobLog]:
-    """Every job log with its creator loaded."""
+    """Every job log with its creator loaded, without the steps (the detail shows them)."""
+    return JobLog.objects.select_related("created_by").defer("steps")
+
+
+def job_log_detail() -> QuerySet[JobLog]:
+    """Job logs with their creator and steps."""
     return JobLog.objects.select_related("created_by")
+
+
+def job_log_steps(log: JobLog) -> list[dict]:
+    """The job's story: copied into the log when the job ended; read from the job itself while it is active."""
+    if log.finished_at is not None or log.job_id_ref is None:
+        return log.steps
+    live = Job.objects.filter(pk=log.job_id_ref).values_list("steps", flat=True).first()
+    return log.steps if live is None else live
 
 
 def job_runnable() -> QuerySet[Job]:

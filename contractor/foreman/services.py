@@ -1,5 +1,8 @@
 """Writes for jobs: create (with the rules operators rely on), operator actions, signals and finishing."""
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,11 +15,13 @@ from contractor.foreman.choices import ACTIVE_STATES, OPEN_TASK_STATES, JobState
 from contractor.foreman.models import Job, JobLog
 from tscript import NotAllowedError, Runner, TScriptError
 
+log = logging.getLogger(__name__)
+
 CREATE, DESTROY = "create", "destroy"
 BUILT = StructureState.BUILT  # the same value for foundations, structures and dependencies
 #: What ending a job (or its last step) changes on the job row; never the script source.
 FINISH_FIELDS = ["state", "message", "runner_state", "step_count", "last_step_at", "next_run_at", "started_at",
-                 "signalled_at", "finished_at", "updated"]  # fmt: skip
+                 "signalled_at", "finished_at", "steps", "updated"]  # fmt: skip
 
 
 def target_kind(target) -> str:
@@ -158,7 +163,8 @@ def _lock(target):
 
 
 def job_event(job: Job, kind: str) -> None:
-    """Emit the webhook event `job.<kind>` (started, paused, errored, done, aborted) in the caller's transaction.
+    """Emit the webhook event `job.<kind>` (started, paused, resumed, errored, done, aborted) in the caller's
+    transaction.
 
     `kind` may be a job state: the `error` state is announced as `job.errored`.
     """
@@ -170,6 +176,71 @@ def job_event(job: Job, kind: str) -> None:
     data = {"script": job.script_name, "target_kind": target_kind(target), "target": _target_text(target),
             "state": job.state, "message": job.message}  # fmt: skip
     event_emit(event=f"job.{kind}", obj=job, site=site, data=data)
+
+
+DEFAULT_STEPS_KEPT = 200
+#: Statuses logged at WARNING; a script's plain message (yielded, then it continues) only at DEBUG.
+WARNING_STATUSES = ("error", "aborted")
+QUIET_STATUSES = ("yielded",)
+
+
+def steps_kept() -> int:
+    """How many entries a job's `steps` keeps (FOREMAN_JOB_STEPS_KEPT): the newest, after a note of how many went."""
+    return max(int(getattr(settings, "FOREMAN_JOB_STEPS_KEPT", DEFAULT_STEPS_KEPT)), 2)
+
+
+def job_step_record(job: Job, *, status: str, message: str, line: int | None = None, now=None) -> None:
+    """Add an entry to the job's story (`job.steps`) in memory; the caller's save of the job row stores it.
+
+    An outcome equal to the last one (the same status, line and message: a wait polled again) counts on that
+    entry instead of adding one, and only the newest `steps_kept()` entries stay, so the row stays small.
+    """
+    at = (now or timezone.now()).isoformat()
+    steps = list(job.steps or [])
+    last = steps[-1] if steps else None
+    if last and (last["status"], last["line"], last["message"]) == (status, line, message):
+        last.update(count=last["count"] + 1, last_at=at)
+    else:
+        steps.append({"at": at, "last_at": at, "count": 1, "line": line, "status": status, "message": message})
+        _log_step(job, status, message, line)
+    job.steps = _trimmed(steps)
+
+
+def _trimmed(steps: list[dict]) -> list[dict]:
+    kept = steps_kept()
+    if len(steps) <= kept:
+        return steps
+    dropped = steps[0]["count"] if steps[0]["status"] == "trimmed" else 0
+    body = steps[1:] if dropped else steps
+    cut = len(body) - (kept - 1)
+    dropped += cut
+    note = {"at": body[0]["at"], "last_at": body[cut - 1]["last_at"], "count": dropped, "line": None,
+            "status": "trimmed", "message": f"{dropped} earlier step(s) not kept"}  # fmt: skip
+    return [note, *body[cut:]]
+
+
+def _log_step(job: Job, status: str, message: str, line: int | None) -> None:
+    level = logging.INFO
+    if status in WARNING_STATUSES:
+        level = logging.WARNING
+    elif status in QUIET_STATUSES:
+        level = logging.DEBUG
+    if job.pk is not None and log.isEnabledFor(level):  # a job is logged from its first step on, once it has an id
+        kind, target_id = _target_ref(job)
+        where = f" at line {line}" if line is not None else ""
+        log.log(level, "Job %s (%s of %s %s) %s%s: %s", job.pk, job.script_name, kind, target_id, status, where,
+                message)  # fmt: skip
+
+
+def _target_ref(job: Job) -> tuple[str, int | None]:
+    # Ids only: naming the target by locator or hostname could cost a query per step.
+    if job.foundation_id:
+        return "foundation", job.foundation_id
+    return ("structure", job.structure_id) if job.structure_id else ("dependency", job.dependency_id)
+
+
+def _line(job: Job) -> int | None:
+    return (job.runner_state or {}).get("line")
 
 
 def log_update(job: Job, **fields) -> None:
@@ -194,11 +265,13 @@ def job_create(*, target, script_name: str, user=None) -> Job:
     job = Job(**{target_kind(target): target}, script_name=script_name, source=source, created_by=user)
     job.state = JobState.QUEUED
     blocker = job_blocker(job)
+    who = f" by {user}" if user else ""
+    job_step_record(job, status="created", message=f"Created{who}")
     if blocker:
         job.state, job.message = JobState.WAITING, blocker
+        job_step_record(job, status=JobState.WAITING, message=blocker)
     job.full_clean()
     job.save()
-    who = f" by {user}" if user else ""
     JobLog.objects.create(
         job_id_ref=job.pk, target_kind=target_kind(target), target=_target_text(target), script_name=script_name,
         created_by=user, message=f"Created{who}",
@@ -238,8 +311,9 @@ def _runner_action(job: Job, act) -> None:
     job.runner_state = runner.state()
 
 
-def _requeue(job: Job, message: str) -> Job:
+def _requeue(job: Job, message: str, status: str) -> Job:
     job.state, job.message, job.next_run_at = JobState.QUEUED, message, None
+    job_step_record(job, status=status, message=message, line=_line(job))
     job.save()
     return job
 
@@ -249,6 +323,7 @@ def job_pause(*, job: Job, user=None) -> Job:
     """Stop stepping a waiting, queued or running job until it is resumed."""
     job = _locked_job(job, JobState.WAITING, JobState.QUEUED, JobState.RUNNING, action="paused")
     job.state, job.message = JobState.PAUSED, f"Paused by {user or 'an operator'}"
+    job_step_record(job, status=JobState.PAUSED, message=job.message, line=_line(job))
     job.save()
     job_event(job, "paused")
     return job
@@ -264,7 +339,9 @@ def job_resume(*, job: Job) -> Job:
             runner.resume()
 
     _runner_action(job, resume)
-    return _requeue(job, "Resumed")
+    job = _requeue(job, "Resumed", "resumed")
+    job_event(job, "resumed")
+    return job
 
 
 @transaction.atomic
@@ -278,7 +355,7 @@ def job_reset(*, job: Job) -> Job:
 
     _runner_action(job, reset)
     _cancel_open_tasks(job)
-    return _requeue(job, "Reset")
+    return _requeue(job, "Reset", "reset")
 
 
 @transaction.atomic
@@ -289,7 +366,7 @@ def job_rollback(*, job: Job) -> Job:
         raise ValidationError({"state": f"Job {job.pk} has no failed remote call to roll back."})
     _runner_action(job, lambda runner: runner.rollback())
     _cancel_open_tasks(job)
-    return _requeue(job, "Rolling back")
+    return _requeue(job, "Rolling back", "rollback")
 
 
 @transaction.atomic
@@ -310,14 +387,26 @@ def job_signal(*, job: Job) -> Job:
     return job
 
 
-def job_finish(*, job: Job, state: str) -> None:
-    """End a job (done, aborted): cancel open tasks, stamp the time, close its log entry. Inside a transaction."""
+def job_finish(*, job: Job, state: str, line: int | None = None) -> None:
+    """End a job (done, aborted): record the end in its steps, cancel open tasks, stamp the time, and close its
+    log entry with the whole story (one update). Inside a transaction."""
     job.state, job.finished_at = state, timezone.now()
     job.next_run_at = None
+    job_step_record(job, status=state, message=job.message, line=line if line is not None else _line(job),
+                    now=job.finished_at)  # fmt: skip
     job.save(update_fields=FINISH_FIELDS)
     _cancel_open_tasks(job)
-    log_update(job, finished_at=job.finished_at, outcome=state, message=job.message)
+    log_update(job, finished_at=job.finished_at, outcome=state, message=job.message, steps=job.steps)
     job_event(job, state)
+
+
+@transaction.atomic
+def job_delete(*, job: Job) -> None:
+    """Delete a job that has ended (its log entry keeps its story); a job still active must be cancelled first."""
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    if job.state in ACTIVE_STATES:
+        raise ValidationError({"state": f"Job {job.pk} is {job.state}; cancel it before deleting it."})
+    job.delete()
 
 
 def job_apply_effects(job: Job) -> None:

@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import logging
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
@@ -20,6 +21,8 @@ from django.utils import timezone
 from contractor.webhooks.choices import DeliveryState
 from contractor.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from contractor.webhooks.selectors import delivery_heads
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Contractor-Signature"
 CLAIM_MARGIN = 60.0  # seconds beyond the request timeout before a claimed delivery may be tried again
@@ -202,7 +205,19 @@ def record_attempt(*, delivery_id: int, result: Result, worker: Worker) -> Deliv
     else:
         delivery.next_attempt_at = now + backoff(delivery.attempts, base=worker.backoff_base, cap=worker.backoff_cap)
     delivery.save()
+    _log_attempt(delivery, result)
     return delivery
+
+
+def _log_attempt(delivery: Delivery, result: Result) -> None:
+    """One line per attempt: INFO when delivered, WARNING when it will be retried or has failed for good."""
+    level = logging.INFO if result.ok else logging.WARNING
+    outcome = {DeliveryState.DELIVERED: "delivered", DeliveryState.FAILED: "failed for good"}.get(
+        delivery.state, f"retry at {delivery.next_attempt_at:%Y-%m-%dT%H:%M:%S%z}"
+    )
+    log.log(level, "Webhook delivery %s (event %s) to %s, attempt %s: %s in %s ms, %s", delivery.pk,
+            delivery.event_id, delivery.subscription.url, delivery.attempts, result.status_code or result.error,
+            result.response_time_ms, outcome)  # fmt: skip
 
 
 def _finish_one_shot(subscription: Subscription):

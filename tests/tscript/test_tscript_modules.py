@@ -89,6 +89,23 @@ def test_multi_step_function_reports_each_step(clock):
     assert runner.run().status == "done" and runner.variables == {"x": 103}
 
 
+def test_line_is_the_call_while_waiting_inside_a_function(clock):
+    """While a script waits inside a module function, its line is that call's line, step after step (and after a
+    save and restore), not the enclosing block's or an earlier call's."""
+    source = 'begin( description="build" )\n  a = 1\n  demo.ping()\n  demo.count( upto=2 )\n  delay( seconds=5 )\nend\n'
+    runner = runner_for(source, clock=clock)
+    outcome = runner.run()
+    assert (outcome.status, outcome.line, runner.line) == ("waiting", 3, 3)
+    runner.provide_result(outcome.task["cookie"], None)
+    lines = []
+    for _ in range(3):
+        outcome = runner.run()
+        lines.append((outcome.status, outcome.line, runner.line))
+        runner = Runner.from_state(source, runner.state(), make_modules({}), clock=clock)
+    assert lines == [("yielded", 4, 4), ("yielded", 4, 4), ("waiting", 5, 5)]
+    assert (runner.run().line, runner.line) == (5, 5), "the delay, resumed in a fresh runner, is still at its line"
+
+
 def test_remote_function_waits_for_its_result():
     """A remote call produces a task; the result (for the current cookie) becomes the call's value."""
     cookies = iter(["c1", "c2", "c3"])

@@ -5,8 +5,10 @@ import json
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from contractor.foreman import services
+from contractor.foreman.choices import ACTIVE_STATES
 from contractor.foreman.models import Job, JobLog
 
 
@@ -51,6 +53,20 @@ def _task_text(task: dict | None) -> str:
     return f"{task['module']}.{task['function']} (task {task['id']}, {task['state']}, attempt {task['attempts']})"
 
 
+def _steps_table(steps: list[dict]):
+    """A job's story as a table: when, how often, line, status and message of each entry."""
+    if not steps:
+        return "-"
+    rows = [
+        (step["at"], f"x{step['count']} until {step['last_at']}" if step["count"] > 1 else "", step["line"] or "",
+         step["status"], step["message"])
+        for step in steps
+    ]  # fmt: skip
+    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+    head = mark_safe("<tr><th>at</th><th>repeated</th><th>line</th><th>status</th><th>message</th></tr>")
+    return format_html('<table class="job-steps">{}{}</table>', head, body)
+
+
 TIME_FIELDS = ["created", "started_at", "finished_at", "last_step_at", "next_run_at", "signalled_at", "step_count",
                "updated"]  # fmt: skip
 
@@ -79,6 +95,7 @@ class JobAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["target", "script_name", "state", "message", "created_by"]}),
         ("Progress", {"fields": ["progress_view", "source_view"]}),
+        ("Steps", {"fields": ["steps_view"]}),
         ("Times", {"fields": TIME_FIELDS}),
         ("Interpreter state", {"classes": ["collapse"], "fields": ["runner_state_pretty"]}),
     ]
@@ -87,6 +104,20 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A job still running (or waiting, paused, in error) is cancelled first, which records its end.
+        if obj is not None and obj.state in ACTIVE_STATES:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.job_delete(job=obj)
+
+    def delete_queryset(self, request, queryset):
+        # The delete action refuses the whole selection when it holds an active job (has_delete_permission).
+        for job in queryset:
+            services.job_delete(job=job)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Nothing on the page is editable: no save buttons (the actions on the list act on jobs).
@@ -125,6 +156,11 @@ class JobAdmin(admin.ModelAdmin):
         ]  # fmt: skip
         return format_html("<pre>{}</pre>", format_html_join("\n", "{} {}", lines))
 
+    @admin.display(description="steps")
+    def steps_view(self, job):
+        """Each step's outcome and operator action, oldest first."""
+        return _steps_table(job.steps)
+
     @admin.display(description="runner state")
     def runner_state_pretty(self, job):
         from contractor.configuration import redact
@@ -142,6 +178,16 @@ class JobLogAdmin(admin.ModelAdmin):
     list_select_related = ["created_by"]
     search_fields = ["target", "script_name", "message"]
     date_hierarchy = "created"
+    fields = ["job_id_ref", "target_kind", "target", "script_name", "created_by", "created", "started_at",
+              "finished_at", "outcome", "message", "steps_view"]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="steps")
+    def steps_view(self, log):
+        """The job's story (its own while it is still active)."""
+        from contractor.foreman.selectors import job_log_steps
+
+        return _steps_table(job_log_steps(log))
 
     def has_add_permission(self, request):
         return False

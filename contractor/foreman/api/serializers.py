@@ -57,11 +57,17 @@ class JobDetailSerializer(JobSerializer):
     line = serializers.SerializerMethodField()
     variables = serializers.SerializerMethodField()
     pending_task = serializers.SerializerMethodField()
+    steps = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text="The job's story, oldest first: each step's outcome (at, last_at, count, line, status, message) "
+        "and each operator action; the newest FOREMAN_JOB_STEPS_KEPT (200) entries are kept.",
+    )
 
     class Meta(JobSerializer.Meta):
         fields = JobSerializer.Meta.fields + [
             "progress", "block", "elapsed", "remaining", "line", "variables", "pending_task", "step_count",
-            "next_run_at",
+            "next_run_at", "steps",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -127,3 +133,17 @@ class JobLogSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class JobLogDetailSerializer(JobLogSerializer):
+    """A job log with the job's whole story (`steps`), kept after the job is gone."""
+
+    steps = serializers.SerializerMethodField()
+
+    class Meta(JobLogSerializer.Meta):
+        fields = JobLogSerializer.Meta.fields + ["steps"]
+        read_only_fields = fields
+
+    def get_steps(self, log) -> list[dict]:
+        """Each step's outcome and operator action, oldest first (the job's own while it runs)."""
+        return selectors.job_log_steps(log)

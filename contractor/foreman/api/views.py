@@ -6,7 +6,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from contractor.foreman import selectors, services
-from contractor.foreman.api.serializers import JobDetailSerializer, JobLogSerializer, JobSerializer
+from contractor.foreman.api.serializers import (
+    JobDetailSerializer,
+    JobLogDetailSerializer,
+    JobLogSerializer,
+    JobSerializer,
+)
 from contractor.foreman.filtersets import JobFilterSet, JobLogFilterSet
 
 
@@ -68,3 +73,9 @@ class JobLogViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = JobLogFilterSet
     search_fields = ["script_name", "target", "message"]
     ordering_fields = ["id", "created", "started_at", "finished_at"]
+
+    def get_queryset(self):
+        return selectors.job_log_list() if self.action == "list" else selectors.job_log_detail()
+
+    def get_serializer_class(self):
+        return JobLogSerializer if self.action == "list" else JobLogDetailSerializer

@@ -47,7 +47,7 @@ def test_power_state_of_a_manual_foundation_is_unknown(foundation_with, run_work
 
 
 def test_job_state_changes_emit_webhook_events(foundation_with, run_worker):
-    """A job emits job.started, job.paused and job.done events naming the job, its target and its site."""
+    """A job emits job.started, job.paused, job.resumed and job.done events naming the job, its target and its site."""
     from contractor.webhooks.models import Event
 
     foundation = foundation_with(locator="n-events", create="foundation.power_on()\n")
@@ -56,7 +56,7 @@ def test_job_state_changes_emit_webhook_events(foundation_with, run_worker):
     services.job_resume(job=job)
     run_worker()
     events = list(Event.objects.filter(target_kind="job", target_id=str(job.pk)).order_by("pk"))
-    assert [event.kind for event in events] == ["job.started", "job.paused", "job.done"]
+    assert [event.kind for event in events] == ["job.started", "job.paused", "job.resumed", "job.done"]
     assert events[1].payload["data"]["target"] == "n-events" and events[1].site_id == foundation.site_id
 
 

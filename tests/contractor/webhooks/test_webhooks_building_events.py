@@ -15,7 +15,7 @@ def kinds():
 
 
 def test_lifecycle_of_a_foundation_and_its_structure_emits_events():
-    """Create, build and destroy of a foundation and a structure each emit one event about it, in order."""
+    """Create, locate, build and destroy of a foundation and a structure each emit one event about it, in order."""
     site = SiteFactory(name="lab")
     fbp = FoundationBluePrintFactory(name="server", foundation_types=["manual"])
     sbp = StructureBluePrintFactory(name="web", foundation_blueprints=[fbp])
@@ -30,6 +30,7 @@ def test_lifecycle_of_a_foundation_and_its_structure_emits_events():
     assert kinds() == [
         ("foundation.created", "rack1-u1"),
         ("structure.created", sid),
+        ("foundation.located", "rack1-u1"),
         ("foundation.built", "rack1-u1"),
         ("structure.built", sid),
         ("structure.destroyed", sid),

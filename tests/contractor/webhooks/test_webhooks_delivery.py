@@ -210,3 +210,26 @@ def test_a_delivery_is_claimed_once(structure, make_subscription):
     assert claim(seen_by_a, lease=30)
     assert not claim(seen_by_b, lease=30)
     assert Delivery.objects.get().next_attempt_at > timezone.now() + timedelta(seconds=25)
+
+
+def test_each_delivery_attempt_is_logged(structure, make_subscription, make_receiver, worker, caplog):
+    """A failed attempt is a WARNING naming the delivery, receiver, status and retry; a delivered one an INFO."""
+    import logging
+
+    receiver = make_receiver()
+    receiver.fail_next = 1
+    make_subscription(url=receiver.url)
+    event_emit(event="structure.built", obj=structure)
+    delivery = Delivery.objects.get()
+    with caplog.at_level(logging.INFO, logger="contractor.webhooks"):
+        worker.run_once()
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        worker.run_once()
+    records = [r for r in caplog.records if r.name == "contractor.webhooks.delivery"]
+    assert [r.levelno for r in records] == [logging.WARNING, logging.INFO]
+    first, second = (r.getMessage() for r in records)
+    assert first.startswith(
+        f"Webhook delivery {delivery.pk} (event {delivery.event_id}) to {receiver.url}, attempt 1: 500"
+    )
+    assert "retry at" in first
+    assert second.endswith("delivered") and "attempt 2: 200" in second
