@@ -430,10 +430,11 @@ class Lab:
 
     def dnsmasq_running(self) -> bool:
         try:
-            os.kill(int((self.root / "dnsmasq.pid").read_text().split()[0]), 0)
-        except (FileNotFoundError, ValueError, IndexError, ProcessLookupError):
+            pid = int((self.root / "dnsmasq.pid").read_text().split()[0])
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ValueError, IndexError):
             return False
-        return True
+        return state != "Z"  # a killed daemon stays a zombie until PID 1 reaps it
 
     def restart_dnsmasq(self) -> None:
         subprocess.run([str(self._restart_script())], check=True, timeout=30)
