@@ -65,7 +65,16 @@ QEMU_CONF = Path("/etc/libvirt/qemu.conf")
 QEMU_USER = "libvirt-qemu"
 QEMU_SETTINGS = {"user": '"root"', "group": '"root"', "stdio_handler": '"file"'}
 
-__all__ = ["LIBVIRT_URI", "Lab", "Libvirtd", "SerialLog", "libvirt_daemon", "vm_lab", "vm_support_problem"]
+__all__ = [
+    "LIBVIRT_URI",
+    "Lab",
+    "Libvirtd",
+    "SerialLog",
+    "all_domains",
+    "libvirt_daemon",
+    "vm_lab",
+    "vm_support_problem",
+]
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.1):
@@ -318,13 +327,7 @@ class Lab:
 
     def vm_uuids(self) -> list[str]:
         """UUIDs of the libvirt VMs with a NIC on this lab's bridge."""
-        import libvirt
-
-        connection = libvirt.open(LIBVIRT_URI)
-        try:
-            return [d.UUIDString() for d in connection.listAllDomains() if f"bridge='{self.bridge}'" in d.XMLDesc()]
-        finally:
-            connection.close()
+        return [uuid for uuid, xml in all_domains().items() if f"bridge='{self.bridge}'" in xml]
 
     def _kill_processes(self) -> None:
         for process in self.processes:
@@ -501,6 +504,23 @@ class Lab:
         parts = [f"--- serial console of {name}\n{serial.text()[-6000:]}" for name, serial in self.serials.items()]
         parts.append(f"--- dnsmasq log\n{self.dnsmasq_log()[-4000:]}")
         return "\n".join(parts)
+
+
+def all_domains() -> dict[str, str]:
+    """uuid -> domain XML of every VM libvirtd has (one that vanishes meanwhile, another run's, is left out)."""
+    import libvirt
+
+    connection = libvirt.open(LIBVIRT_URI)
+    domains = {}
+    try:
+        for domain in connection.listAllDomains():
+            try:
+                domains[domain.UUIDString()] = domain.XMLDesc()
+            except libvirt.libvirtError:
+                pass
+    finally:
+        connection.close()
+    return domains
 
 
 def _python_env() -> dict:

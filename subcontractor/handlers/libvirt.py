@@ -1,5 +1,6 @@
 """The ``libvirt`` task module: define, power and remove virtual machines through libvirt's Python binding."""
 
+import hashlib
 import re
 import time
 import uuid as uuid_module
@@ -157,8 +158,12 @@ def _spec(parameters: dict) -> dict:
     serial_log = require(parameters, "serial_log", str, "")
     if serial_log and not serial_log.startswith("/"):
         raise HandlerError(f"parameter 'serial_log' must be an absolute path, got {serial_log!r}")
+    uuid = _uuid(parameters)
+    interfaces = _interfaces(parameters)
+    for index, interface in enumerate(interfaces):
+        interface["mac"] = interface["mac"] or _derived_mac(uuid, index)
     return {
-        "uuid": _uuid(parameters),
+        "uuid": uuid,
         "name": name,
         "cpu_count": _positive(parameters, "cpu_count", 1),
         "memory_mb": _positive(parameters, "memory_mb", 512, minimum=32),
@@ -166,10 +171,20 @@ def _spec(parameters: dict) -> dict:
         "disk_dir": disk_dir.rstrip("/") or "/",
         "firmware": _choice(parameters, "firmware", FIRMWARES, "bios"),
         "boot_order": _boot_order(parameters),
-        "interfaces": _interfaces(parameters),
+        "interfaces": interfaces,
         "accelerator": _choice(parameters, "accelerator", ACCELERATORS, "tcg"),
         "serial_log": serial_log,
     }
+
+
+def _derived_mac(uuid: str, index: int) -> str:
+    """A MAC made from the VM's UUID and the NIC's position (QEMU's locally administered 52:54 prefix).
+
+    libvirt would pick a random one at each define: two creates of one VM racing (a task handed out again)
+    would then answer different MACs, and the one Contractor records could be the one overwritten.
+    """
+    digest = hashlib.sha256(f"{uuid}/{index}".encode()).digest()
+    return ":".join(f"{byte:02x}" for byte in (0x52, 0x54, *digest[:4]))
 
 
 def domain_xml(spec: dict, *, accelerator: str, disk_path: str = "") -> str:
@@ -202,8 +217,7 @@ def domain_xml(spec: dict, *, accelerator: str, disk_path: str = "") -> str:
     for interface in spec["interfaces"]:
         element = ET.SubElement(devices, "interface", type="bridge")
         ET.SubElement(element, "source", bridge=interface["bridge"])
-        if interface["mac"]:
-            ET.SubElement(element, "mac", address=interface["mac"])
+        ET.SubElement(element, "mac", address=interface["mac"])
         ET.SubElement(element, "model", type=interface["model"])
     serial = ET.SubElement(devices, "serial", type="file" if spec["serial_log"] else "pty")
     if spec["serial_log"]:
@@ -224,7 +238,6 @@ def _pool_for(connection, directory: str):
         if target and target.rstrip("/") == directory:
             if not pool.isActive():
                 pool.create()
-            pool.refresh()
             return pool
     name = "contractor-" + uuid_module.uuid5(uuid_module.NAMESPACE_URL, directory).hex[:12]
     xml = f"<pool type='dir'><name>{name}</name><target><path>{_escape(directory)}</path></target></pool>"
@@ -235,21 +248,43 @@ def _pool_for(connection, directory: str):
         return connection.storagePoolLookupByName(name)
 
 
+def _volume(pool, name: str):
+    """The pool's volume by that name, rescanning the directory once if libvirt does not know it; else None."""
+    libvirt = _libvirt()
+    for attempt in range(2):
+        try:
+            return pool.storageVolLookupByName(name)
+        except libvirt.libvirtError as error:
+            if error.get_error_code() != NO_STORAGE_VOL:
+                raise
+        if attempt == 0:
+            try:
+                pool.refresh()
+            except libvirt.libvirtError:
+                pass  # another task is making a volume in it ("asynchronous jobs running"): look again as it is
+    return None
+
+
 def _disk(connection, spec: dict) -> str:
     """The VM's qcow2 disk (made unless a redone create finds it already there); returns its path."""
     libvirt = _libvirt()
     pool = _pool_for(connection, spec["disk_dir"])
     name = f"{spec['uuid']}.qcow2"
-    try:
-        return pool.storageVolLookupByName(name).path()
-    except libvirt.libvirtError as error:
-        if error.get_error_code() != NO_STORAGE_VOL:
-            raise
+    volume = _volume(pool, name)
+    if volume is not None:
+        return volume.path()
     xml = (
         f"<volume><name>{name}</name><capacity unit='GiB'>{spec['disk_gb']}</capacity>"
         "<target><format type='qcow2'/></target></volume>"
     )
-    return pool.createXML(xml, 0).path()
+    try:
+        return pool.createXML(xml, 0).path()
+    except libvirt.libvirtError:
+        # A second create of the same VM (its task handed out again) is making it at the same moment.
+        volume = _volume(pool, name)
+        if volume is None:
+            raise
+        return volume.path()
 
 
 def _disk_paths(domain) -> list[str]:
@@ -430,13 +465,10 @@ def destroy(parameters: dict) -> dict:
 
 def _delete_volume(connection, path: str) -> None:
     """Delete a disk through its directory's pool (made again if libvirtd forgot a transient one)."""
-    libvirt = _libvirt()
     directory, name = path.rsplit("/", 1)
-    try:
-        _pool_for(connection, directory or "/").storageVolLookupByName(name).delete(0)
-    except libvirt.libvirtError as error:
-        if error.get_error_code() != NO_STORAGE_VOL:
-            raise
+    volume = _volume(_pool_for(connection, directory or "/"), name)
+    if volume is not None:
+        volume.delete(0)
 
 
 def interface_map(parameters: dict) -> dict:

@@ -1,5 +1,8 @@
 """The libvirt task module against the real libvirtd: define, power, boot order, interfaces, destroy, idempotence."""
 
+import hashlib
+import json
+import threading
 import time
 import uuid as uuid_module
 import xml.etree.ElementTree as ET
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from subcontractor_support import start_subcontractor, wait_for, write_toml
-from vmlab import LIBVIRT_URI
+from vmlab import LIBVIRT_URI, all_domains
 
 from subcontractor.handlers import HandlerError, registry
 from subcontractor.handlers import libvirt as handler
@@ -29,14 +32,9 @@ def vm(vm_lab):
     }
 
 
-def libvirt_domains():
-    import libvirt
-
-    connection = libvirt.open(LIBVIRT_URI)
-    try:
-        return {domain.UUIDString(): domain.XMLDesc() for domain in connection.listAllDomains()}
-    finally:
-        connection.close()
+def libvirt_domains() -> dict[str, str]:
+    """uuid -> XML of the VMs libvirt has that belong to this test run's labs (other runs share the libvirtd)."""
+    return {uuid: xml for uuid, xml in all_domains().items() if "<name>vp" in xml}
 
 
 def domain_tree(uuid: str) -> ET.Element:
@@ -72,7 +70,10 @@ def test_create_defines_the_vm_without_starting_it(vm):
     assert result["accelerator"] == "tcg"
     names = [interface["name"] for interface in result["interfaces"]]
     macs = [interface["mac"] for interface in result["interfaces"]]
-    assert names == ["eth0", "eth1"] and macs[1] == "52:54:00:ab:cd:01" and macs[0].startswith("52:54:00:")
+    assert names == ["eth0", "eth1"] and macs[1] == "52:54:00:ab:cd:01"
+    # Without a MAC given, it comes from the UUID and the position: another create of this VM gives the same.
+    digest = hashlib.sha256(f"{vm['uuid']}/0".encode()).hexdigest()
+    assert macs[0] == "52:54:" + ":".join(digest[i : i + 2] for i in range(0, 8, 2))
     tree = domain_tree(vm["uuid"])
     assert tree.get("type") == "qemu"
     assert tree.findtext("vcpu") == "2" and tree.find("memory").text == str(256 * 1024)
@@ -170,6 +171,30 @@ def test_a_redone_create_reuses_the_disk_it_made(vm, vm_lab):
     inode = disk.stat().st_ino
     assert handler.create({**vm, "disk_gb": 1, "disk_dir": str(disk_dir)})["created"] is True
     assert disk.stat().st_ino == inode and sorted(p.name for p in disk_dir.iterdir()) == [disk.name]
+
+
+def test_creates_of_one_vm_at_once_make_one_vm_and_one_disk(vm, vm_lab):
+    """Creates racing for the same UUID (a task handed out twice) all succeed with the same VM and one disk."""
+    disk_dir = vm_lab.root / "disks"
+    disk_dir.mkdir()
+    barrier, results, errors = threading.Barrier(4), [], []
+
+    def create():
+        barrier.wait()
+        try:
+            results.append(handler.create({**vm, "disk_gb": 1, "disk_dir": str(disk_dir)}))
+        except HandlerError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and len(results) == 4
+    assert len({json.dumps(result["interfaces"]) for result in results}) == 1
+    assert [uuid for uuid in libvirt_domains() if uuid == vm["uuid"]] == [vm["uuid"]]
+    assert [path.name for path in disk_dir.iterdir()] == [f"{vm['uuid']}.qcow2"]
 
 
 @pytest.mark.parametrize(
