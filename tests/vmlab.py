@@ -22,7 +22,7 @@ The network. Each lab picks a random suffix (``vpXXXX``) and a random /24 ``10.A
 
 Using it from another test module (the end-to-end tests do this)::
 
-    from vmlab import libvirt_daemon, vm_lab  # noqa: F401  - pytest fixtures, in your conftest.py
+    from vmlab import installer_image, libvirt_daemon, vm_accelerator, vm_lab  # noqa: F401 - fixtures, in conftest.py
 
     def test_boot(vm_lab):
         url = f"http://{vm_lab.host_address}:{port}"          # bind gunicorn to vm_lab.host_address:port too
@@ -32,6 +32,8 @@ Using it from another test module (the end-to-end tests do this)::
         vm_lab.bridge                                          # the bridge name for libvirt.create interfaces
         vm_lab.serial_log(name)                                # a path for create's serial_log; .serial(name)
         vm_lab.port_open(vm_lab.address(20), 22)               # a TCP connect from inside the namespace
+        installer_image / "vmlinuz"                            # scripts/build-installer's output (session)
+        vm_accelerator                                         # "kvm" only if KVM really boots it, else "tcg"
 
 ``tests/`` is on sys.path for test packages directly under it (pytest's rootdir-relative import of
 tests/e2e/__init__.py puts it there); elsewhere (tests/plugins/..., no __init__.py) add it in your conftest as
@@ -71,7 +73,11 @@ __all__ = [
     "Libvirtd",
     "SerialLog",
     "all_domains",
+    "build_installer",
+    "installer_image",
     "libvirt_daemon",
+    "probe_accelerator",
+    "vm_accelerator",
     "vm_lab",
     "vm_support_problem",
 ]
@@ -540,6 +546,54 @@ def _free_network() -> ipaddress.IPv4Network:
     raise RuntimeError("no free 10.x.y.0/24 for the lab")
 
 
+# --- the installer image and the accelerator ------------------------------------------------------------------
+
+
+def build_installer(out: Path) -> Path:
+    """scripts/build-installer's vmlinuz and initrd.img in `out` (its .deb cache makes a second build seconds)."""
+    subprocess.run([str(REPO / "scripts" / "build-installer"), "--out", str(out)], check=True, timeout=900)
+    return out
+
+
+def probe_accelerator(image: Path, work: Path, timeout: float = 30) -> tuple[str, str]:
+    """("kvm" or "tcg", why): KVM only when it really boots the installer's kernel to userspace.
+
+    Here /dev/kvm exists but QEMU aborts at once with the host CPU (what a `kvm` libvirt domain uses), and a
+    stock kernel under it printed only early boot messages after 540 s; a working KVM reaches userspace in a
+    few seconds. CONTRACTOR_VM_ACCELERATOR=tcg or kvm skips the probe.
+    """
+    forced = os.environ.get("CONTRACTOR_VM_ACCELERATOR", "")
+    if forced in ("tcg", "kvm"):
+        return forced, "CONTRACTOR_VM_ACCELERATOR"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "tcg", "no usable /dev/kvm"
+    work.mkdir(parents=True, exist_ok=True)
+    serial = work / "kvm-probe-serial.log"
+    started = time.monotonic()
+    # fmt: off
+    probe = subprocess.Popen(
+        ["qemu-system-x86_64", "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "256", "-display", "none",
+         "-no-reboot", "-nodefaults", "-serial", f"file:{serial}", "-kernel", str(image / "vmlinuz"),
+         "-initrd", str(image / "initrd.img"), "-append", "console=ttyS0 quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: on
+    try:
+        booted = wait_until(
+            lambda: probe.poll() is not None or (serial.exists() and "installer: start" in serial.read_text()),
+            timeout,
+        )
+        if booted and probe.poll() is None:
+            return "kvm", f"KVM booted the installer to userspace in {time.monotonic() - started:.1f} s"
+        if probe.poll() is not None:
+            error = (probe.stderr.read().strip().splitlines() or ["no message"])[-1]
+            return "tcg", f"KVM failed at once (QEMU exit {probe.returncode}: {error})"
+        return "tcg", f"KVM did not boot the installer to userspace in {timeout:g} s"
+    finally:
+        if probe.poll() is None:
+            probe.kill()
+        probe.wait(timeout=10)
+
+
 # --- fixtures --------------------------------------------------------------------------------------------------
 
 
@@ -552,6 +606,23 @@ def libvirt_daemon(tmp_path_factory):
     daemon = Libvirtd(tmp_path_factory.mktemp("libvirtd")).ensure()
     yield daemon
     daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def installer_image(tmp_path_factory) -> Path:
+    """The installer image (vmlinuz, initrd.img) built by scripts/build-installer for this session."""
+    started = time.monotonic()
+    image = build_installer(tmp_path_factory.mktemp("installer"))
+    print(f"installer image built in {time.monotonic() - started:.1f} s")
+    return image
+
+
+@pytest.fixture(scope="session")
+def vm_accelerator(installer_image, tmp_path_factory) -> str:
+    """The accelerator VMs use in this session: "kvm" where KVM really boots the installer, else "tcg"."""
+    accelerator, why = probe_accelerator(installer_image, tmp_path_factory.mktemp("kvm-probe"))
+    sys.stderr.write(f"\nVM accelerator: {accelerator} ({why})\n")
+    return accelerator
 
 
 @pytest.fixture

@@ -44,4 +44,4 @@ def bmc(tmp_path):
 
 # The VM lab (tests/vmlab.py) is shared with the end-to-end tests, so it lives one level up.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from vmlab import libvirt_daemon, vm_lab  # noqa: E402, F401 - pytest fixtures
+from vmlab import installer_image, libvirt_daemon, vm_accelerator, vm_lab  # noqa: E402, F401 - pytest fixtures

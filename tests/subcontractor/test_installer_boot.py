@@ -4,7 +4,6 @@ import datetime
 import hashlib
 import json
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from vmlab import LIBVIRT_URI, REPO, wait_until
+from vmlab import LIBVIRT_URI, wait_until
 
 from subcontractor.handlers import libvirt as handler
 
@@ -24,16 +23,6 @@ pytestmark = pytest.mark.slow
 BOOT_TIMEOUT = 300
 MOTD = 'Built by Contractor.\n"quoted" \\ backslash\ttab, unicode: é €\n'
 TEMPLATE = "# rendered installer template\nrole=web\n"
-
-
-@pytest.fixture(scope="session")
-def installer_image(tmp_path_factory):
-    """scripts/build-installer's kernel and initrd (its .deb cache under var/cache/installer makes reruns fast)."""
-    out = tmp_path_factory.mktemp("installer")
-    started = time.monotonic()
-    subprocess.run([str(REPO / "scripts" / "build-installer"), "--out", str(out)], check=True, timeout=900)
-    print(f"installer image built in {time.monotonic() - started:.1f} s")
-    return out
 
 
 class BootServer:
@@ -127,7 +116,7 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image):
+def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image, vm_accelerator):
     """DHCP from the lab's dnsmasq, iPXE to the boot script, kernel and initrd over HTTP; the installer takes
     its planned address, writes the hostname, keys and files its config names, listens on its SSH port and
     signals; the port answers from inside the namespace; an ACPI shutdown powers it off."""
@@ -138,6 +127,7 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image):
         "uuid": str(uuid_module.uuid4()),
         "name": name,
         "memory_mb": 384,
+        "accelerator": vm_accelerator,
         "interfaces": [{"name": "eth0", "bridge": vm_lab.bridge}],
         "serial_log": vm_lab.serial_log(name),
     }
@@ -225,7 +215,7 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image):
     print(f"boot figures (from VM start): {figures}; load: {Path('/proc/loadavg').read_text().strip()}")
 
 
-def test_a_subcontractor_in_the_lab_builds_and_removes_a_vm(vm_lab, installer_image, tmp_path):
+def test_a_subcontractor_in_the_lab_builds_and_removes_a_vm(vm_lab, installer_image, vm_accelerator, tmp_path):
     """The real daemon, inside the lab's namespace, as the end-to-end tests run it: it creates the VM by a
     libvirt task, writes dnsmasq's config from Contractor's PXE plan (starting dnsmasq), starts the VM, sees its
     SSH port open with iputils from inside the namespace, and destroys it."""
@@ -257,7 +247,9 @@ def test_a_subcontractor_in_the_lab_builds_and_removes_a_vm(vm_lab, installer_im
     vm_lab.popen([sys.executable, "-m", "subcontractor", "--config", str(config)], log=tmp_path / "sc.log")
     try:
         interfaces = [{"name": "eth0", "bridge": vm_lab.bridge, "model": "e1000"}]
-        created = run("create", {**vm, "name": name, "interfaces": interfaces, "serial_log": vm_lab.serial_log(name)})
+        serial = vm_lab.serial_log(name)
+        created = run("create", {**vm, "name": name, "interfaces": interfaces, "serial_log": serial,
+                                 "accelerator": vm_accelerator})  # fmt: skip
         host["mac"] = created["interfaces"][0]["mac"]
         contractor.pxe_plan = {
             "static": [{"mac": host["mac"], "address": host["address"], "netmask": vm_lab.netmask,
@@ -272,6 +264,7 @@ def test_a_subcontractor_in_the_lab_builds_and_removes_a_vm(vm_lab, installer_im
         waited = run("wait_for_port", {"address": host["address"], "port": 2222, "timeout": BOOT_TIMEOUT,
                                        "interval": 2}, module="iputils", timeout=BOOT_TIMEOUT + 30)  # fmt: skip
         assert waited["state"] == "open", vm_lab.report()
+        assert created["accelerator"] == vm_accelerator
         assert vm_lab.read_banner(host["address"], 2222) == "SSH-2.0-ContractorInstaller db1"
         assert boot.signalled.wait(30)
         assert run("power_state", vm) == {"state": "on"}
