@@ -22,7 +22,8 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Debug pages show tracebacks, settings and URL lists to whoever asks: a developer turns them on, never a default.
+DEBUG = env_bool("DEBUG", False)
 # The development default key is only for a first run on a laptop; production sets CONTRACTOR_SECRET_KEY.
 SECRET_KEY = env("SECRET_KEY", "contractor-development-key-not-for-production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,8 +117,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
-SERVE_STATIC = env_bool("SERVE_STATIC", True)
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))  # filled by collectstatic (scripts/serve)
+# WhiteNoise (its middleware above) serves STATIC_ROOT from the app server itself, with DEBUG off too.
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -124,11 +126,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["contractor.api.permissions.ModelPermissions"],
+    # Every body is a JSON object (or a form): a list, string, number or null is a 400 before any view runs.
+    "DEFAULT_PARSER_CLASSES": [
+        "contractor.api.parsers.JSONObjectParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "contractor.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "contractor.api.filters.FilterBackend",
+        "contractor.api.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,10 +1,8 @@
 """Top-level URLs: the REST API and the admin."""
 
-from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 from django.views.generic import RedirectView
-from django.views.static import serve
 
 admin.site.site_header = "Contractor"
 admin.site.site_title = "Contractor"
@@ -18,6 +16,6 @@ urlpatterns = [
     path("boot/", include("contractor.foreman.boot")),
 ]
 
-if settings.SERVE_STATIC:
-    # gunicorn serves the admin's CSS and JS itself on a first run; production puts a web server in front.
-    urlpatterns.append(re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATIC_ROOT}))
+# Paths no URL matches: JSON under /api/ and /boot/, Django's plain pages elsewhere (never the debug ones by default).
+handler404 = "contractor.api.exceptions.not_found"
+handler500 = "contractor.api.exceptions.server_error"

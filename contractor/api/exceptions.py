@@ -1,7 +1,9 @@
-"""API error responses: Django validation errors become 400s that name the field."""
+"""API error responses: validation errors are 400s naming the field; unknown paths and crashes answer JSON."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,3 +27,20 @@ def exception_handler(exc, context):
             {"non_field_errors": [f"Conflicts with existing data: {exc}".strip()]}, status=status.HTTP_409_CONFLICT
         )
     return drf_exception_handler(exc, context)
+
+
+_JSON_PREFIXES = ("/api/", "/boot/")
+
+
+def not_found(request, exception):
+    """The 404 of a path no URL matches: JSON for API and boot clients, the plain page for browsers elsewhere."""
+    if request.path.startswith(_JSON_PREFIXES):
+        return JsonResponse({"detail": f"Nothing at {request.path}: see /api/v1/ for the endpoints."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """The 500 of an unhandled error: no traceback; JSON for API and boot clients."""
+    if request.path.startswith(_JSON_PREFIXES):
+        return JsonResponse({"detail": "Internal server error; the server log has the details."}, status=500)
+    return defaults.server_error(request)

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from contractor.api.serializers import ModelSerializer
 from contractor.blueprint import services
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, FoundationBluePrint, StructureBluePrint
@@ -34,7 +35,7 @@ class FoundationBlueprintNamesField(serializers.ListField):
         return sorted(blueprint.name for blueprint in instance.foundation_blueprint_list.all())
 
 
-class BluePrintSerializer(serializers.ModelSerializer):
+class BluePrintSerializer(ModelSerializer):
     """What both kinds share; writes go through the blueprint services."""
 
     kind: str
@@ -78,7 +79,7 @@ class ResolvedScriptSerializer(serializers.Serializer):
     script = serializers.CharField()
 
 
-class PXESerializer(serializers.ModelSerializer):
+class PXESerializer(ModelSerializer):
     """A PXE boot target."""
 
     class Meta:

@@ -4,6 +4,7 @@ from functools import cache
 
 from rest_framework import serializers
 
+from contractor.api.serializers import ModelSerializer
 from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
 from contractor.building import services
 from contractor.building.models import Complex, Dependency, Foundation, Structure
@@ -39,7 +40,7 @@ def foundation_type_fields(model: type[Foundation]) -> tuple[str, ...]:
     )
 
 
-class FoundationSerializer(serializers.ModelSerializer):
+class FoundationSerializer(ModelSerializer):
     """The fields every foundation has; a type's serializer (see `foundation_serializer_class`) adds its own."""
 
     type = serializers.CharField(help_text="The foundation type (see /api/v1/foundations/types/).")
@@ -101,7 +102,7 @@ class LocateSerializer(serializers.Serializer):
     id_map = serializers.JSONField(required=False, help_text="The hardware found: cpu_count, memory_mb, ...")
 
 
-class StructureSerializer(serializers.ModelSerializer):
+class StructureSerializer(ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="name", queryset=Site.objects.all())
     blueprint = serializers.SlugRelatedField(slug_field="name", queryset=StructureBluePrint.objects.all())
     foundation = serializers.SlugRelatedField(slug_field="locator", queryset=Foundation.objects.all())
@@ -131,7 +132,7 @@ class StructureSerializer(serializers.ModelSerializer):
         return services.structure_update(structure=instance, **validated_data)
 
 
-class ComplexSerializer(serializers.ModelSerializer):
+class ComplexSerializer(ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="name", queryset=Site.objects.all())
     members = serializers.PrimaryKeyRelatedField(many=True, queryset=Structure.objects.all(), required=False)
     state = serializers.SerializerMethodField()
@@ -155,7 +156,7 @@ class ComplexSerializer(serializers.ModelSerializer):
         return services.complex_update(complex_=instance, **validated_data)
 
 
-class DependencySerializer(serializers.ModelSerializer):
+class DependencySerializer(ModelSerializer):
     foundation = serializers.SlugRelatedField(
         slug_field="locator", queryset=Foundation.objects.all(), required=False, allow_null=True
     )

@@ -2,12 +2,13 @@
 
 from rest_framework import serializers
 
+from contractor.api.serializers import ModelSerializer
 from contractor.dns import services
 from contractor.dns.models import Zone
 from contractor.dns.services import ZONE_FIELDS
 
 
-class ZoneSerializer(serializers.ModelSerializer):
+class ZoneSerializer(ModelSerializer):
     """A zone, with the names of the sites that point at it."""
 
     sites = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)

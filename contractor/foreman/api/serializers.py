@@ -2,11 +2,12 @@
 
 from rest_framework import serializers
 
+from contractor.api.serializers import ModelSerializer
 from contractor.foreman import selectors
 from contractor.foreman.models import Job, JobLog
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(ModelSerializer):
     """A job: what it runs on (`target_kind`, `target`), which script, and how far it has got."""
 
     target_kind = serializers.SerializerMethodField()
@@ -111,7 +112,7 @@ class JobCreateSerializer(serializers.Serializer):
     script = serializers.CharField(max_length=50, help_text="create, destroy, or a utility script's name.")
 
 
-class JobLogSerializer(serializers.ModelSerializer):
+class JobLogSerializer(ModelSerializer):
     """The permanent record of one job run."""
 
     job = serializers.IntegerField(source="job_id_ref", read_only=True, allow_null=True)

@@ -115,10 +115,7 @@ class ResultsView(SubcontractorView):
 
     @extend_schema(request=BatchRequestSerializer, responses=BatchAnswersSerializer)
     def post(self, request):
-        try:
-            entries = request.data.get("results")
-        except AttributeError:
-            raise ValidationError({"results": "Send an object with a 'results' list."}) from None
+        entries = request.data.get("results")  # the body is an object (contractor.api.parsers); the service checks it
         answers = task_answer_batch(subcontractor=request.subcontractor, answers=entries)
         results = [{"task": entry["task"], "status": answer.status, "detail": answer.detail}
                    for entry, answer in zip(entries, answers, strict=True)]  # fmt: skip

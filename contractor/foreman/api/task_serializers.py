@@ -3,12 +3,13 @@
 from rest_framework import serializers
 
 from contractor.api.permissions import can_see_secrets
+from contractor.api.serializers import ModelSerializer
 from contractor.configuration import redact
 from contractor.foreman.models import Subcontractor, Task
 from contractor.foreman.tasks import subcontractor_is_alive
 
 
-class SubcontractorSerializer(serializers.ModelSerializer):
+class SubcontractorSerializer(ModelSerializer):
     sites = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     user = serializers.SlugRelatedField(slug_field="username", read_only=True)
     alive = serializers.SerializerMethodField(help_text="Polled within CONTRACTOR_SUBCONTRACTOR_ALIVE_SECONDS.")
@@ -22,7 +23,7 @@ class SubcontractorSerializer(serializers.ModelSerializer):
         return subcontractor_is_alive(subcontractor)
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="name", read_only=True)
     leased_by = serializers.SlugRelatedField(slug_field="name", read_only=True)
     parameters = serializers.SerializerMethodField(help_text="Secret-named values hidden without user.view_secrets.")

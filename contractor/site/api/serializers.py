@@ -2,12 +2,13 @@
 
 from rest_framework import serializers
 
+from contractor.api.serializers import ModelSerializer
 from contractor.dns.models import Zone
 from contractor.site import services
 from contractor.site.models import Site
 
 
-class SiteSerializer(serializers.ModelSerializer):
+class SiteSerializer(ModelSerializer):
     """A site, its parent, children and DNS zone referred to by name."""
 
     parent = serializers.SlugRelatedField(

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from contractor.api.serializers import ModelSerializer
 from contractor.user import services
 from contractor.user.models import User
 
@@ -22,7 +23,7 @@ class RolesField(serializers.ListField):
         return user_roles(instance)
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     """A user, addressed by username; `roles` are operator role names and `password` is never shown."""
 
     roles = RolesField(required=False, help_text="Operator roles: " + ", ".join(services.role_names()) + ".")

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from contractor.api.serializers import ModelSerializer
 from contractor.blueprint.models import PXE
 from contractor.building.models import Foundation
 from contractor.site.models import Site
@@ -12,7 +13,7 @@ from contractor.utilities.services import address_offset
 TIMESTAMPS = ["created", "updated"]
 
 
-class NetworkSerializer(serializers.ModelSerializer):
+class NetworkSerializer(ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="name", queryset=Site.objects.all())
     address_blocks = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -23,7 +24,7 @@ class NetworkSerializer(serializers.ModelSerializer):
         validators = []  # the services validate, naming the field
 
 
-class AddressBlockSerializer(serializers.ModelSerializer):
+class AddressBlockSerializer(ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="name", queryset=Site.objects.all())
     subnet = serializers.CharField(max_length=50, help_text="The network address; may carry the prefix: 10.0.0.0/24.")
     prefix = serializers.IntegerField(min_value=0, max_value=128, required=False)
@@ -52,7 +53,7 @@ class AddressBlockSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class AddressSerializer(serializers.ModelSerializer):
+class AddressSerializer(ModelSerializer):
     address = serializers.CharField(
         source="ip_address", required=False, max_length=50, help_text="The IP; give it instead of `offset`."
     )
@@ -119,7 +120,7 @@ class UsageSerializer(serializers.Serializer):
     percent_used = serializers.FloatField()
 
 
-class RealNetworkInterfaceSerializer(serializers.ModelSerializer):
+class RealNetworkInterfaceSerializer(ModelSerializer):
     foundation = serializers.SlugRelatedField(slug_field="locator", queryset=Foundation.objects.all())
     mac = serializers.CharField(max_length=17, required=False, allow_blank=True)
     pxe = serializers.SlugRelatedField(slug_field="name", queryset=PXE.objects.all(), required=False, allow_null=True)
@@ -141,7 +142,7 @@ class RealNetworkInterfaceSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class AggregatedNetworkInterfaceSerializer(serializers.ModelSerializer):
+class AggregatedNetworkInterfaceSerializer(ModelSerializer):
     members = serializers.PrimaryKeyRelatedField(many=True, queryset=RealNetworkInterface.objects.all(), required=False)
 
     class Meta:

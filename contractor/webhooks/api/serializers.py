@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from contractor.api.permissions import can_see_secrets
+from contractor.api.serializers import ModelSerializer
 from contractor.blueprint.models import BluePrint
 from contractor.building.models import Foundation
 from contractor.site.models import Site
@@ -10,7 +11,7 @@ from contractor.webhooks import services
 from contractor.webhooks.models import AckRequest, Delivery, DeliveryAttempt, Event, Subscription
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
+class SubscriptionSerializer(ModelSerializer):
     """A subscription; its secret is write-only except to users who may see secrets."""
 
     site = serializers.SlugRelatedField(slug_field="name", queryset=Site.objects.all(), allow_null=True, required=False)
@@ -51,7 +52,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         return services.subscription_update(subscription=instance, **validated_data)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     """An event as receivers get it, plus where it is about."""
 
     site = serializers.SlugRelatedField(slug_field="name", read_only=True)
@@ -62,13 +63,13 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "target_kind", "target_id", "site", "body", "created"]
 
 
-class DeliveryAttemptSerializer(serializers.ModelSerializer):
+class DeliveryAttemptSerializer(ModelSerializer):
     class Meta:
         model = DeliveryAttempt
         fields = ["status_code", "response_time_ms", "error", "created"]
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(ModelSerializer):
     """A delivery with its attempt log."""
 
     subscription = serializers.SlugRelatedField(slug_field="name", read_only=True)
@@ -108,7 +109,7 @@ class HardwareEventSerializer(serializers.Serializer):
         return value
 
 
-class AckSerializer(serializers.ModelSerializer):
+class AckSerializer(ModelSerializer):
     """The state of an acknowledgement request; POST `{"data": {...}}` to acknowledge."""
 
     event = EventSerializer(read_only=True)

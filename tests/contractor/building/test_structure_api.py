@@ -39,13 +39,14 @@ def test_builder_creates_a_structure(builder_client, sbp, foundation):
 
 
 def test_state_and_config_uuid_are_read_only(builder_client, sbp, foundation):
-    """A client cannot set state or config_uuid."""
+    """A client cannot set state or config_uuid: a body naming them is a 400 naming both, and nothing is made."""
     body = structure_payload(state="built", config_uuid="00000000-0000-0000-0000-000000000000")
     response = builder_client.post(STRUCTURES, body, format="json")
-    assert response.status_code == 201
-    structure = Structure.objects.get()
-    assert structure.state == StructureState.PLANNED
-    assert str(structure.config_uuid) != body["config_uuid"]
+    assert response.status_code == 400
+    assert sorted(response.data) == ["config_uuid", "state"] and "read-only" in str(response.data["state"][0])
+    assert not Structure.objects.exists()
+    assert builder_client.post(STRUCTURES, structure_payload(), format="json").status_code == 201
+    assert Structure.objects.get().state == StructureState.PLANNED
 
 
 def test_disallowed_blueprint_names_blueprint(builder_client, sbp, foundation):

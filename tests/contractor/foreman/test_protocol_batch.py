@@ -135,7 +135,7 @@ def test_a_malformed_batch_is_a_400_and_records_nothing(site, body):
 def test_a_list_body_is_a_400(site):
     _, client = registered("sc1", [site])
     response = client.post(URL, [{"task": 1}], format="json")
-    assert response.status_code == 400 and "results" in response.json()
+    assert response.status_code == 400 and "must be a JSON object, not a list" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("fixture", ["anon_client", "viewer_client", "admin_client_api"])

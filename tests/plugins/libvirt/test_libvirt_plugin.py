@@ -50,13 +50,15 @@ def test_api_creates_a_vm_foundation_on_a_complex_by_name(infra_client, builder_
     """A libvirt foundation names its complex; the host and libvirt UUID are shown but not written."""
     _complex(infra_client)
     FoundationBluePrintFactory(name="bp-vm", foundation_types=["libvirt"])
-    body = {"type": "libvirt", "locator": "vm1", "site": "lab", "blueprint": "bp-vm", "complex": "vmc",
-            "libvirt_uuid": "00000000-0000-0000-0000-000000000001"}  # fmt: skip
+    body = {"type": "libvirt", "locator": "vm1", "site": "lab", "blueprint": "bp-vm", "complex": "vmc"}
+    chosen = {**body, "libvirt_uuid": "00000000-0000-0000-0000-000000000001"}
+    refused = builder_client.post("/api/v1/foundations/", chosen, format="json")  # read-only: a 400 naming it
+    assert refused.status_code == 400 and list(refused.data) == ["libvirt_uuid"]
     response = builder_client.post("/api/v1/foundations/", body, format="json")
     assert response.status_code == 201, response.data
     vm = LibvirtFoundation.objects.get(locator="vm1")
     assert response.data["complex"] == "vmc" and response.data["host"] is None
-    assert response.data["libvirt_uuid"] == str(vm.libvirt_uuid) != body["libvirt_uuid"]
+    assert response.data["libvirt_uuid"] == str(vm.libvirt_uuid) != chosen["libvirt_uuid"]
     missing = builder_client.post("/api/v1/foundations/", {**body, "locator": "vm2", "complex": "nope"}, format="json")
     assert missing.status_code == 400 and "complex" in missing.data
     types = {t["type"]: t for t in builder_client.get("/api/v1/foundations/types/").data}
