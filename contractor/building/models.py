@@ -21,6 +21,9 @@ class Foundation(models.Model):
     """What a structure is deployed on. Plugins subclass it; each subclass is one foundation `type`."""
 
     foundation_type: str | None = None  # set by each plugin subclass
+    # Config keys (fnmatch patterns) of the type's out-of-band management (a BMC's address and credentials): the
+    # boot endpoints never give them to the machine itself (contractor/configuration/installer.py).
+    out_of_band_keys: tuple[str, ...] = ()
 
     locator = models.CharField(max_length=100, unique=True, validators=[name_validator])
     site = models.ForeignKey("site.Site", on_delete=models.PROTECT, related_name="foundations")

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from jinja2 import TemplateError
 
 from contractor.building.models import Structure
-from contractor.configuration import ConfigError, merged_config
+from contractor.configuration import ConfigError
+from contractor.configuration.installer import installer_config
 from contractor.configuration.templating import environment
 from contractor.foreman.bootfiles import boot_file
 from contractor.foreman.choices import ACTIVE_STATES, JobState
@@ -152,7 +153,7 @@ def _requester(request, config_uuid=None) -> Structure:
 
 def _config(structure) -> dict:
     try:
-        return merged_config(structure, reveal_secrets=True)
+        return installer_config(structure)
     except ConfigError as error:
         raise Http404(str(error)) from error
 
@@ -183,7 +184,7 @@ def boot_template(request, config_uuid=None):
 
 @require_GET
 def boot_config(request, config_uuid=None):
-    """The requester's merged config, secrets revealed (it is for the machine itself)."""
+    """The requester's installer config: no out-of-band keys, no secrets its blueprints do not mark for it."""
     return JsonResponse(_config(_requester(request, config_uuid)))
 
 

@@ -12,6 +12,7 @@ class IPMIFoundation(Foundation):
 
     foundation_type = "ipmi"
     api_fields = ("bmc_address", "bmc_port", "bmc_username", "bmc_password", "sol_console")
+    out_of_band_keys = ("_ipmi_*",)
 
     bmc_address = models.CharField(max_length=253, help_text="The BMC's IP address or hostname.")
     bmc_port = models.PositiveIntegerField(

@@ -30,6 +30,8 @@ def machine(settings):
         template="d-i passwd/root-password password {{ root_password }}\n",
     )
     structure = StructureFactory(site=site, hostname="web1")
+    structure.blueprint.config_values = {"installer_secrets": ["root_password"]}  # the installer sets it
+    structure.blueprint.save()
     RealNetworkInterfaceFactory(foundation=structure.foundation, name="eth0", mac=MAC, pxe=pxe)
     block = AddressBlockFactory(site=site, subnet="10.250.0.0", prefix=24)
     AddressFactory(
