@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API reference's Swagger UI files, served from here: it works offline
     "contractor.user",
     "contractor.site",
     "contractor.blueprint",
@@ -148,6 +149,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Sites, blueprints, foundations, structures, addresses and the jobs that build them.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "FoundationStateEnum": "contractor.building.choices.FoundationState",
@@ -156,8 +160,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Values every config sees last, so no site or blueprint can override them.
-CONTRACTOR_HOST = env("HOST", "http://127.0.0.1:8000")
+# Values every config sees last, so no site or blueprint can override them. scripts/serve sets CONTRACTOR_HOST from
+# its bind address and CONTRACTOR_PORT; a process started otherwise defaults to the same port.
+CONTRACTOR_HOST = env("HOST", f"http://127.0.0.1:{env('PORT', '8000')}")
 # Kernels and initrds: served read-only at /boot/files/ from this folder (relative: the project's).
 CONTRACTOR_BOOT_FILES = env("BOOT_FILES", "var/boot-files")
 CONTRACTOR_GLOBALS = {

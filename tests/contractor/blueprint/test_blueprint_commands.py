@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent
 from contractor.blueprint.services import blueprint_create, pxe_create
+from contractor.configuration import merged_config
 from contractor.site.models import Site
 from contractor.site.services import site_create
 
@@ -232,3 +233,23 @@ def test_toml_export_of_null_config_value_says_to_use_yaml():
     with pytest.raises(CommandError, match="--format yaml"):
         export(format="toml")
     assert "unset: null" in export(format="yaml")
+
+
+def test_toml_export_writes_the_documented_mask(tmp_path):
+    """`{"~kernel_args": null}` (the documented mask) exports to TOML; loaded back it still masks the key."""
+    base = site_create(name="base", config_values={"kernel_args": "quiet"})
+    site_create(name="leaf", parent=base, config_values={"~kernel_args": None, "ntp": "x"})
+    text = export(format="toml")
+    assert '"~kernel_args" = true' in text
+    empty_database()
+    (tmp_path / "design.toml").write_text(text)
+    load(tmp_path / "design.toml")
+    assert export(format="toml") == text
+    assert "kernel_args" not in merged_config(Site.objects.get(name="leaf"), reveal_secrets=True)
+
+
+def test_toml_export_of_another_null_names_the_object_and_key():
+    """A null that is not a mask cannot be written: the error names the section, the object and the key path."""
+    site_create(name="x", config_values={"ok": 1, "proxy": {"host": "p", "port": None}})
+    with pytest.raises(CommandError, match=r"sites 'x': config_values\.proxy\.port; use --format yaml"):
+        export(format="toml")

@@ -30,12 +30,44 @@ def render(document: dict, format: str) -> str:
     """The design document as TOML or YAML text, multi-line scripts kept as readable blocks."""
     if format == "yaml":
         return yaml.dump(document, Dumper=BlockDumper, sort_keys=False, allow_unicode=True, width=120)
-    try:
-        return tomli_w.dumps(document, multiline_strings=True)
-    except TypeError as error:
-        raise CommandError(
-            f"TOML cannot hold this design ({error}); a null config value? Use --format yaml."
-        ) from error
+    return tomli_w.dumps(toml_document(document), multiline_strings=True)
+
+
+def toml_document(document: dict) -> dict:
+    """The design with each `~key` mask's (ignored) null written as `true`, since TOML has no null.
+
+    Any other null is a CommandError naming the object and the key, so nothing is silently changed.
+    """
+    ready = {}
+    for section, items in document.items():
+        ready[section] = [_masks_as_true(item) for item in items]
+        for item in ready[section]:
+            where = _null_path(item)
+            if where:
+                raise CommandError(
+                    f"TOML cannot hold the null at {section} {item['name']!r}: {where}; use --format yaml."
+                )
+    return ready
+
+
+def _masks_as_true(item: dict) -> dict:
+    config = item.get("config_values")
+    if not config:
+        return item
+    masks = {key: True for key, value in config.items() if key.startswith("~") and value is None}
+    return {**item, "config_values": {**config, **masks}}
+
+
+def _null_path(value, path: str = "") -> str | None:
+    """The dotted path of the first null inside `value`, or None when there is none."""
+    if value is None:
+        return path
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        found = _null_path(child, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 class BlockDumper(yaml.SafeDumper):

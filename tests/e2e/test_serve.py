@@ -1,0 +1,71 @@
+"""scripts/serve from a first run: the port and bind it is given are the ones it serves and hands out, offline docs."""
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import free_tcp_port
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """scripts/serve on a SQLite file of its own, with a free CONTRACTOR_PORT and a var dir in tmp_path."""
+    port = free_tcp_port()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CONTRACTOR_")}
+    env.update(
+        CONTRACTOR_PORT=str(port),
+        CONTRACTOR_BIND="127.0.0.1",
+        CONTRACTOR_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        CONTRACTOR_VAR_DIR=str(tmp_path / "var"),
+        CONTRACTOR_WEB_WORKERS="1",
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([str(ROOT / "scripts" / "serve")], cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    session = requests.Session()
+    session.trust_env = False
+    try:
+        deadline = time.monotonic() + 240
+        while "Listening at:" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", session, tmp_path, log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def test_serve_hands_out_the_port_it_serves_and_its_docs_work_offline(serve):
+    url, session, tmp_path, log = serve
+    assert f"Listening at: {url}" in log.read_text()
+    # the demo's web01 asks for its config: every URL in it points at this port, not a default 8000
+    with sqlite3.connect(tmp_path / "serve.sqlite3") as db:
+        (uuid,) = db.execute("SELECT config_uuid FROM building_structure WHERE hostname = 'web01'").fetchone()
+    uuid = str(uuid)
+    if "-" not in uuid:
+        uuid = f"{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}"
+    config = session.get(f"{url}/boot/{uuid}/config/", timeout=10).json()
+    assert config["__contractor_host"] == url and config["__pxe_location"].startswith(url + "/")
+    # the interactive reference loads Swagger UI from this server only (drf-spectacular-sidecar, WhiteNoise)
+    page = session.get(f"{url}/api/v1/docs/", timeout=10).text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and not [asset for asset in assets if asset.startswith(("http:", "https:", "//"))], assets
+    for asset in assets:
+        assert session.get(f"{url}{asset}", timeout=10).status_code == 200, asset
+    assert "swagger-ui-bundle.js" in page
+    # debug pages are off: a miss is a plain 404, and the admin is styled
+    assert "URLconf" not in session.get(f"{url}/no-such-page/", timeout=10).text
+    assert session.get(f"{url}/static/admin/css/base.css", timeout=10).status_code == 200
+    assert (tmp_path / "var" / "admin-password").exists()
