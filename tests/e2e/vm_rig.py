@@ -120,6 +120,7 @@ class VmRig:
         env["CONTRACTOR_HOST"] = self.lab_url
         env["CONTRACTOR_ALLOWED_HOSTS"] = f"127.0.0.1,localhost,{self.lab.host_address}"
         env["CONTRACTOR_BOOT_FILES"] = str(self.boot_files)
+        env["CONTRACTOR_PXE_TFTP_SERVER"] = self.lab.server_address  # the lab's dnsmasq serves TFTP there
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.processes.start(
             "contractor",
@@ -146,7 +147,7 @@ class VmRig:
         config.write_text(
             f'[contractor]\nurl = "{url or self.lab_url}"\ntoken = "{self.subcontractor_token}"\nsite = "lab"\n'
             f"poll_interval = 0.3\ntimeout = 5\n[modules]\nlibvirt = 4\niputils = 4\n[pxe]\n{pxe}\n"
-            f'[log]\nlevel = "DEBUG"\n[daemon]\nspool_dir = "{self.tmp / name}-spool"\n'
+            f'[log]\nlevel = "INFO"\n[daemon]\nspool_dir = "{self.tmp / name}-spool"\n'
         )
         env = {**self.processes.env, "PYTHONPATH": str(ROOT)}
         return self.lab.popen([sys.executable, "-m", "subcontractor", "--config", str(config)],
@@ -213,7 +214,10 @@ class VmRig:
             "kind": "static", "structure": structure["id"], "interface_name": "eth0", "is_primary": True,
             "address": self.lab.address(20 + index)})  # fmt: skip
         self.vms[locator] = {"structure": structure["id"], "address": address["address"], "locator": locator}
-        self.lab.serial_log(locator)  # follow its console from now on (the handler writes <locator>.log there)
+        from vmlab import SerialLog
+
+        # follow its console from now on: libvirt_serial_dir is the lab's folder, the handler writes <locator>.log
+        self.lab.serials[locator] = SerialLog(self.lab.root / f"{locator}.log")
         return self.vms[locator]
 
     # --- jobs --------------------------------------------------------------------------------------------------
