@@ -266,7 +266,9 @@ class VmRig:
 
         structure = Structure.objects.get(pk=self.vms[locator]["structure"])
         log = JobLog.objects.filter(target=locator, target_kind="foundation", script_name="create").latest("pk")
-        tasks = {t.function: t for t in Task.objects.filter(job_id=log.job_id_ref).order_by("pk")}
+        structure_log = JobLog.objects.filter(target=structure.hostname, target_kind="structure", script_name="create")
+        job_ids = [log.job_id_ref, structure_log.latest("pk").job_id_ref]
+        tasks = {t.function: t for t in Task.objects.filter(job_id__in=job_ids).order_by("pk")}
         serial = self.lab.serial(locator)
         signal = serial.find(r"installer: signal ok")
         offset = time.time() - time.monotonic()
