@@ -73,24 +73,26 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/contractor_vmbench")
     args = parser.parse_args()
 
-    from vmlab import Lab, Libvirtd, vm_support_problem
+    from vmlab import Lab, Libvirtd, build_installer, probe_accelerator, vm_support_problem
 
     problem = vm_support_problem()
     if problem:
         raise SystemExit(f"cannot run VMs here: {problem}")
     recreate_database(args.database_url)
     setup_django(args.database_url)
-    from tests.e2e.vm_rig import VmRig, build_installer
+    from tests.e2e.vm_rig import VmRig, boot_files_with
 
     work = Path(tempfile.mkdtemp(prefix="vq-bench-"))
     started = time.monotonic()
-    build_installer(work / "boot-files" / "contractor-installer")
+    image = build_installer(work / "installer")
     print(f"installer built in {time.monotonic() - started:.1f} s; logs in {work}")
+    accelerator, why = probe_accelerator(image, work / "kvm-probe")
+    print(f"VM accelerator: {accelerator} ({why})")
     libvirtd = Libvirtd(work / "libvirtd").ensure()
     lab = Lab(work / "lab").start()
     processes = Processes(work, args.database_url)
     try:
-        rig = VmRig(lab, processes, work, work / "boot-files")
+        rig = VmRig(lab, processes, work, boot_files_with(image, work / "boot-files"), accelerator=accelerator)
         rig.plan_lab()
         rig.start_contractor()
         rig.start_foreman()

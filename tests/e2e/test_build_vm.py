@@ -9,27 +9,26 @@ import os
 import signal
 
 import pytest
-from vmlab import libvirt_daemon, vm_lab  # noqa: F401 - pytest fixtures
+from vmlab import installer_image, libvirt_daemon, vm_accelerator, vm_lab  # noqa: F401 - pytest fixtures
 
 from contractor.foreman.models import Task
 from plugins.libvirt.models import LibvirtFoundation
-from tests.e2e.vm_rig import ResultGate, VmRig, build_installer, libvirt_domains, wait_for
+from tests.e2e.vm_rig import ResultGate, VmRig, boot_files_with, libvirt_domains, wait_for
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def boot_files(tmp_path_factory):
-    """A boot-files folder holding the installer scripts/build-installer makes."""
-    root = tmp_path_factory.mktemp("boot-files")
-    build_installer(root / "contractor-installer")
-    return root
+def boot_files(installer_image, tmp_path_factory):  # noqa: F811 - the imported fixture
+    """A boot-files folder holding the installer scripts/build-installer made for this session."""
+    return boot_files_with(installer_image, tmp_path_factory.mktemp("boot-files"))
 
 
 @pytest.fixture
-def rig(processes, vm_lab, boot_files, tmp_path):  # noqa: F811 - vm_lab is the imported fixture
-    """Contractor, one foreman worker and the subcontractor around the lab, with the VM host built."""
-    running = VmRig(vm_lab, processes, tmp_path, boot_files)
+def rig(processes, vm_lab, boot_files, vm_accelerator, tmp_path):  # noqa: F811 - imported fixtures
+    """Contractor, one foreman worker and the subcontractor around the lab, with the VM host built; the VMs use
+    KVM where it really boots the installer, else software emulation (tcg), and the run says which."""
+    running = VmRig(vm_lab, processes, tmp_path, boot_files, accelerator=vm_accelerator)
     running.plan_lab()
     running.start_contractor()
     running.start_foreman()
@@ -53,7 +52,7 @@ def _check_booted(rig, locator: str):
     assert (foundation["state"], structure["state"]) == ("built", "built"), (foundation, structure)
     vm = LibvirtFoundation.objects.get(locator=locator)
     assert libvirt_domains().get(locator) == str(vm.libvirt_uuid)
-    assert foundation["host"] == rig.host["hostname"] and foundation["id_map"]["accelerator"] in ("tcg", "kvm")
+    assert foundation["host"] == rig.host["hostname"] and foundation["id_map"]["accelerator"] == rig.accelerator
     (interface,) = foundation["interfaces"]
     assert interface["is_provisioning"] and interface["mac"] == foundation["id_map"]["interfaces"][0]["mac"]
     address = rig.vms[locator]["address"]
