@@ -75,3 +75,37 @@ def test_a_host_must_be_a_member_of_the_complex(vm_complex):
     with pytest.raises(ValidationError) as raised:
         vm.full_clean()
     assert "host" in raised.value.message_dict
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vms_placed_at_once_count_each_other(on_postgres):
+    """Eight VMs placed from eight threads at once on a complex of four hosts: two each (the complex row is
+    locked while a VM is placed, so no two placements see the same loads)."""
+    import threading
+
+    from django.db import connection
+
+    from tests.plugins.libvirt.factories import LibvirtComplexFactory
+
+    complex_ = LibvirtComplexFactory(name="race")
+    for name in ("kvm1", "kvm2", "kvm3", "kvm4"):
+        add_host(complex_, name)
+    vms = [LibvirtFoundationFactory(complex=complex_) for _ in range(8)]
+    barrier, errors, placed = threading.Barrier(len(vms)), [], []
+
+    def worker(vm):
+        try:
+            barrier.wait()
+            placed.append(libvirt_vm_place(foundation=vm).hostname)
+        except Exception as error:  # noqa: BLE001 - the assertion below reports whatever a thread hit
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(vm,)) for vm in vms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(placed) == ["kvm1", "kvm1", "kvm2", "kvm2", "kvm3", "kvm3", "kvm4", "kvm4"]
