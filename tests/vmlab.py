@@ -41,12 +41,14 @@ tests/subcontractor/conftest.py does. Contractor's boot script for the installer
 tests/subcontractor/test_installer_boot.py is a worked example (a stand-in for Contractor's boot endpoints,
 and a subcontractor daemon inside the namespace doing libvirt, PXE sync and iputils). At the end the lab
 destroys every libvirt VM with a NIC on its bridge (also those a subcontractor made), kills every process in
-the namespace, and deletes the namespace and bridge, even when the test failed; ``vm_lab.report()`` (printed
+the namespace, and deletes the namespace and bridge, even when the test failed (and the next lab started
+sweeps up after a test process that was killed: ``sweep_stale_labs()``); ``vm_lab.report()`` (printed
 on failure) shows the serial logs and dnsmasq's log. Needs root, ``ip``, dnsmasq, QEMU and libvirt
 (``vm_support_problem()`` says what is missing; the fixtures skip with that reason only then).
 """
 
 import ipaddress
+import json
 import os
 import random
 import re
@@ -66,6 +68,8 @@ QEMU_CONF = Path("/etc/libvirt/qemu.conf")
 # libvirtd resolves its compiled-in QEMU user before it reads qemu.conf, so the user must exist.
 QEMU_USER = "libvirt-qemu"
 QEMU_SETTINGS = {"user": '"root"', "group": '"root"', "stdio_handler": '"file"'}
+# One marker per started lab, naming the test process that owns it, so a later run can sweep up after a killed one.
+REGISTRY = Path("/run/contractor-vmlab")
 
 __all__ = [
     "LIBVIRT_URI",
@@ -77,6 +81,7 @@ __all__ = [
     "installer_image",
     "libvirt_daemon",
     "probe_accelerator",
+    "sweep_stale_labs",
     "vm_accelerator",
     "vm_lab",
     "vm_support_problem",
@@ -249,9 +254,9 @@ class SerialLog:
 class Lab:
     """One lab network (namespace, veth pair, bridge, dnsmasq) and the VMs on it; see the module docstring."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, suffix: str = ""):
         self.root = root
-        self.suffix = "".join(random.choice("0123456789abcdef") for _ in range(4))
+        self.suffix = suffix or "".join(random.choice("0123456789abcdef") for _ in range(4))
         self.namespace = f"vp{self.suffix}"
         self.bridge, self.host_veth, self.lab_veth = f"vp{self.suffix}b", f"vp{self.suffix}h", f"vp{self.suffix}n"
         self.network = _free_network()
@@ -281,7 +286,10 @@ class Lab:
 
     # setting up and tearing down
     def start(self) -> "Lab":
+        sweep_stale_labs()
         self.root.mkdir(parents=True, exist_ok=True)
+        REGISTRY.mkdir(parents=True, exist_ok=True)
+        (REGISTRY / self.namespace).write_text(json.dumps({"pid": os.getpid(), "root": str(self.root)}))
         self.started = True
         ns, prefix = self.namespace, self.network.prefixlen
         for command in (
@@ -311,6 +319,8 @@ class Lab:
                 problems.append(f"{step.__name__}: {error}")
         for serial in self.serials.values():
             serial.stop()
+        if not problems:
+            (REGISTRY / self.namespace).unlink(missing_ok=True)
         return problems
 
     def _destroy_vms(self) -> None:
@@ -439,11 +449,9 @@ class Lab:
 
     def dnsmasq_running(self) -> bool:
         try:
-            pid = int((self.root / "dnsmasq.pid").read_text().split()[0])
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            return _alive(int((self.root / "dnsmasq.pid").read_text().split()[0]))
         except (FileNotFoundError, ValueError, IndexError):
             return False
-        return state != "Z"  # a killed daemon stays a zombie until PID 1 reaps it
 
     def restart_dnsmasq(self) -> None:
         subprocess.run([str(self._restart_script())], check=True, timeout=30)
@@ -527,6 +535,36 @@ def all_domains() -> dict[str, str]:
     finally:
         connection.close()
     return domains
+
+
+def sweep_stale_labs() -> list[str]:
+    """Close the labs whose test process died without closing them (killed runs); returns their namespaces.
+
+    Each started lab leaves a marker in REGISTRY naming its process; a lab whose process is gone is closed
+    like any other: its VMs destroyed, its namespace and bridge deleted.
+    """
+    swept = []
+    for marker in sorted(REGISTRY.glob("vp*")) if REGISTRY.is_dir() else []:
+        try:
+            owner = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner.get("pid", 0)):
+            continue
+        stale = Lab(Path(owner.get("root", "/nonexistent")), suffix=marker.name[2:])
+        stale.started = True
+        if not stale.close():
+            swept.append(stale.namespace)
+    return swept
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs; a killed one stays a zombie until its parent (often PID 1 here) reaps it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError, ValueError):
+        return False
+    return state != "Z"
 
 
 def _python_env() -> dict:

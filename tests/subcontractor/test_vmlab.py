@@ -1,11 +1,12 @@
 """The VM lab itself: what it sets up, and that closing it removes everything, including what others left on it."""
 
+import json
 import subprocess
 import sys
 import uuid as uuid_module
 
 import pytest
-from vmlab import LIBVIRT_URI, Lab
+from vmlab import LIBVIRT_URI, REGISTRY, Lab, sweep_stale_labs
 
 from subcontractor.handlers import HandlerError
 from subcontractor.handlers import libvirt as handler
@@ -71,3 +72,29 @@ def test_the_namespace_reaches_the_host_address_and_the_main_namespace_does_not_
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_lab_whose_test_process_died_is_swept_up_by_the_next(libvirt_daemon, tmp_path):
+    """A killed test run leaves its lab behind: the next lab started removes its VM, namespace and bridge."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = Lab(tmp_path / "orphan").start()
+    marker = REGISTRY / orphan.namespace
+    marker.write_text(json.dumps({"pid": dead.pid, "root": str(orphan.root)}))  # as if its owner was killed
+    uuid = str(uuid_module.uuid4())
+    parameters = {"uri": LIBVIRT_URI, "uuid": uuid}
+    handler.create(
+        {**parameters, "name": f"{orphan.namespace}-left", "interfaces": [{"name": "eth0", "bridge": orphan.bridge}]}
+    )
+    lab = Lab(tmp_path / "next")
+    try:
+        lab.start()
+        assert orphan.namespace not in namespaces() and orphan.bridge not in links()
+        assert not marker.exists() and (REGISTRY / lab.namespace).exists()
+        with pytest.raises(HandlerError, match="no VM with uuid"):
+            handler.power_state(parameters)
+        assert orphan.namespace not in sweep_stale_labs()  # nothing left to sweep; the live lab is kept
+        assert lab.namespace in namespaces()
+    finally:
+        assert lab.close() == []
+    assert not (REGISTRY / lab.namespace).exists()
