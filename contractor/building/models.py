@@ -108,7 +108,21 @@ class Structure(models.Model):
                         f"{self.foundation.blueprint} (of foundation {self.foundation})."
                     }
                 )
+        self._clean_waits()
+        self._clean_waits()
         check_config_values(self)
+
+    def _clean_waits(self) -> None:
+        """Sitting on a foundation that (through dependencies) waits on this very structure never ends."""
+        if not (self.pk and self.foundation_id):
+            return
+        chain = []
+        for node, label in wait_chain("foundation", self.foundation_id):
+            chain.append(label)
+            if node == ("structure", self.pk):
+                raise ValidationError(
+                    {"foundation": f"This would make a cycle of waits that never ends: {' -> '.join(chain)}."}
+                )
 
     def _hostname_taken_in_zone(self) -> bool:
         """Whether another structure with this hostname (ignoring case) lands in the DNS zone this one lands in.
@@ -123,6 +137,27 @@ class Structure(models.Model):
         tree = site_tree()
         zone = tree.zone_of(self.site_id)
         return zone is not None and any(tree.zone_of(site) == zone for site in sites)
+
+
+def wait_chain(kind: str, pk: int | None):
+    """Yield ((kind, pk), label) along what `kind` `pk` waits on to be built: a structure waits on its foundation,
+    a foundation on its dependency (if any), a dependency on its structure or dependency. Each node has at most
+    one such wait, so this is a path; it stops at its end or where it meets itself (one query per step)."""
+    seen = set()
+    while pk is not None and (kind, pk) not in seen:
+        seen.add((kind, pk))
+        if kind == "structure":
+            hostname, foundation = Structure.objects.filter(pk=pk).values_list("hostname", "foundation_id").first()
+            yield (kind, pk), f"structure {hostname}"
+            kind, pk = "foundation", foundation
+        elif kind == "foundation":
+            locator, dependency = Foundation.objects.filter(pk=pk).values_list("locator", "dependency").first()
+            yield (kind, pk), f"foundation {locator}"
+            kind, pk = "dependency", dependency
+        else:
+            structure, source = Dependency.objects.filter(pk=pk).values_list("structure_id", "dependency_id").first()
+            yield (kind, pk), f"dependency {pk}"
+            kind, pk = ("structure", structure) if structure else ("dependency", source)
 
 
 class Complex(models.Model):
@@ -220,13 +255,23 @@ class Dependency(models.Model):
             errors["structure"] = "Give exactly one of structure or dependency to wait on."
         if (self.create_script_name or self.destroy_script_name) and not self.script_structure_id:
             errors["script_structure"] = "Scripts need a structure to run on."
-        if self.dependency_id and self.pk:
-            node, seen = self.dependency, {self.pk}
-            while node is not None:
-                if node.pk in seen:
-                    errors["dependency"] = "These dependencies would wait on each other in a cycle."
-                    break
-                seen.add(node.pk)
-                node = node.dependency
+        if not errors and (cycle := self._cycle()):
+            field = "structure" if self.structure_id else "dependency"
+            errors[field] = f"This would make a cycle of waits that never ends: {' -> '.join(cycle)}."
         if errors:
             raise ValidationError(errors)
+
+    def _cycle(self) -> list[str] | None:
+        """The chain of waits back to this dependency that waiting on its source would close, or None.
+
+        Its foundation waits on it, and it waits on its source; the walk follows what the source waits on
+        (a structure on its foundation, a foundation on its dependency, a dependency on its own source).
+        """
+        mine = {("dependency", self.pk), ("foundation", self.foundation_id)}
+        start = ("structure", self.structure_id) if self.structure_id else ("dependency", self.dependency_id)
+        chain = []
+        for node, label in wait_chain(*start):
+            chain.append(label)
+            if node in mine:
+                return [f"dependency {self.pk}" if self.pk else "this dependency", *chain]
+        return None

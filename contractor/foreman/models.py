@@ -102,6 +102,9 @@ class Subcontractor(models.Model):
     modules = models.JSONField(default=list, blank=True, help_text="Task modules it may take, e.g. ipmi, iputils.")
     last_poll_at = models.DateTimeField(null=True, blank=True)
     last_address = models.GenericIPAddressField(null=True, blank=True)
+    lost_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was announced lost (subcontractor.lost) after it stopped polling."
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -9,12 +9,15 @@ from django.db import DatabaseError, close_old_connections, connections
 from contractor.foreman import selectors
 from contractor.foreman.runner import StepFailed, job_step_next
 from contractor.foreman.tasks import tasks_expire
+from contractor.foreman.watch import subcontractors_lost_check, tasks_unclaimed_check
 
 log = logging.getLogger(__name__)
 
 #: A worker keeps its database connection between passes (connecting costs more than a step), checking it after
 #: each pass; this often it lets Django close it anyway (CONN_MAX_AGE) so a long-lived worker reconnects now and then.
 RECONNECT_SECONDS = 60.0
+#: How often a worker watches for tasks no subcontractor can take and for lost subcontractors (the first pass does).
+WATCH_SECONDS = 5.0
 
 
 class Worker:
@@ -27,9 +30,10 @@ class Worker:
         self.batch, self.interval = batch, interval
         self.stopping = False
         self.reconnect_at = time.monotonic() + RECONNECT_SECONDS
+        self.watch_at = 0.0
 
     def run_once(self) -> int:
-        """One pass (fail tasks whose last lease ran out, then step jobs); returns how many jobs were stepped.
+        """One pass (fail tasks whose last lease ran out, step jobs, watch); returns how many jobs were stepped.
 
         The pass reads up to `batch` runnable jobs, least recently stepped first, then claims them one at a time
         (each claim skips the jobs other workers hold or have stepped meanwhile) and steps each once.
@@ -48,7 +52,16 @@ class Worker:
                 break
             candidates.remove(job_id)
             stepped += 1
+        self._watch()
         return stepped
+
+    def _watch(self) -> None:
+        """Say why tasks wait (and fail those never leased in time), announce lost subcontractors: every few s."""
+        if time.monotonic() < self.watch_at:
+            return
+        self.watch_at = time.monotonic() + WATCH_SECONDS
+        tasks_unclaimed_check()
+        subcontractors_lost_check()
 
     def run(self) -> None:
         """Loop until stopped by a signal."""

@@ -18,7 +18,14 @@ end
 
 def test_post_foundation_job_and_watch_progress(builder_client, foundation_with, run_worker):
     """A builder starts a create job by locator; the job view shows progress, line, variables and pending task."""
-    foundation_with(locator="rack2-n5", create=SCRIPT)
+    from django.utils import timezone
+
+    from contractor.foreman.tasks import subcontractor_register
+
+    foundation = foundation_with(locator="rack2-n5", create=SCRIPT)
+    # An alive subcontractor can take the task, so the job's message is the script's own (no "no taker" note).
+    subcontractor, _ = subcontractor_register(name="lab-sc", sites=[foundation.site.name], modules=["lab"])
+    type(subcontractor).objects.filter(pk=subcontractor.pk).update(last_poll_at=timezone.now())
     response = builder_client.post("/api/v1/foundations/rack2-n5/jobs/", {"script": "create"}, format="json")
     assert response.status_code == 201, response.data
     job_id = response.data["id"]
