@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.utils import ErrorList
+from django.utils.html import format_html, format_html_join
 
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
@@ -15,10 +17,32 @@ MONOSPACE = {"style": "font-family: monospace; width: 60em;", "rows": 12, "spell
 CODE_FIELD = {models.TextField: {"widget": forms.Textarea(attrs=MONOSPACE), "strip": False}}
 
 
+class CodeErrorList(ErrorList):
+    """Errors shown preformatted: a TScript error's source line and caret keep their spacing (HTML would fold it)."""
+
+    def as_ul(self):
+        if not self.data:
+            return ""
+        items = format_html_join("", '<li><pre class="code-error">{}</pre></li>', ((error,) for error in self))
+        return format_html('<ul class="{}">{}</ul>', self.error_class, items)
+
+    def __str__(self):
+        return self.as_ul()
+
+
+class ScriptForm(forms.ModelForm):
+    """A script's form, whose errors (the TScript checker's) are shown preformatted."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["error_class"] = CodeErrorList  # an inline formset passes its own (the default) to every form
+        super().__init__(*args, **kwargs)
+
+
 class ScriptInline(admin.StackedInline):
     """A blueprint's own scripts; saving runs the TScript checker, whose errors show on the script field."""
 
     model = Script
+    form = ScriptForm
     extra = 0
     fields = ["name", "description", "script"]
     formfield_overrides = CODE_FIELD

@@ -61,8 +61,9 @@ def hardware_requirements(blueprint) -> dict:
     """The blueprint's hardware requirements, inherited along its lineage (its own values win)."""
     merged = {}
     for ancestor in blueprint.lineage():
-        kind = getattr(ancestor, "foundationblueprint", None)
-        merged.update(getattr(kind, "hardware_requirements", None) or {})
+        # The blueprint itself is already its foundation kind; its ancestors are base rows (a query each).
+        own = ancestor if hasattr(ancestor, "hardware_requirements") else getattr(ancestor, "foundationblueprint", None)
+        merged.update(getattr(own, "hardware_requirements", None) or {})
     return merged
 
 
@@ -112,6 +113,21 @@ def _locked_foundation(foundation: Foundation) -> Foundation:
     return query.get(pk=foundation.pk)
 
 
+def _check_hardware(foundation: Foundation, id_map) -> None:
+    requirements = hardware_requirements(foundation.blueprint)
+    if not requirements:
+        return
+    if not isinstance(id_map, dict) or not id_map:
+        # Nothing was found out about the machine: accepting it would pass every requirement unchecked.
+        needs = ", ".join(f"{key} {value}" for key, value in sorted(requirements.items()))
+        problems = [f"no hardware is recorded for {foundation} (its id_map is empty); "
+                    f"blueprint {foundation.blueprint} needs {needs}"]  # fmt: skip
+    else:
+        problems = hardware_mismatches(requirements, id_map)
+    if problems:
+        raise ValidationError({"id_map": [f"Hardware does not match the blueprint: {p}" for p in problems]})
+
+
 def _require_state(obj, *allowed: str, action: str):
     if obj.state not in allowed:
         raise ValidationError({"state": f"{obj} is {obj.state}; only a {' or '.join(allowed)} one can be {action}."})
@@ -119,16 +135,16 @@ def _require_state(obj, *allowed: str, action: str):
 
 @transaction.atomic
 def foundation_locate(*, foundation: Foundation, id_map: dict | None = None) -> Foundation:
-    """Planned -> located: the machine was found. A given `id_map` must meet the blueprint's hardware needs."""
+    """Planned -> located: the machine was found. Its hardware (the given `id_map`, else the one already recorded)
+    must meet the blueprint's hardware needs; with needs and nothing recorded it is refused, saying what is missing.
+    """
     foundation = _locked_foundation(foundation)
     _require_state(foundation, FoundationState.PLANNED, action="located")
     fields = {"state": FoundationState.LOCATED, "located_at": timezone.now()}
+    if id_map is not None and not isinstance(id_map, dict):
+        raise ValidationError({"id_map": "The id_map must be a JSON object."})
+    _check_hardware(foundation, foundation.id_map if id_map is None else id_map)
     if id_map is not None:
-        if not isinstance(id_map, dict):
-            raise ValidationError({"id_map": "The id_map must be a JSON object."})
-        problems = hardware_mismatches(hardware_requirements(foundation.blueprint), id_map)
-        if problems:
-            raise ValidationError({"id_map": [f"Hardware does not match the blueprint: {p}" for p in problems]})
         fields["id_map"] = id_map
     foundation = _transition(foundation, **fields)
     event_emit(event="foundation.located", obj=foundation, data={"type": foundation.type, "id_map": foundation.id_map})

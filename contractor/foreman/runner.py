@@ -204,7 +204,8 @@ def _finish_done(job: Job, outcome, now) -> None:
         with transaction.atomic():
             services.job_apply_effects(job)
     except ValidationError as error:
-        job.state, job.message = JobState.ERROR, f"The script finished but its target could not be updated: {error}"
+        reason = "; ".join(error.messages)
+        job.state, job.message = JobState.ERROR, f"The script finished but its target could not be updated: {reason}"
         services.job_step_record(job, status=JobState.ERROR, message=job.message, line=outcome.line, now=now)
         job.save()
         return

@@ -50,7 +50,9 @@ def _script_source(target, script_name: str) -> str:
     script = target.blueprint.get_script(script_name)
     if script is None:
         where = f"blueprint {target.blueprint} of {_describe(target)}"
-        raise _rule("script exists", f"{where} has no script '{script_name}'.")
+        names = target.blueprint.script_names()
+        has = f" (it has {', '.join(names)})" if names else " (it has none)"
+        raise _rule("script exists", f"{where} has no script '{script_name}'{has}.")
     return script.script
 
 
@@ -254,10 +256,11 @@ def job_create(*, target, script_name: str, user=None) -> Job:
     target = _lock(target)
     if isinstance(target, Foundation):
         target = target.subclass
+    # The script must exist before the rules about the target's state can say anything useful about it.
+    source = _script_source(target, script_name)
     _check_built_state(target, script_name)
     _check_no_active_job(target)
     _check_compatible(target, script_name)
-    source = _script_source(target, script_name)
     try:
         Runner(source)
     except TScriptError as error:
@@ -288,9 +291,23 @@ def _target_text(target) -> str:
 def _locked_job(job: Job, *allowed: str, action: str) -> Job:
     job = Job.objects.select_for_update().get(pk=job.pk)
     if job.state not in allowed:
-        names = " or ".join(allowed)
-        raise ValidationError({"state": f"Job {job.pk} is {job.state}; only a {names} job can be {action}."})
+        raise ValidationError(
+            {"state": f"Job {job.pk} is {_state_phrase(job.state)}; only {_jobs_in(allowed)} can be {action}."}
+        )
     return job
+
+
+def _state_phrase(state: str) -> str:
+    return "in error" if state == JobState.ERROR else state
+
+
+def _jobs_in(states) -> str:
+    """'a waiting, queued or running job', 'a job in error', 'a paused job, or one in error'..."""
+    plain = [str(state) for state in states if state != JobState.ERROR]
+    listed = ", ".join(plain[:-1]) + f" or {plain[-1]}" if len(plain) > 1 else "".join(plain)
+    if JobState.ERROR not in states:
+        return f"a {listed} job"
+    return f"a {listed} job, or one in error," if plain else "a job in error"
 
 
 def _cancel_open_tasks(job: Job) -> None:
@@ -421,13 +438,24 @@ def job_apply_effects(job: Job) -> None:
 def _set_built(target):
     if isinstance(target, Foundation):
         if target.state == FoundationState.PLANNED:
-            building.foundation_locate(foundation=target)
+            _locate(target)
         building.foundation_set_built(foundation=target)
     elif isinstance(target, Structure):
         building.structure_set_built(structure=target)
     else:
         target.state, target.built_at = BUILT, timezone.now()
         target.save(update_fields=["state", "built_at", "updated"])
+
+
+def _locate(foundation: Foundation) -> None:
+    """Locate the machine the create job found, checking the hardware recorded for it (by the script or an operator)."""
+    try:
+        building.foundation_locate(foundation=foundation)
+    except ValidationError as error:
+        raise ValidationError(
+            f"foundation {foundation} could not be located: {'; '.join(error.messages)}. Record its hardware "
+            "(POST .../located/ with an id_map, or foundation.id_map in the script), then reset the job."
+        ) from error
 
 
 def _set_destroyed(target):

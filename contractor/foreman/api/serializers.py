@@ -106,10 +106,22 @@ class JobDetailSerializer(JobSerializer):
         return selectors.job_pending_task_view(job)
 
 
+class ScriptNameField(serializers.CharField):
+    """A script's name: a JSON string only (DRF's CharField would take 5 as the script "5")."""
+
+    KINDS = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            kind = self.KINDS.get(type(data), "null" if data is None else type(data).__name__)
+            raise serializers.ValidationError(f"Give the script's name as a string, not {kind}.", code="invalid")
+        return super().to_internal_value(data)
+
+
 class JobCreateSerializer(serializers.Serializer):
     """The body of `POST .../jobs/`: which script to run."""
 
-    script = serializers.CharField(max_length=50, help_text="create, destroy, or a utility script's name.")
+    script = ScriptNameField(max_length=50, help_text="create, destroy, or a utility script's name.")
 
 
 class JobLogSerializer(ModelSerializer):

@@ -112,3 +112,13 @@ def test_parent_choices_are_of_the_same_kind(admin_web, objects):
     )
     assert response.status_code == 200
     assert "parent" in response.context["inline_admin_formsets"][0].formset.errors[0]
+
+
+def test_tscript_syntax_error_keeps_its_caret_line(admin_web, objects):
+    """The page shows the error preformatted, so the caret stays under the column it points at."""
+    response = admin_web.post(
+        reverse("admin:blueprint_structureblueprint_add"),
+        structure_form("db", scripts=[("create", "pass\nif a ==\n  pass\nend\n")]),
+    )
+    page = response.content.decode()
+    assert '<pre class="code-error">line 2, column 8: Unexpected end of line\nif a ==\n       ^</pre>' in page

@@ -29,7 +29,7 @@ def test_job_command_actions(foundation_with):
     assert f"Job {job.pk}: paused" in out.getvalue()
     call_command("job", str(job.pk), "resume", stdout=out)
     assert Job.objects.get(pk=job.pk).state == JobState.QUEUED
-    with pytest.raises(CommandError, match="only a error job can be rolled back"):
+    with pytest.raises(CommandError, match="only a job in error can be rolled back"):
         call_command("job", str(job.pk), "rollback")
     with pytest.raises(CommandError, match="No job 999999"):
         call_command("job", "999999", "cancel")

@@ -82,7 +82,7 @@ def test_operator_actions_over_the_api(builder_client, foundation_with, run_work
     paused = builder_client.post(url + "pause/")
     assert paused.status_code == 200 and paused.data["state"] == "paused" and "builder" in paused.data["message"]
     wrong = builder_client.post(url + "reset/")
-    assert wrong.status_code == 400 and "only a error job can be reset" in str(wrong.data)
+    assert wrong.status_code == 400 and "only a job in error can be reset" in str(wrong.data)
     assert builder_client.post(url + "resume/").data["state"] == "queued"
     run_worker()
     task = Task.objects.get(job_id=job_id)

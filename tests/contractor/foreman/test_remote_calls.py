@@ -87,7 +87,7 @@ def test_rollback_sends_the_rollback_task_then_the_task_again(foundation_with, r
 def test_rollback_needs_a_function_that_allows_it(foundation_with, run_worker):
     """Rolling back a call without a rollback is a clear error; so is rolling back a job not in error."""
     job = _job(foundation_with, "lab.ping()\n")
-    with pytest.raises(ValidationError, match="only a error job can be rolled back"):
+    with pytest.raises(ValidationError, match="only a job in error can be rolled back"):
         services.job_rollback(job=job)
     run_worker()
     _answer(Task.objects.get(job=job), error="no route")

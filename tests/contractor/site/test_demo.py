@@ -30,3 +30,23 @@ def test_load_demo_twice_changes_nothing(capsys):
     assert "already loaded" in capsys.readouterr().out
     assert Site.objects.filter(name__startswith="lab").count() == 2
     assert Structure.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_readme_build_of_a_demo_server_still_builds_it():
+    """As the README says: rack1-u01's create job pauses to ask for the racking; resumed, it builds the server,
+    whose recorded hardware meets generic-server's requirements."""
+    from contractor.building.models import Foundation
+    from contractor.foreman import services
+    from contractor.foreman.worker import Worker
+
+    call_command("load_demo")
+    job = services.job_create(target=Foundation.objects.get(locator="rack1-u01"), script_name="create")
+    Worker().run_once()
+    job.refresh_from_db()
+    assert job.state == "paused" and "Rack and cable" in job.message
+    services.job_resume(job=job)
+    Worker().run_once()
+    job.refresh_from_db()
+    assert job.state == "done", job.message
+    assert Foundation.objects.get(locator="rack1-u01").state == "built"

@@ -50,6 +50,8 @@ class Command(BaseCommand):
                 site=rack,
                 blueprint=server,
                 location_notes=f"Rack 1, {locator.split('-')[-1].upper()}",
+                # What an operator records when racking it: a create job checks it against generic-server's needs.
+                id_map={"cpu_count": 4, "memory_mb": 8192, "interfaces": [{"name": "eth0", "mac": mac}]},
             )
             interface_create(foundation=foundation, name="eth0", mac=mac, is_provisioning=True, network=network)
             structure = structure_create(hostname=hostname, site=rack, blueprint=web, foundation=foundation)
