@@ -9,7 +9,10 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contractor.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from contractor.audit.context import acting_as, command_source
+
+    with acting_as(command_source(sys.argv)):  # the audit log names the command behind every change it makes
+        execute_from_command_line(sys.argv)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "contractor.dns",
     "contractor.webhooks",
     *PLUGINS,
+    "auditlog",
+    "contractor.audit",  # last: it registers every app's models, plugins' foundation types too, and their admins
 ]
 
 MIDDLEWARE = [
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "contractor.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -170,6 +173,9 @@ CONTRACTOR_GLOBALS = {
     "__boot_files": env("BOOT_FILES_URL", CONTRACTOR_HOST + "/boot/files/"),
     "__pxe_location": env("PXE_LOCATION", CONTRACTOR_HOST + "/boot/files/"),
 }
+
+# The audit log (contractor/audit, django-auditlog): changes stored as JSON values, not their text.
+AUDITLOG_STORE_JSON_CHANGES = True
 
 # CONTRACTOR_LOG_LEVEL (DEBUG, INFO, WARNING...) sets what every process logs, the foreman and webhook workers
 # included: INFO gives a line per job started, step outcome (not a plain message), end and delivery attempt.

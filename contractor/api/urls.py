@@ -5,6 +5,7 @@ from django.utils.module_loading import import_string
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from contractor.audit.api.urls import register as register_audit
 from contractor.blueprint.api.urls import register as register_blueprint
 from contractor.building.api.urls import register as register_building
 from contractor.dns.api.urls import register as register_dns
@@ -25,6 +26,7 @@ for register in (
     register_user,
     register_dns,
     register_webhooks,
+    register_audit,
 ):
     register(router)
 for config in plugin_configs():

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from contractor.auditing import record_change
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
 from contractor.blueprint.selectors import blueprint_parent_map
@@ -89,12 +90,15 @@ def blueprint_parents_set(*, blueprint: BluePrint, names: list[str]) -> None:
     if missing:
         raise ValidationError({"parents": f"Unknown blueprint(s): {', '.join(missing)}."})
     blueprint_parents_validate(blueprint=blueprint, kind=blueprint.kind, parents=[parents[name] for name in names])
+    before = list(blueprint.parent_edges.order_by("position").values_list("parent__name", flat=True))
     BluePrintParent.objects.filter(child=blueprint).delete()
     BluePrintParent.objects.bulk_create(
         BluePrintParent(child=blueprint, parent=parents[name], position=index) for index, name in enumerate(names)
     )
     # New parents bring new layers under the blueprint's values (and its children's): check them together.
     check_config_values(blueprint)
+    if before != names:  # bulk writes send no model signals: the audit entry is written here
+        record_change(blueprint.subclass, {"parents": [before, names]})
 
 
 def blueprint_parents_validate(*, blueprint: BluePrint, kind: str, parents: list[BluePrint]) -> None:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from contractor.auditing import disable_auditlog, record_change
 from contractor.building.choices import FoundationState, StructureState
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
 from contractor.plugins import foundation_types
@@ -32,7 +33,10 @@ def _save(instance):
 def _transition(instance, **fields):
     """Save a state change: only the changed columns, without re-validating fields the change does not touch."""
     _assign(instance, fields)
-    instance.save(update_fields=[*fields, "updated"])
+    # Left out of the audit log on purpose: jobs make these changes, and their logs say when and by whose job;
+    # auditing them would add queries to every finishing foreman step.
+    with disable_auditlog():
+        instance.save(update_fields=[*fields, "updated"])
     return instance
 
 
@@ -226,11 +230,13 @@ def structure_set_destroyed(*, structure: Structure) -> Structure:
 
 def _set_members(complex_: Complex, members):
     wanted = {structure.pk for structure in members}
+    before = set(complex_.memberships.values_list("structure_id", flat=True))
     complex_.memberships.exclude(structure_id__in=wanted).delete()
-    present = set(complex_.memberships.values_list("structure_id", flat=True))
     ComplexMember.objects.bulk_create(
-        [ComplexMember(complex=complex_, structure_id=pk) for pk in sorted(wanted - present)]
+        [ComplexMember(complex=complex_, structure_id=pk) for pk in sorted(wanted - before)]
     )
+    if wanted != before:  # bulk writes send no model signals: the audit entry is written here
+        record_change(complex_, {"members": [sorted(before), sorted(wanted)]})
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from contractor.auditing import operator_action
 from contractor.building import services as building
 from contractor.building.choices import FoundationState, StructureState
 from contractor.building.hosting import hosted_foundations, hosting_of
@@ -336,6 +337,7 @@ def _requeue(job: Job, message: str, status: str) -> Job:
 
 
 @transaction.atomic
+@operator_action("pause")
 def job_pause(*, job: Job, user=None) -> Job:
     """Stop stepping a waiting, queued or running job until it is resumed."""
     job = _locked_job(job, JobState.WAITING, JobState.QUEUED, JobState.RUNNING, action="paused")
@@ -347,6 +349,7 @@ def job_pause(*, job: Job, user=None) -> Job:
 
 
 @transaction.atomic
+@operator_action("resume")
 def job_resume(*, job: Job) -> Job:
     """Continue a paused job (a script's pause() call returns none)."""
     job = _locked_job(job, JobState.PAUSED, action="resumed")
@@ -362,6 +365,7 @@ def job_resume(*, job: Job) -> Job:
 
 
 @transaction.atomic
+@operator_action("reset")
 def job_reset(*, job: Job) -> Job:
     """Retry after an error: error() returns none, a failed remote task is sent again under a new cookie."""
     job = _locked_job(job, JobState.ERROR, action="reset")
@@ -376,6 +380,7 @@ def job_reset(*, job: Job) -> Job:
 
 
 @transaction.atomic
+@operator_action("rollback")
 def job_rollback(*, job: Job) -> Job:
     """After a failed remote call whose function allows it: send its rollback task, then the task again."""
     job = _locked_job(job, JobState.ERROR, action="rolled back")
@@ -387,6 +392,7 @@ def job_rollback(*, job: Job) -> Job:
 
 
 @transaction.atomic
+@operator_action("cancel")
 def job_cancel(*, job: Job, user=None) -> Job:
     """Abort a job that has not finished; its open tasks are cancelled and its log kept."""
     job = _locked_job(job, *ACTIVE_STATES, action="cancelled")

@@ -22,6 +22,7 @@ BUILD_MODELS = (
     "foreman.job",
 )
 SECRETS_PERMISSION = ("user", "view_secrets")
+AUDIT_PERMISSION = ("auditlog", "view_logentry")  # every role but the subcontractor reads the audit log; none edits it
 SUBCONTRACTOR_PERMISSION = ("user", "act_as_subcontractor")
 
 ROLE_DESCRIPTIONS = {
@@ -62,14 +63,14 @@ def _build_models() -> Q:
 def role_permissions(role: str, all_perms):
     """Return the subset of `all_perms` (Permission queryset) that `role` grants."""
     apps = READ_APPS + plugin_apps()
-    reads = Q(content_type__app_label__in=apps, codename__startswith="view_")
+    reads = Q(content_type__app_label__in=apps, codename__startswith="view_") | _permission(*AUDIT_PERMISSION)
     if role == VIEWER:
         grant = reads
     elif role == BUILDER:
         grant = reads | _build_models()
     elif role == INFRA_ADMIN:
         # Infrastructure admins see who the users are, but only superusers manage them.
-        grant = Q(content_type__app_label__in=apps) | _permission(*SECRETS_PERMISSION)
+        grant = Q(content_type__app_label__in=apps) | _permission(*SECRETS_PERMISSION) | _permission(*AUDIT_PERMISSION)
         grant |= _permission("user", "view_user")
     elif role == SUBCONTRACTOR:
         grant = _permission(*SUBCONTRACTOR_PERMISSION)

@@ -231,7 +231,8 @@ def address_allocate(
     )
     for _ in range(ALLOCATE_ATTEMPTS):
         address.offset = _next_offset(block) if offset is None else offset
-        _validate(address, _check_offset_free, _check_structure_slots)
+        # _check_offset_free is the (block, offset) constraint's check with a field-named message: not run twice.
+        _validate(address, _check_offset_free, _check_structure_slots, exclude_constraints={"offset"})
         try:
             with transaction.atomic():
                 address.save()

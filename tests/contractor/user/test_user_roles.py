@@ -44,7 +44,7 @@ def test_viewer_views_every_domain_model_and_nothing_else():
     """viewer holds exactly the view permissions of the domain apps, plugin foundation models included."""
     views = {perm for perm in domain_permissions() if perm.split(".")[1].startswith("view_")}
     assert "manual.view_manualfoundation" in views
-    assert granted(roles.VIEWER) == views
+    assert granted(roles.VIEWER) == views | {"auditlog.view_logentry"}  # and the audit log
 
 
 def test_builder_changes_only_what_gets_built():
@@ -67,7 +67,8 @@ def test_builder_changes_only_what_gets_built():
 
 def test_infra_admin_holds_every_domain_permission_and_secrets():
     """infrastructure-admin holds every permission of the domain apps plus user.view_secrets, and no user admin."""
-    assert granted(roles.INFRA_ADMIN) == domain_permissions() | {"user.view_secrets", "user.view_user"}
+    expected = domain_permissions() | {"user.view_secrets", "user.view_user", "auditlog.view_logentry"}
+    assert granted(roles.INFRA_ADMIN) == expected
 
 
 def test_subcontractor_only_acts_as_subcontractor():

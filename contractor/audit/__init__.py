@@ -1,0 +1,1 @@
+"""The audit log: who changed which domain object, when, and how (django-auditlog underneath)."""
