@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.core.validators import EmailValidator
 from rest_framework import serializers
 
 
@@ -18,3 +19,12 @@ class ModelSerializer(serializers.ModelSerializer):
             if refused:
                 raise serializers.ValidationError(refused)
         return super().to_internal_value(data)
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is serializers.EmailField and kwargs.get("allow_blank"):
+            # An address that may be empty: the schema's "email" format would call "" invalid, so it is a string
+            # (still checked as an address when it is not empty).
+            field_class = serializers.CharField
+            kwargs["validators"] = [*kwargs.get("validators", []), EmailValidator()]
+        return field_class, kwargs

@@ -186,6 +186,22 @@ class DependencySerializer(ModelSerializer):
         return services.dependency_update(dependency=instance, data=validated_data)
 
 
+class FoundationTypeFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text="The serializer field class, such as CharField.")
+    required = serializers.BooleanField()
+    help_text = serializers.CharField(allow_blank=True)
+
+
+class FoundationTypeSerializer(serializers.Serializer):
+    """One entry of `foundations/types/` (for the schema): a type and the fields it adds."""
+
+    type = serializers.CharField()
+    model = serializers.CharField()
+    verbose_name = serializers.CharField()
+    fields = FoundationTypeFieldSerializer(many=True)
+
+
 def foundation_type_descriptions() -> list[dict]:
     """Every installed foundation type with the fields it adds to the API."""
     from contractor.plugins import foundation_types

@@ -1,6 +1,5 @@
 """Viewsets of the building API."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
@@ -76,7 +75,7 @@ class FoundationViewSet(JobActionMixin, ConfigActionMixin, viewsets.ModelViewSet
         foundation = services.foundation_locate(foundation=self.get_object(), id_map=body.validated_data.get("id_map"))
         return Response(serializers.FoundationSerializer(foundation, context=self.get_serializer_context()).data)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=serializers.FoundationTypeSerializer(many=True))
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def types(self, request):
         return Response(serializers.foundation_type_descriptions())
