@@ -50,22 +50,23 @@ def serve(tmp_path):
 def test_serve_hands_out_the_port_it_serves_and_its_docs_work_offline(serve):
     url, session, tmp_path, log = serve
     assert f"Listening at: {url}" in log.read_text()
+    # (generous client timeouts: on a loaded machine the first requests of a fresh gunicorn worker can be slow)
     # the demo's web01 asks for its config: every URL in it points at this port, not a default 8000
     with sqlite3.connect(tmp_path / "serve.sqlite3") as db:
         (uuid,) = db.execute("SELECT config_uuid FROM building_structure WHERE hostname = 'web01'").fetchone()
     uuid = str(uuid)
     if "-" not in uuid:
         uuid = f"{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}"
-    config = session.get(f"{url}/boot/{uuid}/config/", timeout=10).json()
+    config = session.get(f"{url}/boot/{uuid}/config/", timeout=60).json()
     assert config["__contractor_host"] == url and config["__pxe_location"].startswith(url + "/")
     # the interactive reference loads Swagger UI from this server only (drf-spectacular-sidecar, WhiteNoise)
-    page = session.get(f"{url}/api/v1/docs/", timeout=10).text
+    page = session.get(f"{url}/api/v1/docs/", timeout=60).text
     assets = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert assets and not [asset for asset in assets if asset.startswith(("http:", "https:", "//"))], assets
     for asset in assets:
-        assert session.get(f"{url}{asset}", timeout=10).status_code == 200, asset
+        assert session.get(f"{url}{asset}", timeout=60).status_code == 200, asset
     assert "swagger-ui-bundle.js" in page
     # debug pages are off: a miss is a plain 404, and the admin is styled
-    assert "URLconf" not in session.get(f"{url}/no-such-page/", timeout=10).text
-    assert session.get(f"{url}/static/admin/css/base.css", timeout=10).status_code == 200
+    assert "URLconf" not in session.get(f"{url}/no-such-page/", timeout=60).text
+    assert session.get(f"{url}/static/admin/css/base.css", timeout=60).status_code == 200
     assert (tmp_path / "var" / "admin-password").exists()
