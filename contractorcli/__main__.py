@@ -1,0 +1,5 @@
+"""`python -m contractorcli` runs the `contractor` command."""
+
+from contractorcli.main import main
+
+main()
