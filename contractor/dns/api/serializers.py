@@ -16,6 +16,8 @@ class ZoneSerializer(ModelSerializer):
     class Meta:
         model = Zone
         fields = [*ZONE_FIELDS, "sites", "created", "updated"]
+        # The model defaults it to [] but a zone has no SOA without one: a missing list is a 400, not zone_create's 500.
+        extra_kwargs = {"name_servers": {"required": True}}
 
     def create(self, validated_data):
         return services.zone_create(**validated_data)

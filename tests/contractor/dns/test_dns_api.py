@@ -27,6 +27,13 @@ def test_create_and_read_zone(admin_client_api):
     assert detail.data["sites"] == []
 
 
+def test_create_without_name_servers_is_a_400(admin_client_api):
+    """A zone posted with no name_servers is a 400 naming the field (it was a 500 from zone_create)."""
+    response = admin_client_api.post(URL, {"name": "lab.example.com"}, format="json")
+    assert response.status_code == 400
+    assert list(response.data) == ["name_servers"]
+
+
 def test_names_are_normalised(admin_client_api):
     """Trailing dots and upper case are removed from the zone and name server names."""
     data = {"name": "Lab.Example.ORG.", "name_servers": ["NS.other.net."]}
