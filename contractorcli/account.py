@@ -27,11 +27,8 @@ def token_from_password(url: str, username: str, password: str) -> str:
         raise CliError(f"cannot reach {url}: {error}", UNREACHABLE) from None
     if answer.status_code != 302 or "sessionid" not in session.cookies:
         raise CliError(f"login refused by {url}: wrong username or password, or the user is inactive", DENIED)
-    client = Client(url)
-    client.session = session
-    client.session.headers.update({"X-CSRFToken": session.cookies.get("csrftoken", ""), "Referer": login,
-                                   "Accept": "application/json"})  # fmt: skip
-    return client.post("users/me/token/")["key"]
+    session.headers.update({"X-CSRFToken": session.cookies.get("csrftoken", ""), "Referer": login})
+    return Client(url, session=session).post("users/me/token/")["key"]
 
 
 def register(cli: click.Group, pass_state) -> None:

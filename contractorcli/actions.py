@@ -2,6 +2,7 @@
 
 import click
 from click.shell_completion import get_completion_class
+from rich.markup import escape
 from rich.tree import Tree
 
 from contractorcli.errors import NOT_FOUND, CliError
@@ -219,7 +220,7 @@ def _impact_params(client, host: str | None, structure: int | None) -> dict:
 
 
 def _tree(node: dict, tree: Tree | None = None) -> Tree:
-    label = f"{node['kind']} {node['name']} [dim]({node['state']})[/dim]"
+    label = escape(f"{node['kind']} {node['name']}") + f" [dim]({escape(str(node['state']))})[/dim]"
     branch = Tree(label) if tree is None else tree.add(label)
     for child in node.get("children", []):
         _tree(child, branch)

@@ -12,9 +12,9 @@ TIMEOUT = 30
 class Client:
     """Talks to one Contractor server with one token."""
 
-    def __init__(self, url: str, token: str | None = None):
+    def __init__(self, url: str, token: str | None = None, session: requests.Session | None = None):
         self.base = url.rstrip("/") + "/api/v1/"
-        self.session = requests.Session()
+        self.session = session or requests.Session()  # login passes its logged-in session
         self.session.headers["Accept"] = "application/json"
         if token:
             self.session.headers["Authorization"] = f"Token {token}"

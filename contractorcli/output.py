@@ -6,6 +6,7 @@ import click
 import yaml
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -48,7 +49,7 @@ def rows_table(rows: list, columns=None, footer: str | None = None) -> None:
     columns = list(columns or (rows[0].keys() if rows and isinstance(rows[0], dict) else ["value"]))
     table = Table(*columns, show_lines=False, header_style="bold", caption=footer)
     for row in rows:
-        table.add_row(*(cell(row.get(name)) if isinstance(row, dict) else cell(row) for name in columns))
+        table.add_row(*(Text(cell(row.get(name) if isinstance(row, dict) else row)) for name in columns))
     console.print(table)
 
 
@@ -56,5 +57,5 @@ def object_table(data: dict) -> None:
     table = Table("field", "value", show_header=False, box=None, pad_edge=False)
     for key, value in data.items():
         text = json.dumps(value, indent=2, sort_keys=True) if isinstance(value, dict) and value else cell(value)
-        table.add_row(f"[bold]{key}[/bold]", text)
+        table.add_row(Text(str(key), style="bold"), Text(text))  # Text: values are data, never rich markup
     console.print(table)

@@ -89,6 +89,8 @@ def test_list_show_create_update_delete(admin, cli):
     assert cli.json("site", "update", "lab", "description=Renamed")["description"] == "Renamed"
     table = cli("site", "list")
     assert table.returncode == 0 and "lab-rack1" in table.stdout and "Renamed" in table.stdout
+    cli.json("site", "update", "lab-rack1", "description=[red]hot[/]")  # data, never rich markup
+    assert "[red]hot[/]" in cli("site", "list").stdout and "[red]hot[/]" in cli("site", "show", "lab-rack1").stdout
 
     clash = cli("site", "create", "name=lab")
     assert clash.returncode == 1 and one_line(clash) == "error: name: site with this name already exists."
