@@ -146,6 +146,12 @@ COLLECTIONS = (
         filters=("role", "is_active"),
         help="Users and their roles.",
     ),
+    Collection(
+        "object-change", "object-changes", "id",
+        ("id", "time", "user", "source", "action", "operator_action", "object_type", "object"),
+        verbs=READ, filters=("object_type", "object_id", "user", "action"),
+        help="The audit log: every create, update and delete, with who, when and what changed.",
+    ),
 )  # fmt: skip
 
 

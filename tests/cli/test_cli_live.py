@@ -104,6 +104,8 @@ def test_list_show_create_update_delete(admin, cli):
     deleted = cli("site", "delete", "lab-rack1")
     assert deleted.returncode == 0 and "deleted" in deleted.stdout
     assert [row["name"] for row in cli.json("site", "list")] == ["lab"]
+    audit = cli.json("object-change", "list", "--object-type", "site", "--action", "delete")
+    assert [(row["object"], row["user"]) for row in audit] == [("lab-rack1", "ops")]
 
 
 def test_jobs_build_pause_resume_and_watch(admin, cli, tmp_path):
