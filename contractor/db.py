@@ -1,11 +1,18 @@
 """Database helpers shared by the apps' services."""
 
 from django.db import IntegrityError
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 
 
-def in_use_error(obj, error: ProtectedError) -> IntegrityError:
-    """A clear 'still in use' conflict naming a few of the objects that hold on to `obj`."""
-    holders = sorted(f"{type(holder)._meta.verbose_name} {holder}" for holder in error.protected_objects)
+def in_use_message(error: ProtectedError | RestrictedError, obj=None) -> str:
+    """'<kind> <obj> is in use by <kind> <name>, ... and N more.': a sentence naming what holds on to `obj`."""
+    held = getattr(error, "protected_objects", None) or getattr(error, "restricted_objects", None) or ()
+    holders = sorted({f"{type(holder)._meta.verbose_name} {holder}" for holder in held})
     more = f" and {len(holders) - 5} more" if len(holders) > 5 else ""
-    return IntegrityError(f"{type(obj)._meta.verbose_name} {obj} is in use by {', '.join(holders[:5])}{more}.")
+    what = f"{type(obj)._meta.verbose_name} {obj}" if obj is not None else "It"
+    return f"{what} is in use by {', '.join(holders[:5]) or 'other objects'}{more}, so it cannot be deleted."
+
+
+def in_use_error(obj, error: ProtectedError | RestrictedError) -> IntegrityError:
+    """A clear 'still in use' conflict (a 409 over the API) naming a few of the objects that hold on to `obj`."""
+    return IntegrityError(in_use_message(error, obj))

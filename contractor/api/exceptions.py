@@ -2,11 +2,14 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from contractor.db import in_use_message
 
 
 def validation_detail(error: DjangoValidationError) -> dict | list:
@@ -19,9 +22,22 @@ def validation_detail(error: DjangoValidationError) -> dict | list:
     return {"non_field_errors": error.messages}
 
 
+def _deleted_object(context):
+    """The object the request was about (for naming it in a conflict), or None."""
+    view = context.get("view")
+    try:
+        return view.get_object() if view is not None and hasattr(view, "get_object") else None
+    except Exception:  # naming the object is a nicety; the conflict is answered without it
+        return None
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        # A delete the database refuses because other rows still point here: say which, as a sentence.
+        message = in_use_message(exc, _deleted_object(context))
+        return Response({"non_field_errors": [message]}, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, IntegrityError):
         return Response(
             {"non_field_errors": [f"Conflicts with existing data: {exc}".strip()]}, status=status.HTTP_409_CONFLICT

@@ -4,7 +4,9 @@ import ipaddress
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
 
+from contractor.db import in_use_error
 from contractor.site.models import Site
 from contractor.site.selectors import site_tree
 from contractor.utilities.models import Address, AddressBlock, AggregatedNetworkInterface, Network, RealNetworkInterface
@@ -149,10 +151,11 @@ def address_block_update(*, address_block: AddressBlock, **changes) -> AddressBl
 
 @transaction.atomic
 def address_block_delete(*, address_block: AddressBlock) -> None:
-    """Delete an empty block; one with addresses is refused."""
-    if address_block.addresses.exists():
-        raise ValidationError({"address_block": f"{address_block} still has addresses; release them first."})
-    address_block.delete()
+    """Delete an empty block; one with addresses is refused (IntegrityError, a 409) naming a few of them."""
+    try:
+        address_block.delete()
+    except ProtectedError as error:
+        raise in_use_error(address_block, error) from error
 
 
 # --- addresses --------------------------------------------------------------------------------------------------
@@ -181,15 +184,24 @@ def _check_offset_free(address: Address) -> None:
 
 
 def _check_structure_slots(address: Address) -> None:
-    """One primary address per structure and one address per interface alias, named by field."""
+    """One primary address per structure; an interface's main address once per family (one IPv4 and one IPv6:
+    dual stack) and each alias number once. Named by field."""
     if not address.structure_id:
         return
     others = Address.objects.filter(structure_id=address.structure_id).exclude(pk=address.pk)
     if address.is_primary and others.filter(is_primary=True).exists():
         raise ValidationError({"is_primary": f"{address.structure} already has a primary address."})
-    if others.filter(interface_name=address.interface_name, alias_index=address.alias_index).exists():
+    slot = others.filter(interface_name=address.interface_name, alias_index=address.alias_index)
+    if address.alias_index is None:
+        version = address.address_block.ip_network.version
+        if any(other.address_block.ip_network.version == version for other in slot.select_related("address_block")):
+            raise ValidationError(
+                {"alias_index": f"{address.interface_name} of {address.structure} already has an IPv{version} "
+                                "main address."}
+            )  # fmt: skip
+    elif slot.exists():
         raise ValidationError(
-            {"alias_index": f"{address.interface_name} of {address.structure} already has this address slot."}
+            {"alias_index": f"{address.interface_name} of {address.structure} already has alias {address.alias_index}."}
         )
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 
 from contractor.utilities import services
 from contractor.utilities.models import AddressBlock
@@ -117,9 +118,9 @@ class TestAddressBlock:
         assert "gateway" in field_errors(excinfo)
 
     def test_block_with_addresses_cannot_be_deleted(self, block, reserve):
-        """Deleting a block that still holds addresses is refused."""
+        """Deleting a block that still holds addresses is refused (a conflict, 409 over the API) naming them."""
         reserve(block, 1)
-        with pytest.raises(ValidationError):
+        with pytest.raises(IntegrityError, match=r"is in use by address 10\.0\.0\.2"):
             services.address_block_delete(address_block=block)
         assert AddressBlock.objects.filter(pk=block.pk).exists()
 
@@ -173,6 +174,32 @@ class TestAddress:
         with pytest.raises(ValidationError) as excinfo:
             services.address_allocate(**static, alias_index=1)
         assert "alias_index" in field_errors(excinfo)
+
+    def test_dual_stack_interface_holds_one_ipv4_and_one_ipv6_main_address(self, make_block, structure):
+        """eth0 takes one IPv4 and one IPv6 main address; a second of either family is refused on alias_index."""
+        v4 = make_block(subnet="10.0.0.0/24", gateway=None, name="v4")
+        v6 = make_block(subnet="2001:db8::/64", gateway=None, name="v6")
+        other_v4 = make_block(subnet="10.1.0.0/24", gateway=None, name="v4b")
+        static = {"kind": "static", "structure": structure, "interface_name": "eth0"}
+        services.address_allocate(address_block=v4, is_primary=True, **static)
+        assert services.address_allocate(address_block=v6, **static).ip_address == "2001:db8::1"
+        for block, family in ((v4, "IPv4"), (other_v4, "IPv4"), (v6, "IPv6")):
+            with pytest.raises(ValidationError) as excinfo:
+                services.address_allocate(address_block=block, **static)
+            assert f"already has an {family} main address" in field_errors(excinfo)["alias_index"][0]
+        services.address_allocate(address_block=other_v4, kind="static", structure=structure, interface_name="eth1")
+
+    def test_dual_stack_over_the_api(self, make_block, structure, admin_client_api):
+        """POST /api/v1/addresses/ for an IPv6 main address next to the IPv4 one is a 201; a second IPv6 a 400."""
+        v4 = make_block(subnet="10.0.0.0/24", gateway=None, name="v4")
+        v6 = make_block(subnet="2001:db8::/64", gateway=None, name="v6")
+        body = {"kind": "static", "structure": structure.pk, "interface_name": "eth0"}
+        for block, address, code in ((v4, "10.0.0.9", 201), (v6, "2001:db8::9", 201), (v6, "2001:db8::10", 400)):
+            response = admin_client_api.post(
+                "/api/v1/addresses/", {**body, "address_block": block.pk, "address": address}, format="json"
+            )
+            assert response.status_code == code, response.content
+        assert "alias_index" in response.json()
 
     def test_address_offset_names_the_address_field(self, block):
         """Converting an IP outside the block, or a reserved one, reports on `address`."""

@@ -104,9 +104,10 @@ class TestAddressBlocks:
         assert names("name=c") == ["c"]
 
     def test_delete_with_addresses_is_refused(self, infra_client, block, reserve):
-        """A block still holding addresses cannot be deleted."""
+        """A block still holding addresses cannot be deleted: a 409 naming them (issue 10: in use is a conflict)."""
         reserve(block, 1)
-        assert infra_client.delete(f"{API}/address-blocks/{block.pk}/").status_code == 400
+        response = infra_client.delete(f"{API}/address-blocks/{block.pk}/")
+        assert response.status_code == 409 and "is in use by address" in response.json()["non_field_errors"][0]
         assert AddressBlock.objects.filter(pk=block.pk).exists()
 
     def test_builder_cannot_change_blocks(self, builder_client, block):
