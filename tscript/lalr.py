@@ -7,11 +7,12 @@ from lark.parsers.lalr_analysis import Shift
 
 
 class ParseError(Exception):
-    """The driver found no action for `token`; `stack` is what was parsed so far."""
+    """The driver found no action for `token`; `stack` is what was parsed so far, `expected` the token types
+    the parser would have taken instead."""
 
-    def __init__(self, token: Token, stack: list):
+    def __init__(self, token: Token, stack: list, expected: frozenset = frozenset()):
         super().__init__(token.type)
-        self.token, self.stack = token, stack
+        self.token, self.stack, self.expected = token, stack, expected
 
 
 class Driver:
@@ -50,7 +51,7 @@ class Driver:
             try:
                 shift, arg = states[state_stack[-1]][kind]
             except KeyError:
-                raise ParseError(token, value_stack) from None
+                raise ParseError(token, value_stack, frozenset(states[state_stack[-1]])) from None
             if shift:
                 state_stack.append(arg)
                 value_stack.append(token)

@@ -76,8 +76,16 @@ class TScriptLexer(Lexer):
             elif kind in ignore:
                 continue
             elif kind == "STRING" and "\n" in value:
+                # the token starts where the string opens; the lines it spans count after it
+                token = new(kind, value, start, line, start - line_start + 1)
                 line += value.count("\n")
                 line_start = start + value.rindex("\n") + 1
+                if held is not None:
+                    yield held
+                    held = None
+                prev = kind
+                yield token
+                continue
             elif kind in _OPEN:
                 depth += 1
             elif kind in _CLOSE and depth:

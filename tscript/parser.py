@@ -16,6 +16,12 @@ from .lexer import LexError, TScriptLexer
 
 BLOCK_OPTIONS = ("description", "expected_time", "max_time")
 
+#: How deeply blocks, `if`s, loops and expressions may nest: the compiler and the runner recurse
+#: once or twice per level, so this keeps them well inside Python's recursion limit, also when
+#: the host calls them from a deep stack (a web request, a test runner).
+MAX_NESTING = 200
+_TOO_DEEP = f"Nested too deeply: at most {MAX_NESTING} levels of blocks, ifs, loops and expressions"
+
 
 def _pos(tok: Token | n.Node) -> tuple[int, int]:
     return tok.line, tok.column
@@ -95,7 +101,10 @@ class _Builder(Transformer):
     # expressions
 
     def expr(self, items):
-        node, _end = _Precedence(items).parse(0, 0)
+        try:
+            node, _end = _Precedence(items).parse(0, 0)
+        except RecursionError:
+            raise _error(_TOO_DEEP, items[0]) from None
         return node
 
     def index(self, items):
@@ -313,15 +322,41 @@ def _diagnose(exc: Exception, source: str) -> Diagnostic:
     if isinstance(exc, _StaticError):
         return Diagnostic.make(exc.message, exc.line, exc.column, source)
     if isinstance(exc, RecursionError):
-        return Diagnostic.make("The script is nested too deeply", 1, 1, source)
+        return Diagnostic.make(_TOO_DEEP, 1, 1, source)
     if isinstance(exc, LexError):
-        return Diagnostic.make(_bad_character(exc.char), exc.line, exc.column, source)
-    if isinstance(exc, ParseError):
-        return _unexpected_token(exc.token, exc.stack, source)
-    if isinstance(exc, UnexpectedToken):
-        return _unexpected_token(exc.token, _value_stack(exc), source)
-    line, column = _end_position(source)
-    return Diagnostic.make("Unexpected end of script", line, column, source)
+        found = Diagnostic.make(_bad_character(exc.char), exc.line, exc.column, source)
+    elif isinstance(exc, ParseError):
+        found = _unexpected_token(exc.token, exc.stack, source, exc.expected)
+    elif isinstance(exc, UnexpectedToken):
+        found = _unexpected_token(exc.token, _value_stack(exc), source, frozenset(exc.expected))
+    else:
+        line, column = _end_position(source)
+        found = Diagnostic.make("Unexpected end of script", line, column, source)
+    return _runaway_string(found, source) or found
+
+
+def _runaway_string(found: Diagnostic, source: str) -> Diagnostic | None:
+    """A string that spans lines and closes on the line of the error: most likely its own quote is missing.
+
+    Strings may span lines, so `x = "abc` followed by `y = "def"` lexes as one string up to the
+    second line's first quote; the error then shows up later on that line, far from the cause.
+    """
+    runaway = None
+    try:
+        for token in _driver().lexer.tokens(source):
+            if token.line > found.line:
+                break
+            if token.type == "STRING" and "\n" in token and token.line + token.count("\n") == found.line:
+                runaway = token
+    except LexError:
+        pass
+    if runaway is None:
+        return None
+    close = len(runaway) - runaway.rindex("\n") - 1
+    if close >= found.column:
+        return None
+    message = f"Unterminated string: this {runaway[0]} is only closed at line {found.line}, column {close}"
+    return Diagnostic.make(message, runaway.line, runaway.column, source)
 
 
 def _bad_character(char: str) -> str:
@@ -351,15 +386,55 @@ def _describe(tok: Token) -> str:
     return _DESCRIBE.get(tok.type, "{!r}").format(str(tok))
 
 
-def _unexpected_token(tok: Token, stack: list, source: str) -> Diagnostic:
+def _unexpected_token(tok: Token, stack: list, source: str, expected: frozenset) -> Diagnostic:
     line, column = (tok.line, tok.column) if tok.type != "$END" else _end_position(source)
+    arrow = _arrow(tok, source)
+    if arrow is not None:
+        return Diagnostic.make(arrow[0], line, column + arrow[1], source)
     message = f"Unexpected {_describe(tok)}"
     opener = _unclosed(stack, line)
     if opener is not None:
         hint = f"the {opener[0]!r} at line {opener[1]}, column {opener[2]} is still open"
     else:
-        hint = _hint(tok, stack) or (_open_at_end(stack) if tok.type == "$END" else "")
+        hint = (
+            _missing_keyword(tok, stack, expected)
+            or _hint(tok, stack)
+            or (_open_at_end(stack) if tok.type == "$END" else "")
+        )
     return Diagnostic.make(f"{message}: {hint}" if hint else message, line, column, source)
+
+
+_ARROWS = {"=>": ">=", "=<": "<="}
+
+
+def _arrow(tok: Token, source: str) -> tuple[str, int] | None:
+    """`=>` or `=<` written for a comparison: (message, column shift to the '=')."""
+    start = getattr(tok, "start_pos", None)
+    if start is None or tok.type not in ("EQUAL", "COMPARE"):
+        return None
+    for shift in (0, -1):
+        written = source[start + shift : start + shift + 2]
+        if written in _ARROWS and start + shift >= 0:
+            return f"'{written}' is not an operator: write '{_ARROWS[written]}'", shift
+    return None
+
+
+def _missing_keyword(tok: Token, stack: list, expected: frozenset) -> str:
+    """The condition of an `if`, `elif` or `while` ended without its `then` or `do`."""
+    opener = None
+    for item in reversed(stack):
+        if isinstance(item, Token) and item.type in ("IF", "ELIF", "WHILE", "_THEN", "_DO", "BEGIN", "LPAR"):
+            opener = item
+            break
+    keyword = {"IF": "_THEN", "ELIF": "_THEN", "WHILE": "_DO"}.get(opener.type) if opener is not None else None
+    if keyword is not None and keyword in expected:
+        if tok.type == "EQUAL":
+            return "'=' assigns; compare with '=='"
+        return f"'{opener}' needs '{keyword[1:].lower()}' after its condition"
+    if tok.type == "END" and not any(isinstance(t, Token) and t.type == "BEGIN" for t in stack):
+        return "no block is open; the body of an 'if' or 'while' is one statement, so for several lines write " \
+            "'then begin()' or 'do begin()' and close with 'end'"
+    return ""
 
 
 def _value_stack(exc: UnexpectedToken) -> list:
@@ -423,6 +498,11 @@ class _Structure:
         self.gotos: list[n.Goto] = []
 
     def run(self) -> list[Diagnostic]:
+        deep = _too_deep(self.program.body)
+        if deep is not None:
+            self._report(_TOO_DEEP, deep)
+            return self.problems
+        self._one_statement_bodies(self.program.body)
         for position, stmt in enumerate(self.program.body):
             if isinstance(stmt, n.Label):
                 self._label(stmt, position)
@@ -447,6 +527,7 @@ class _Structure:
         elif isinstance(stmt, n.Goto):
             self.gotos.append(stmt)
         elif isinstance(stmt, n.Block):
+            self._one_statement_bodies(stmt.body)
             for inner in stmt.body:
                 self._visit(inner, loops)
         elif isinstance(stmt, n.While):
@@ -456,6 +537,25 @@ class _Structure:
                 self._visit(body, loops)
             if stmt.orelse is not None:
                 self._visit(stmt.orelse, loops)
+
+    def _one_statement_bodies(self, body: list[n.Node]) -> None:
+        """Warn about a line indented under an `if`/`while` body on its own line: it is not part of the body."""
+        for stmt, after in zip(body, body[1:], strict=False):
+            if isinstance(stmt, n.If):
+                inner = stmt.orelse if stmt.orelse is not None else stmt.branches[-1][1]
+            elif isinstance(stmt, n.While):
+                inner = stmt.body
+            else:
+                continue
+            if isinstance(inner, n.Block) or inner.line == stmt.line:
+                continue
+            if after.column == inner.column > stmt.column:
+                word = "if" if isinstance(stmt, n.If) else "while"
+                message = (
+                    f"This line is not part of the '{word}' at line {stmt.line}: its body is one statement; "
+                    "for several lines write 'then begin()' or 'do begin()' and close with 'end'"
+                )
+                self._report(message, after, "warning")
 
     def _report(self, message: str, where: n.Node, severity: str = "error") -> None:
         self.problems.append(Diagnostic.make(message, where.line, where.column, self.source, severity))
@@ -468,6 +568,30 @@ def _module_warnings(program: n.Program, modules: set[str], source: str) -> list
         if isinstance(node, (n.Call, n.ModuleValue)) and module is not None and module not in modules:
             found.append(Diagnostic.make(f"Unknown module '{module}'", node.line, node.column, source, "warning"))
     return found
+
+
+def _too_deep(body: list[n.Node]) -> n.Node | None:
+    """The first node nested more than MAX_NESTING levels deep, or None (iterative: depth is the problem)."""
+    stack = [(node, 1) for node in reversed(body)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth > MAX_NESTING:
+            return node
+        depth += 1
+        for name in node.__slots__:
+            value = getattr(node, name)
+            if isinstance(value, n.Node):
+                push((value, depth))
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, tuple):
+                        push((item[1], depth))
+                        if isinstance(item[0], n.Node):
+                            push((item[0], depth))
+                    else:
+                        push((item, depth))
+    return None
 
 
 def walk(items):

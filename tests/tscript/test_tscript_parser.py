@@ -165,3 +165,92 @@ def test_three_thousand_lines_parse():
     """A long script parses (the benchmark measures how fast)."""
     source = "\n".join(f"x{i} = ( x{i - 1} + {i} ) * 2" if i else "x0 = 1" for i in range(3000))
     assert len(parse(source).body) == 3000
+
+
+@pytest.mark.parametrize(
+    "source, line, column, message",
+    [
+        ("if x\n  y = 1", 1, 5, "Unexpected end of line: 'if' needs 'then' after its condition"),
+        ("if x y = 1", 1, 6, "Unexpected name 'y': 'if' needs 'then' after its condition"),
+        ("if a then b = 1\nelif x\n  y = 1", 2, 7, "Unexpected end of line: 'elif' needs 'then' after its condition"),
+        ("while x < 3\n  x = x + 1", 1, 12, "Unexpected end of line: 'while' needs 'do' after its condition"),
+        ("while x x = 1", 1, 9, "Unexpected name 'x': 'while' needs 'do' after its condition"),
+        ("if x = 1 then y = 2", 1, 6, "Unexpected '=': '=' assigns; compare with '=='"),
+        ("x => 1", 1, 3, "'=>' is not an operator: write '>='"),
+        ("if x => 1 then y = 1", 1, 6, "'=>' is not an operator: write '>='"),
+        ("if x =< 1 then y = 1", 1, 6, "'=<' is not an operator: write '<='"),
+        ('x = "abc\ny = "def"', 1, 5, 'Unterminated string: this " is only closed at line 2, column 5'),
+        ("x = 'abc\ny = 'def'\nz = 1", 1, 5, "Unterminated string: this ' is only closed at line 2, column 5"),
+        (
+            "if x then\n  y = 1\n  z = 2\nend",
+            4,
+            1,
+            "Unexpected 'end': no block is open; the body of an 'if' or 'while' is one statement, so for several "
+            "lines write 'then begin()' or 'do begin()' and close with 'end'",
+        ),
+    ],
+)
+def test_syntax_errors_explain_the_likely_mistake(source, line, column, message):
+    """A missing then/do, `=>`, a string left open and an if body of several lines each get a message saying so."""
+    problem = error_of(source)
+    assert (problem.line, problem.column, problem.message) == (line, column, message), problem.render()
+
+
+def test_a_multi_line_string_keeps_its_opening_position():
+    """A string spanning lines is a value that starts where its quote opens."""
+    stmt = parse('x = 1\ny = "one\ntwo"').body[1]
+    assert (stmt.value.line, stmt.value.column, stmt.value.value) == (2, 5, "one\ntwo")
+
+
+def test_lines_indented_under_a_one_statement_body_warn():
+    """A second line indented like the body of an `if` on its own line is not in the body: a warning says so."""
+    source = "if x then\n  y = 1\n  z = 2\nwhile y do\n  y = 0\n  w = 1\nif x then y = 1\nz = 3"
+    found = check(source, warnings=True)
+    assert [(p.severity, p.line, p.column) for p in found] == [("warning", 3, 3), ("warning", 6, 3)]
+    assert found[0].message == (
+        "This line is not part of the 'if' at line 1: its body is one statement; "
+        "for several lines write 'then begin()' or 'do begin()' and close with 'end'"
+    )
+    assert check(source) == []
+
+
+@pytest.mark.parametrize(
+    "source, line, column",
+    [
+        ("begin()\n" * 500 + "x = 1\n" + "end\n" * 500, 201, 1),
+        ("begin()\n" * 999 + "x = 1\n" + "end\n" * 999, 201, 1),
+        ("if true then " * 500 + "x = 1\n", 1, 2591),
+        ("while x do " * 999 + "x = 1\n", 1, 2201),
+        ("x = " + "[ " * 500 + "1" + " ]" * 500, 1, 403),
+        ("x = 1" + " + 1" * 500, 1, 1213),
+        ("x = " + "not " * 999 + "1", 1, 5),
+    ],
+)
+def test_nesting_past_the_limit_is_a_syntax_error(source, line, column):
+    """Nesting the runner cannot take is a syntax error at check time, with the position of the level too many."""
+    problem = error_of(source)
+    assert problem.message == "Nested too deeply: at most 200 levels of blocks, ifs, loops and expressions"
+    assert (problem.line, problem.column) == (line, column), problem.render()
+    with pytest.raises(TScriptSyntaxError):
+        parse(source)
+
+
+def test_nesting_within_the_limit_runs_from_a_deep_stack():
+    """Scripts at the nesting limit compile and run even when the host calls from deep inside its own stack."""
+    from tscript import Runner
+
+    sources = [
+        "begin()\n" * 198 + "x = 1\n" + "end\n" * 198,
+        "x = 0\n" + "if true then " * 198 + "x = 1\n",
+        "x = " + "[ " * 198 + "1" + " ]" * 198,
+        "x = 1" + " + 1" * 198,
+    ]
+
+    def deep(levels, source):
+        if levels:
+            return deep(levels - 1, source)
+        return Runner(source).run().status
+
+    for source in sources:
+        assert check(source) == []
+        assert deep(300, source) == "done"
