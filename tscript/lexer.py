@@ -12,6 +12,8 @@ _CLOSE = frozenset({"RPAR", "RSQB", "RBRACE"})
 _NL_BEFORE = frozenset({"_THEN", "_DO", "ELIF", "_ELSE"})
 _NL_AFTER = frozenset({"_THEN", "_DO", "_ELSE"})
 _WORD = re.compile(r"[a-zA-Z][a-zA-Z0-9_]*\Z")
+_BEFORE_KEY = frozenset({"LPAR", "COMMA", "LBRACE"})
+_ASSIGN = re.compile(r"[ \t]*=(?!=)")
 
 
 class LexError(Exception):
@@ -67,6 +69,8 @@ class TScriptLexer(Lexer):
             pos = m.end()
             if kind == "NAME":
                 kind = keywords.get(value, kind)
+                if kind != "NAME" and depth and prev in _BEFORE_KEY and _names_a_key(text, pos):
+                    kind = "NAME"  # `f( end=3 )`, `{ type = 1 }`: there a word before '=' can only be a name
             elif kind == "_NL":
                 if not depth and prev not in _NL_AFTER:
                     held = new(kind, value, start, line, start - line_start + 1)
@@ -98,6 +102,11 @@ class TScriptLexer(Lexer):
             yield new(kind, value, start, line, start - line_start + 1)
         if held is not None:
             yield held
+
+
+def _names_a_key(text: str, pos: int) -> bool:
+    """True when a single `=` (not `==`) follows `pos`: the word before it is an argument name or map key."""
+    return _ASSIGN.match(text, pos) is not None
 
 
 def _skip_blanks(text: str, pos: int) -> int:

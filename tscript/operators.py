@@ -8,6 +8,7 @@ from .errors import NotDefinedError, OperandError
 from .values import NUMERIC, to_text, type_name
 
 _INT_TYPES = frozenset({int, bool})
+_NUMBER_KEYS = frozenset({int, float})
 _MAX_POWER_BITS = 1_000_000
 
 
@@ -101,6 +102,8 @@ def index(target, key):
     """`target[key]` for arrays, maps and strings; a missing index or key is not defined."""
     kind = type(target)
     if kind is dict:
+        if type(key) in _NUMBER_KEYS:
+            key = str(key)
         try:
             return target[key]
         except (KeyError, TypeError):
@@ -119,7 +122,9 @@ def set_index(target, key, value) -> None:
     """`target[key] = value` in place; arrays only take existing indexes, maps string keys."""
     kind = type(target)
     if kind is dict:
-        if type(key) is not str:
+        if type(key) in _NUMBER_KEYS:
+            key = str(key)  # a number used as a map key is its text, as in the earlier implementation
+        elif type(key) is not str:
             raise OperandError(f"Map keys are strings, not {_article(key)}")
         target[key] = value
     elif kind is list:

@@ -236,3 +236,22 @@ def test_exists_lets_other_errors_through():
 def test_durations_are_values():
     """Durations compare with each other and show as seconds in the variables view."""
     assert values("a = 0:30 < 1:00\nb = 1:30\nc = b == 0:1:30") == {"a": True, "b": 90, "c": True}
+
+
+def test_a_number_used_as_a_map_key_is_its_text():
+    """`m[ 5 ] = 1` sets key "5", and `m[ 5 ]` reads it back, as in the earlier implementation."""
+    found = values('m = {}\nm[ 5 ] = 1\nm[ 2.5 ] = 2\nx = m[ "5" ]\ny = m[ 2.5 ]\nz = exists( m[ 5 ] )')
+    assert found == {"m": {"5": 1, "2.5": 2}, "x": 1, "y": 2, "z": True}
+    assert failure("m = {}\nm[ true ] = 1")["message"] == "Map keys are strings, not a boolean"
+
+
+def test_reserved_words_name_map_keys_and_arguments():
+    """Before a single `=` after `(`, `,` or `{`, a reserved word is a key or an argument name."""
+    found = values(
+        "x = { if = 1, end = 2, not = 3, true = 4, then = 5, do = 6, else = 7, begin = 8 }\n"
+        "y = slice( array=[ 1, 2, 3 ], end=2 )\n"
+        "z = { a = ( true == true ), b = [ not false, true ] }"
+    )
+    assert found["x"] == {"if": 1, "end": 2, "not": 3, "true": 4, "then": 5, "do": 6, "else": 7, "begin": 8}
+    assert found["y"] == [1, 2] and found["z"] == {"a": True, "b": [True, True]}
+    assert failure("x = len( while=[] )")["message"] == "len() has no parameter 'while' (it takes array)"

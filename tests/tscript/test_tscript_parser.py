@@ -254,3 +254,9 @@ def test_nesting_within_the_limit_runs_from_a_deep_stack():
     for source in sources:
         assert check(source) == []
         assert deep(300, source) == "done"
+
+
+def test_a_jump_point_defined_twice_stays_a_syntax_error():
+    """A deliberate change from the earlier implementation: the second definition is an error at its position."""
+    problem = error_of(":retry\nx = 1\n:retry")
+    assert (problem.line, problem.column, problem.message) == (3, 1, "Jump point ':retry' is defined twice")
