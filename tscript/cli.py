@@ -12,28 +12,36 @@ from .parser import check
 from .runner import DEFAULT_MAX_STEPS, Runner
 
 EXIT_DONE, EXIT_ABORTED, EXIT_SYNTAX, EXIT_STOPPED = 0, 1, 2, 3
+#: Instructions a whole `run` may take: an endless loop under --resume (each step spends its budget
+#: and is reset) ends after a few seconds instead of 100,000 steps of a million instructions each.
+DEFAULT_MAX_TOTAL_STEPS = 5_000_000
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _arguments().parse_args(argv)
-    source = _read(args.file)
     if args.command == "check":
-        return _check(args.file, source)
-    return _run(args, source)
+        return max(_check(path, _read(path)) for path in args.files)
+    return _run(args, _read(args.file))
 
 
 def _arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tscript", description="Check or run a TScript script.")
     commands = parser.add_subparsers(dest="command", required=True)
-    checking = commands.add_parser("check", help="exit 0 if the script is valid, else 1 and print the problems")
-    checking.add_argument("file", help="the script, or - for standard input")
+    checking = commands.add_parser("check", help="exit 0 if the scripts are valid, else 1 and print the problems")
+    checking.add_argument("files", nargs="+", metavar="FILE", help="the scripts, or - for standard input")
     running = commands.add_parser("run", help="run the script with the builtins only")
     running.add_argument("file", help="the script, or - for standard input")
     running.add_argument("--json", action="store_true", help="print one JSON object with the outcome")
     running.add_argument("--resume", action="store_true", help="resume pauses and errors, wait out delays")
     running.add_argument("--max-steps", type=int, default=100_000, help="give up after this many job steps")
     running.add_argument("--budget", type=int, default=DEFAULT_MAX_STEPS, help="instructions per step")
+    running.add_argument(
+        "--max-total-steps",
+        type=int,
+        default=DEFAULT_MAX_TOTAL_STEPS,
+        help=f"give up after this many instructions in all steps together (default {DEFAULT_MAX_TOTAL_STEPS:,})",
+    )
     return parser
 
 
@@ -72,13 +80,30 @@ def _run(args, source: str) -> int:
         return _report_syntax(args, error)
     steps, outcome = [], None
     for _ in range(max(args.max_steps, 1)):
-        outcome = runner.run(max_steps=args.budget)
+        left = args.max_total_steps - runner.executed
+        if left <= 0:
+            outcome = _GaveUp(f"Gave up after {runner.executed:,} instructions in all (--max-total-steps)")
+        else:
+            outcome = runner.run(max_steps=min(args.budget, left))
         steps.append({"status": outcome.status, "message": outcome.message})
         if not args.json:
             print(f"[{outcome.status}] {outcome.message}")
-        if not _carry_on(args, runner, outcome, clock):
+        if outcome.status == "gave_up" or not _carry_on(args, runner, outcome, clock):
             break
+    else:
+        outcome = _GaveUp(f"Gave up after {len(steps):,} steps (--max-steps)")
+        if not args.json:
+            print(f"[{outcome.status}] {outcome.message}")
     return _report(args, runner, outcome, steps)
+
+
+class _GaveUp:
+    """The outcome when the whole run used --max-total-steps instructions (the script may loop forever)."""
+
+    status, error = "gave_up", None
+
+    def __init__(self, message: str):
+        self.message = message
 
 
 def _carry_on(args, runner: Runner, outcome, clock: _Clock) -> bool:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import stat
+import sys
 from datetime import timedelta
 
+import lark
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 
@@ -260,15 +264,50 @@ def _driver() -> Driver:
 
 @functools.cache
 def _lark() -> Lark:
-    # Built once per process: building the LALR tables takes longer than parsing most scripts.
-    return Lark.open(
-        "grammar.lark",
-        rel_to=__file__,
-        parser="lalr",
-        lexer=TScriptLexer,
-        transformer=_Builder(),
-        maybe_placeholders=False,
-    )
+    # Built once per process, and its tables cached on disk: building them takes longer than
+    # parsing most scripts, and dominates `python -m tscript check`.
+    options = {"parser": "lalr", "lexer": TScriptLexer, "transformer": _Builder(), "maybe_placeholders": False}
+    path = os.path.join(os.path.dirname(__file__), "grammar.lark")
+    with open(path, encoding="utf-8") as handle:
+        grammar = handle.read()
+    cache = table_cache_path(grammar)
+    if cache is not None:
+        options["cache"] = cache
+    return Lark(grammar, **options)
+
+
+def table_cache_path(grammar: str) -> str | None:
+    """Where the parser tables for `grammar` are cached, or None when there is no safe place.
+
+    Lark stores its tables with pickle, and loading a pickle runs code, so the file must be one
+    only this user can have written: a directory of ours (`TSCRIPT_CACHE_DIR`, else
+    `$XDG_CACHE_HOME/tscript` or `~/.cache/tscript`) that we own and nobody else can write, never
+    the shared temporary directory lark uses by default. The name carries a hash of the grammar and
+    the lark and Python versions, so a changed grammar or an upgrade never loads stale tables;
+    `TSCRIPT_CACHE_DIR=` (empty) turns the cache off.
+    """
+    folder = os.environ.get("TSCRIPT_CACHE_DIR")
+    if folder is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = os.path.join(base, "tscript")
+    if not folder:
+        return None
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if not _private(folder):
+            return None
+        key = hashlib.sha256(f"{grammar}\0{lark.__version__}\0{sys.version_info[:2]}".encode()).hexdigest()[:32]
+        path = os.path.join(folder, f"grammar-{key}.lark")
+        if os.path.lexists(path) and not _private(path):
+            return None
+    except OSError:
+        return None
+    return path
+
+
+def _private(path: str) -> bool:
+    info = os.lstat(path)
+    return not stat.S_ISLNK(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def source_hash(source: str) -> str:

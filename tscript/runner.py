@@ -89,6 +89,8 @@ class Runner(calls.CallsMixin):
         self.outcome = Outcome("ready")
         self.grace = False
         self._line = 1
+        #: instructions run by this object so far (not saved with the state): lets a host cap a whole run
+        self.executed = 0
         self.instructions = link(self.code, self)
         if state is not None:
             self._restore(state)
@@ -131,11 +133,13 @@ class Runner(calls.CallsMixin):
 
     def _execute(self, budget: int) -> None:
         code, pc = self.instructions, self.pc
+        ran = -1
         try:
-            for _ in range(budget):
+            for ran in range(budget):  # noqa: B007 - `ran` counts what ran, also when a Stop escapes the loop
                 pc = code[pc]()
         finally:
             self.pc = pc
+            self.executed += ran + 1
 
     def _check_max_time(self) -> None:
         if self.grace:

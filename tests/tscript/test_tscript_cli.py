@@ -112,3 +112,65 @@ def test_import_does_not_import_django():
     code = "import sys, tscript; tscript.Runner('x = 1').run(); print('django' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_check_takes_several_files(tmp_path):
+    """One call checks every file given; the exit status is 1 if any has an error, and each error names its file."""
+    paths = []
+    for i in range(100):
+        path = tmp_path / f"s{i}.ts"
+        path.write_text(f"x = {i}\n" if i != 42 else "if x\n  y = 1\n")
+        paths.append(str(path))
+    result = tscript("check", *paths)
+    assert result.returncode == 1
+    message = "Unexpected end of line: 'if' needs 'then' after its condition"
+    assert result.stdout.splitlines()[0] == f"{paths[42]}:1:5: {message}"
+    assert len(result.stdout.splitlines()) == 3
+    assert tscript("check", *paths[:42], *paths[43:]).returncode == 0
+
+
+def test_parser_tables_are_cached_in_a_private_folder(tmp_path, monkeypatch):
+    """The tables are cached under TSCRIPT_CACHE_DIR, keyed by the grammar; a folder or file others could
+    write (or a symlink) is never used, since lark loads its cache with pickle."""
+    import os
+
+    from tscript.parser import table_cache_path
+
+    folder = tmp_path / "cache"
+    env = {"TSCRIPT_CACHE_DIR": str(folder)}
+    result = subprocess.run(
+        [sys.executable, "-m", "tscript", "check", "-"], input="x = 1\n", capture_output=True, text=True,
+        cwd=ROOT, timeout=60, env={**os.environ, **env},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (cached,) = folder.iterdir()
+    monkeypatch.setenv("TSCRIPT_CACHE_DIR", str(folder))
+    assert table_cache_path((ROOT / "tscript" / "grammar.lark").read_text()) == str(cached)
+    assert table_cache_path("start: NAME\n") != str(cached)
+    folder.chmod(0o777)
+    assert table_cache_path("anything") is None
+    folder.chmod(0o700)
+    cached.unlink()
+    cached.symlink_to(tmp_path / "elsewhere")
+    assert table_cache_path((ROOT / "tscript" / "grammar.lark").read_text()) is None
+    monkeypatch.setenv("TSCRIPT_CACHE_DIR", "")
+    assert table_cache_path("anything") is None
+
+
+def test_run_resume_gives_up_on_an_endless_loop():
+    """--max-total-steps caps the instructions of a whole --resume run, so an endless loop ends with gave_up."""
+    code, result = run_json(
+        "--resume", "--budget", "300", "--max-total-steps", "1000", stdin="x = 0\nwhile true do x = x + 1\n"
+    )
+    assert code == 3
+    message = "Gave up after 1,000 instructions in all (--max-total-steps)"
+    assert (result["status"], result["message"]) == ("gave_up", message)
+    assert [step["status"] for step in result["steps"]] == ["error"] * 4 + ["gave_up"]
+    assert result["steps"][3]["message"] == "Step budget spent (100 instructions)"
+
+
+def test_run_resume_gives_up_after_max_steps():
+    """A loop that yields every step ends after --max-steps steps with gave_up, not with its last yield."""
+    code, result = run_json("--resume", "--max-steps", "3", stdin="while true do message( msg='again' )\n")
+    assert code == 3
+    assert (result["status"], result["message"]) == ("gave_up", "Gave up after 3 steps (--max-steps)")
