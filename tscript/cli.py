@@ -21,7 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _arguments().parse_args(argv)
     if args.command == "check":
-        return max(_check(path, _read(path)) for path in args.files)
+        try:
+            modules = _modules(args)
+        except (OSError, ValueError) as error:
+            print(f"{args.module_file}: {error}", file=sys.stderr)
+            return EXIT_SYNTAX
+        return max(_check(path, _read(path), modules) for path in args.files)
     return _run(args, _read(args.file))
 
 
@@ -30,6 +35,15 @@ def _arguments() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     checking = commands.add_parser("check", help="exit 0 if the scripts are valid, else 1 and print the problems")
     checking.add_argument("files", nargs="+", metavar="FILE", help="the scripts, or - for standard input")
+    checking.add_argument(
+        "--modules", nargs="+", metavar="NAME", default=[], help="modules the scripts may use: warn about any other"
+    )
+    checking.add_argument(
+        "--module-file",
+        metavar="JSON",
+        help='module descriptions, {"module": {"function": ["param", ...]}}: also warn about unknown functions '
+        "and arguments (null: not checked)",
+    )
     running = commands.add_parser("run", help="run the script with the builtins only")
     running.add_argument("file", help="the script, or - for standard input")
     running.add_argument("--json", action="store_true", help="print one JSON object with the outcome")
@@ -52,8 +66,28 @@ def _read(path: str) -> str:
         return handle.read()
 
 
-def _check(path: str, source: str) -> int:
-    problems = check(source, warnings=True)
+def _modules(args) -> dict | None:
+    """The modules to check against: --modules names (functions unchecked) and the --module-file description."""
+    if not args.modules and not args.module_file:
+        return None
+    found = dict.fromkeys(args.modules)
+    if args.module_file:
+        with open(args.module_file, encoding="utf-8") as handle:
+            described = json.load(handle)
+        valid = isinstance(described, dict) and all(
+            functions is None
+            or isinstance(functions, dict)
+            and all(takes is None or isinstance(takes, list) for takes in functions.values())
+            for functions in described.values()
+        )
+        if not valid:
+            raise ValueError('expected {"module": {"function": ["parameter", ...] or null} or null}')
+        found.update(described)
+    return found
+
+
+def _check(path: str, source: str, modules: dict | None = None) -> int:
+    problems = check(source, modules=modules, warnings=True)
     for problem in problems:
         label = "" if problem.severity == "error" else "warning: "
         print(f"{path}:{problem.line}:{problem.column}: {label}{problem.message}")

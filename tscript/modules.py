@@ -153,3 +153,44 @@ def call_with(fn: Callable[..., Any], params: dict, what: str):
     except ValueError:  # builtins without a signature: let the call itself decide
         pass
     return fn(**params)
+
+
+def describe(modules) -> dict[str, dict[str, list[str] | None] | None]:
+    """What `check` needs to know of modules, as JSON: module -> {function -> its parameter names}.
+
+    `modules` is a description already (returned as is), Module objects, or module names. A module
+    mapped to None exists but its functions are not known (nothing is checked inside it); a
+    function mapped to None takes any keyword argument.
+    """
+    if isinstance(modules, dict) and all(isinstance(v, (dict, type(None))) for v in modules.values()):
+        return modules
+    found = {}
+    for module in modules.values() if isinstance(modules, dict) else modules:
+        if isinstance(module, str):
+            found[module] = None
+        else:
+            found[module.name] = {name: parameters(fn) for name, fn in module.functions.items()}
+    return found
+
+
+def parameters(function: Function | Callable[..., Any]) -> list[str] | None:
+    """The keyword arguments a module function takes, or None when it takes any (or cannot be known)."""
+    if isinstance(function, Local):
+        target = function.fn
+    elif isinstance(function, Steps):
+        target = function.start
+    elif isinstance(function, Remote):
+        target = function.task
+    else:
+        target = function
+    if target is None:
+        return None  # a Remote without `task` sends the call's arguments as they are
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return None
+    kinds = {p.kind for p in signature.parameters.values()}
+    if inspect.Parameter.VAR_KEYWORD in kinds:
+        return None
+    keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [name for name, p in signature.parameters.items() if p.kind in keyword]

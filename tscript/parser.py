@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import os
@@ -17,6 +18,7 @@ from . import nodes as n
 from .errors import Diagnostic, TScriptSyntaxError
 from .lalr import Driver, ParseError
 from .lexer import LexError, TScriptLexer
+from .modules import describe
 
 BLOCK_OPTIONS = ("description", "expected_time", "max_time")
 
@@ -329,13 +331,15 @@ def check(source: str, modules=None, warnings: bool = False) -> list[Diagnostic]
     """The errors in a script (empty when it is valid), never raising; a parse stops at the first syntax error.
 
     With `warnings=True` the list also holds warnings (`severity == "warning"`): jumps to unknown
-    jump points and, when `modules` (the module names a job offers) is given, unknown modules.
-    Both would only fail when run.
+    jump points, lines indented under a one-statement body and, when `modules` is given (module
+    names, Module objects or a description from `tscript.modules.describe`), unknown modules,
+    unknown functions of described modules and keyword arguments those functions do not take.
+    All of these would only fail when run.
     """
     try:
         program, problems = _analyse(source)
         if modules is not None and program is not None:
-            problems = problems + _module_warnings(program, set(modules), source)
+            problems = problems + _module_warnings(program, describe(modules), source)
     except Exception as exc:  # noqa: BLE001 - check() must never raise, whatever the input
         return [Diagnostic.make(f"Internal error while checking: {exc!r}", 1, 1, str(source))]
     if not warnings:
@@ -600,13 +604,38 @@ class _Structure:
         self.problems.append(Diagnostic.make(message, where.line, where.column, self.source, severity))
 
 
-def _module_warnings(program: n.Program, modules: set[str], source: str) -> list[Diagnostic]:
+def _module_warnings(program: n.Program, modules: dict, source: str) -> list[Diagnostic]:
     found = []
+
+    def warn(message: str, node: n.Node) -> None:
+        found.append(Diagnostic.make(message, node.line, node.column, source, "warning"))
+
     for node in walk(program.body):
         module = getattr(node, "module", None)
-        if isinstance(node, (n.Call, n.ModuleValue)) and module is not None and module not in modules:
-            found.append(Diagnostic.make(f"Unknown module '{module}'", node.line, node.column, source, "warning"))
+        if not isinstance(node, (n.Call, n.ModuleValue)) or module is None:
+            continue
+        if module not in modules:
+            warn(f"Unknown module '{module}'{_did_you_mean(module, modules)}", node)
+            continue
+        functions = modules[module]
+        if not isinstance(node, n.Call) or functions is None:
+            continue
+        if node.name not in functions:
+            warn(f"Module '{module}' has no function '{node.name}'{_did_you_mean(node.name, functions)}", node)
+            continue
+        takes = functions[node.name]
+        if takes is None:
+            continue
+        for name, _value in node.args:
+            if name not in takes:
+                listed = f"it takes {', '.join(takes)}" if takes else "it takes no arguments"
+                warn(f"{module}.{node.name}() has no parameter '{name}' ({listed})", node)
     return found
+
+
+def _did_you_mean(name: str, known) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _too_deep(body: list[n.Node]) -> n.Node | None:

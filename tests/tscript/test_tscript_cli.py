@@ -174,3 +174,20 @@ def test_run_resume_gives_up_after_max_steps():
     code, result = run_json("--resume", "--max-steps", "3", stdin="while true do message( msg='again' )\n")
     assert code == 3
     assert (result["status"], result["message"]) == ("gave_up", "Gave up after 3 steps (--max-steps)")
+
+
+def test_check_warns_against_named_and_described_modules(script, tmp_path):
+    """--modules names the modules a script may use, --module-file describes their functions: both give warnings."""
+    described = tmp_path / "modules.json"
+    described.write_text(json.dumps({"foundation": {"power_on": [], "set_boot": ["device"]}, "config": None}))
+    path = script("foundation.power_onn()\nfoundation.set_boot( devce='pxe' )\nx = iputil.port_check( port=22 )\n")
+    result = tscript("check", path, "--modules", "iputils", "--module-file", str(described))
+    assert result.returncode == 0
+    assert [line for line in result.stdout.splitlines() if line.startswith(path)] == [
+        f"{path}:1:1: warning: Module 'foundation' has no function 'power_onn' (did you mean 'power_on'?)",
+        f"{path}:2:1: warning: foundation.set_boot() has no parameter 'devce' (it takes device)",
+        f"{path}:3:5: warning: Unknown module 'iputil' (did you mean 'iputils'?)",
+    ]
+    described.write_text("[1]")
+    result = tscript("check", path, "--module-file", str(described))
+    assert result.returncode == 2 and "expected {" in result.stderr

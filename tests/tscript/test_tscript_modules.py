@@ -221,3 +221,28 @@ def test_a_task_that_cannot_be_built_is_built_again_on_reset():
     assert task["parameters"] == {"host": "kvm1"}
     runner.provide_result(task["cookie"], "made")
     assert runner.run().status == "done" and runner.variables == {"x": "made"}
+
+
+def test_check_warns_about_unknown_functions_and_arguments():
+    """Against described modules, check() warns (never errors) about unknown modules, functions and arguments."""
+    from tscript import Module, Remote, check
+
+    foundation = Module("foundation")
+    foundation.add_function("power_on", Remote(task=lambda: {}))
+    foundation.add_function("set_boot", Remote(task=lambda device, persistent=False: {}))
+    foundation.add_function("anything", Remote())
+    iputils = Module("iputils")
+    iputils.add_function("port_check", Remote(task=lambda port, address=None, timeout=5: {}))
+    source = (
+        "foundation.power_onn()\nx = iputil.port_check( port=22 )\nfoundation.set_boot( devce='pxe' )\n"
+        "foundation.power_on( wait=1 )\ny = config.anything\nfoundation.set_boot( device='disk' )\n"
+        "foundation.anything( a=1 )\niputils.port_check( port=22, timeout=3 )\n"
+    )
+    found = check(source, modules=[foundation, iputils, "config"], warnings=True)
+    assert [(p.severity, p.line, p.column, p.message) for p in found] == [
+        ("warning", 1, 1, "Module 'foundation' has no function 'power_onn' (did you mean 'power_on'?)"),
+        ("warning", 2, 5, "Unknown module 'iputil' (did you mean 'iputils'?)"),
+        ("warning", 3, 1, "foundation.set_boot() has no parameter 'devce' (it takes device, persistent)"),
+        ("warning", 4, 1, "foundation.power_on() has no parameter 'wait' (it takes no arguments)"),
+    ]
+    assert check(source, modules=[foundation, iputils, "config"]) == []
