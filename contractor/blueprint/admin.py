@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.utils import ErrorList
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
@@ -44,8 +45,19 @@ class ScriptInline(admin.StackedInline):
     model = Script
     form = ScriptForm
     extra = 0
-    fields = ["name", "description", "script"]
+    fields = ["name", "description", "script", "warnings"]
+    readonly_fields = ["warnings"]
     formfield_overrides = CODE_FIELD
+
+    @admin.display(description="Warnings")
+    def warnings(self, obj):
+        """Calls that would fail as not defined when a job runs the saved script; they do not block a save."""
+        from contractor.blueprint.scripting import script_warnings
+
+        found = script_warnings(obj.script, obj.blueprint.subclass) if obj and obj.pk else []
+        return format_html_join(
+            mark_safe("<br>"), "line {}, column {}: {}", ((w["line"], w["column"], w["message"]) for w in found)
+        ) or "none"
 
 
 class ParentFormSet(forms.BaseInlineFormSet):

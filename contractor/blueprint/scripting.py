@@ -1,4 +1,4 @@
-"""The blueprint app's bridge to the TScript checker."""
+"""The blueprint app's bridge to the TScript checker: syntax errors block a save, module warnings do not."""
 
 
 def script_errors(source: str) -> list[str]:
@@ -8,3 +8,72 @@ def script_errors(source: str) -> list[str]:
     except ImportError:  # the TScript package is not importable: accept, the foreman checks on run
         return []
     return [str(diagnostic) for diagnostic in check(source)]
+
+
+def script_warnings(source: str, blueprint) -> list[dict]:
+    """Calls in `source` that would fail as not defined in a job of `blueprint`'s targets: unknown modules,
+    functions and keyword arguments, as {line, column, message} (only for a script without syntax errors)."""
+    from tscript import check
+
+    modules = blueprint_modules(blueprint)
+    if modules is None:
+        return []
+    found = check(source, modules=modules, warnings=True)
+    if any(problem.severity == "error" for problem in found):
+        return []
+    return [
+        {"line": p.line, "column": p.column, "message": p.message}
+        for p in found
+        if p.severity == "warning" and _about_modules(p.message)
+    ]
+
+
+def _about_modules(message: str) -> bool:
+    # check() also warns about jump points and indentation; those are the script's own business here
+    return message.startswith(("Unknown module", "Module '")) or "() has no parameter" in message
+
+
+class _DeclarationContext:
+    """Stands in for a job's context while module factories only declare their functions (nothing runs)."""
+
+    job = foundation = structure = None
+
+    def pause(self, message: str) -> None:
+        pass
+
+    def sleep(self, seconds: float) -> None:
+        pass
+
+
+def blueprint_modules(blueprint) -> dict | None:
+    """The TScript modules a job of this blueprint offers, described for `tscript.check` (None: not known).
+
+    The foundation module's functions come from the foundation types the blueprint applies to (all
+    installed types for a structure blueprint or an empty list): a call is flagged only when none
+    of them has it. Modules filled from the job (structure, config) are known by name only.
+    """
+    from contractor.foreman.modules import modules_for
+    from contractor.foreman.modules.lazy import LazyModule
+    from contractor.plugins import foundation_types
+    from tscript.modules import describe, parameters
+
+    context = _DeclarationContext()
+    try:
+        modules = modules_for(context)
+        types = foundation_types()
+        wanted = getattr(blueprint, "foundation_types", None) or list(types)
+        foundation = {}
+        for name in wanted:
+            model = types.get(name)
+            hook = getattr(model, "tscript_functions", None) if model is not None else None
+            for function_name, function in (hook(model(), context) if hook else {}).items():
+                takes = parameters(function)
+                known = foundation.get(function_name, [])
+                merged = None if takes is None or known is None else known + [t for t in takes if t not in known]
+                foundation[function_name] = merged
+    except Exception:  # noqa: BLE001 - a plugin that cannot declare its modules must not block a save
+        return None
+    described = describe([module for module in modules if not isinstance(module, LazyModule)])
+    described.update(dict.fromkeys(module.name for module in modules if isinstance(module, LazyModule)))
+    described["foundation"] = foundation
+    return described

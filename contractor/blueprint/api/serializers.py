@@ -26,6 +26,18 @@ class ScriptsField(serializers.DictField):
         return {script.name: script.script for script in instance.scripts.all()}
 
 
+class ScriptWarningsField(serializers.DictField):
+    """Per own script, the calls that would fail as not defined when a job runs it (a save is not refused)."""
+
+    child = serializers.ListField(child=serializers.DictField())
+
+    def get_attribute(self, instance):
+        from contractor.blueprint.scripting import script_warnings
+
+        found = {script.name: script_warnings(script.script, instance) for script in instance.scripts.all()}
+        return {name: warnings for name, warnings in found.items() if warnings}
+
+
 class FoundationBlueprintNamesField(serializers.ListField):
     """The foundation blueprints a structure blueprint may sit on, by name."""
 
@@ -41,7 +53,13 @@ class BluePrintSerializer(ModelSerializer):
     kind: str
     parents = ParentNamesField(default=list, help_text="Parent blueprint names; earlier ones are inherited first.")
     scripts = ScriptsField(default=dict, help_text="Script name -> TScript source.")
-    common_fields = ["name", "description", "parents", "config_values", "scripts", "created", "updated"]
+    script_warnings = ScriptWarningsField(
+        read_only=True,
+        help_text="Script name -> [{line, column, message}]: unknown modules, functions and arguments of the "
+        "modules the installed plugins offer this blueprint's targets. Warnings never block a save.",
+    )
+    common_fields = ["name", "description", "parents", "config_values", "scripts", "script_warnings", "created",
+                     "updated"]  # fmt: skip
 
     def create(self, validated_data):
         return services.blueprint_create(kind=self.kind, **validated_data)

@@ -122,3 +122,16 @@ def test_tscript_syntax_error_keeps_its_caret_line(admin_web, objects):
     )
     page = response.content.decode()
     assert '<pre class="code-error">line 2, column 8: Unexpected end of line\nif a ==\n       ^</pre>' in page
+
+
+def test_script_warnings_show_after_saving(admin_web, objects):
+    """A script calling an unknown function saves; its change page shows the warning with line and column."""
+    response = admin_web.post(
+        reverse("admin:blueprint_structureblueprint_add"),
+        structure_form("db", scripts=[("create", "pass\nfoundation.power_onn()\n")]),
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    db = StructureBluePrint.objects.get(name="db")
+    page = admin_web.get(reverse("admin:blueprint_structureblueprint_change", args=[db.pk]))
+    shown = "line 2, column 1: Module &#x27;foundation&#x27; has no function &#x27;power_onn&#x27;"
+    assert shown in page.content.decode()

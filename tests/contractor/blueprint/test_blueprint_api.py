@@ -59,6 +59,7 @@ def test_create_structure_blueprint(admin_client_api):
         "parents",
         "config_values",
         "scripts",
+        "script_warnings",
         "foundation_blueprints",
         "created",
         "updated",
@@ -244,3 +245,32 @@ def test_list_query_budget(admin_client_api, django_assert_max_num_queries, rows
         response = admin_client_api.get(url + "?limit=1000")
     assert response.status_code == 200
     assert response.data["count"] >= rows
+
+
+def test_script_mistakes_are_warnings_in_the_save_response(admin_client_api):
+    """Unknown modules, functions and arguments are saved, with warnings (line, column) in the response."""
+    payload = {
+        "name": "metal",
+        "foundation_types": ["ipmi"],
+        "scripts": {
+            "create": "foundation.power_onn()\nx = iputil.port_check( port=22 )\n"
+            "foundation.set_boot( devce='pxe' )\niputils.port_check( port=22 )\n",
+            "destroy": "foundation.power_off()\n",
+        },
+    }
+    response = admin_client_api.post(FBP, payload, format="json")
+    assert response.status_code == 201, response.data
+    assert response.data["script_warnings"] == {
+        "create": [
+            {"line": 1, "column": 1, "message": "Module 'foundation' has no function 'power_onn' (did you mean "
+             "'power_on'?)"},
+            {"line": 2, "column": 5, "message": "Unknown module 'iputil' (did you mean 'iputils'?)"},
+            {"line": 3, "column": 1, "message": "foundation.set_boot() has no parameter 'devce' (it takes device, "
+             "persistent)"},
+        ]
+    }  # fmt: skip
+    assert FoundationBluePrint.objects.get(name="metal").scripts.count() == 2
+    fixed = admin_client_api.patch(f"{FBP}metal/", {"scripts": {"create": "foundation.power_on()\n"}}, format="json")
+    assert fixed.status_code == 200 and fixed.data["script_warnings"] == {}
+    broken = admin_client_api.patch(f"{FBP}metal/", {"scripts": {"create": "foundation.power_on(\n"}}, format="json")
+    assert broken.status_code == 400 and "create: line 1, column" in str(broken.data["scripts"])
