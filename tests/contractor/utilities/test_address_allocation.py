@@ -1,6 +1,5 @@
 """address_allocate: lowest free offset, gaps, edge-sized blocks, huge blocks, full blocks; and the usage figures."""
 
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -91,16 +90,15 @@ def test_full_block_error_after_filling(make_block, reserve):
         reserve(block, 1)
 
 
-def test_slash_8_allocates_instantly(make_block, reserve):
-    """A /8 (16M addresses) is never walked: allocation past many taken and at its end is quick and lean."""
+def test_slash_8_allocates_without_walking(make_block, reserve):
+    """A /8 (16M addresses) is never walked: allocation past many taken and at its end takes a bounded few queries."""
     block = make_block(subnet="10.0.0.0/8", gateway="10.0.0.1")
     Address.objects.bulk_create(Address(address_block=block, offset=o, kind="reserved") for o in range(2, 2002))
     reserve(block, 1, start=2**24 - 2)
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         (address,) = reserve(block, 1)
     assert address.ip_address == "10.0.7.210"  # offset 2002
-    assert time.perf_counter() - started < 1.0
+    # a bounded number of queries, whatever the block's size, is what shows it is never walked (no timing here)
     assert len(queries) < 15
     assert address_block_usage(block)["total"] == 2**24 - 3
 
