@@ -130,7 +130,7 @@ def _boot(plan: dict) -> list[str]:
     if not isinstance(boot_file, str) or UNSAFE.search(boot_file):
         raise HandlerError(f"boot_file must be a file name without spaces or commas, got {boot_file!r}")
     server = plan.get("tftp_server")
-    if server is None:
+    if server in (None, ""):  # Contractor's default (CONTRACTOR_PXE_TFTP_SERVER unset): dnsmasq serves TFTP itself
         return [f"dhcp-boot=tag:!ipxe,{boot_file}"]
     return [f"dhcp-boot=tag:!ipxe,{boot_file},,{_address(server, 'tftp_server')}"]
 

@@ -42,6 +42,13 @@ def test_render_one_file_per_host_and_a_conf_part(tmp_path):
     assert "dhcp-boot=tag:!ipxe,undionly.kpxe,,10.250.0.1" in lines
 
 
+@pytest.mark.parametrize("server", [None, ""])
+def test_render_without_a_tftp_server_lets_dnsmasq_serve_tftp(tmp_path, server):
+    """No TFTP server in the plan (Contractor's default sends an empty one) boots from dnsmasq's own TFTP."""
+    files = pxe_render({**plan(WEB1), "tftp_server": server}, hosts_dir=tmp_path / "h", opts_dir=tmp_path / "o")
+    assert "dhcp-boot=tag:!ipxe,undionly.kpxe" in files.conf.splitlines()
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
