@@ -17,7 +17,7 @@ from .errors import (
     TScriptSyntaxError,
     UnexpectedError,
 )
-from .modules import Local, Module, Remote, Step, Steps, Value
+from .modules import Local, Module, Remote, Step, Steps, Value, result_key
 from .parser import check, parse, source_hash
 from .runner import DEFAULT_MAX_STEPS, STATE_VERSION, Outcome, Runner
 
@@ -47,6 +47,7 @@ __all__ = [
     "TScriptSyntaxError",
     "UnexpectedError",
     "Value",
+    "result_key",
     "check",
     "parse",
     "source_hash",

@@ -75,6 +75,11 @@ class Remote:
     result: Callable[[Any], Any] | None = None
 
 
+def result_key(key: str) -> Callable[[Any], Any]:
+    """A Remote `result` converter: the `key` of a task's dict answer as the call's value (any other answer as is)."""
+    return lambda result: result.get(key) if isinstance(result, dict) else result
+
+
 Function = Local | Steps | Remote
 
 

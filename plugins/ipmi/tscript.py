@@ -4,7 +4,7 @@ A Remote's task function is named `ipmi.<function>`: the part before the dot is 
 task module (the tasks are created under the script module, `foundation`), see contractor.foreman.tasks.
 """
 
-from tscript import Remote
+from tscript import Remote, result_key
 
 # script function -> (ipmi handler function, key of the result that is the call's value)
 POWER = {
@@ -18,15 +18,11 @@ POWER = {
 }
 
 
-def _value(key: str):
-    return lambda result: result.get(key) if isinstance(result, dict) else result
-
-
 def ipmi_functions(foundation) -> dict:
     """`power_on`, `power_off`, `power_soft_off`, `power_cycle`, `power_reset`, `power_state`, `link_test`
     and `set_boot( device=, persistent=false )` as `ipmi` tasks carrying the BMC's address and credentials."""
     functions = {
-        name: Remote(task=lambda: foundation.bmc_parameters(), function=f"ipmi.{handler}", result=_value(key))
+        name: Remote(task=lambda: foundation.bmc_parameters(), function=f"ipmi.{handler}", result=result_key(key))
         for name, (handler, key) in POWER.items()
     }
     functions["set_boot"] = Remote(
@@ -36,6 +32,6 @@ def ipmi_functions(foundation) -> dict:
             "persistent": persistent,
         },
         function="ipmi.set_boot_device",
-        result=_value("device"),
+        result=result_key("device"),
     )
     return functions

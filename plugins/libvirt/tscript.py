@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from plugins.libvirt import services
 from plugins.libvirt.selectors import host_uri
 from plugins.libvirt.spec import DEVICE_ORDERS, boot_order, provisioning_pxe, vm_spec
-from tscript import ParameterError, Remote, ScriptError
+from tscript import ParameterError, Remote, ScriptError, result_key
 
 # script function -> libvirt handler function; each answers {state: "on" | "off"}
 POWER = {
@@ -20,10 +20,6 @@ POWER = {
     "power_reset": "reset",
     "power_state": "power_state",
 }
-
-
-def _value(key: str):
-    return lambda result: result.get(key) if isinstance(result, dict) else result
 
 
 def _script_error(error: ValidationError) -> ScriptError:
@@ -73,7 +69,7 @@ def libvirt_functions(foundation) -> dict:
         return bool(result.get("destroyed")) if isinstance(result, dict) else bool(result)
 
     functions = {
-        name: Remote(task=lambda: _target(foundation), function=f"libvirt.{handler}", result=_value("state"))
+        name: Remote(task=lambda: _target(foundation), function=f"libvirt.{handler}", result=result_key("state"))
         for name, handler in POWER.items()
     }
     functions["create"] = Remote(task=lambda: _create_task(foundation), function="libvirt.create", result=record)
@@ -82,8 +78,8 @@ def libvirt_functions(foundation) -> dict:
     def set_boot(device="pxe", boot_order=None):
         return {**_target(foundation), "boot_order": _boot_order(device, boot_order)}
 
-    functions["set_boot"] = Remote(task=set_boot, function="libvirt.set_boot", result=_value("boot_order"))
+    functions["set_boot"] = Remote(task=set_boot, function="libvirt.set_boot", result=result_key("boot_order"))
     functions["interface_map"] = Remote(
-        task=lambda: _target(foundation), function="libvirt.interface_map", result=_value("interfaces")
+        task=lambda: _target(foundation), function="libvirt.interface_map", result=result_key("interfaces")
     )
     return functions
