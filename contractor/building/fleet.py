@@ -11,6 +11,7 @@ from django.db.models import Count
 from contractor.blueprint.models import BluePrint, BluePrintParent
 from contractor.building.hosting import hosted_foundations
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
+from contractor.graphs import descendants
 from contractor.site.models import Site
 from contractor.site.selectors import SiteTree
 
@@ -25,14 +26,6 @@ def _blueprint_parents() -> dict[int, list[int]]:
     for child, parent in BluePrintParent.objects.order_by("child_id", "position").values_list("child_id", "parent_id"):
         parents[child].append(parent)
     return parents
-
-
-def _descendants(root: int, children: dict[int, list[int]]) -> set[int]:
-    found, frontier = {root}, [root]
-    while frontier:
-        frontier = [c for node in frontier for c in children.get(node, ()) if c not in found]
-        found.update(frontier)
-    return found
 
 
 def _lineage(pk: int, parents: dict[int, list[int]]) -> list[int]:
@@ -81,7 +74,7 @@ def structures_per_blueprint(*, site: Site | None = None) -> list[dict]:
             children[parent].append(child)
     rows = BluePrint.objects.filter(kind="structure").order_by("name").values_list("pk", "name")
     return [
-        {"blueprint": name, "structures": own[pk], "total": sum(own[d] for d in _descendants(pk, children))}
+        {"blueprint": name, "structures": own[pk], "total": sum(own[d] for d in descendants(pk, children))}
         for pk, name in rows
     ]
 
@@ -316,7 +309,7 @@ def resource_usage(*, blueprint: BluePrint | None = None, complex_=None) -> dict
         for child, parents in _blueprint_parents().items():
             for parent in parents:
                 children[parent].append(child)
-        structures = Structure.objects.filter(blueprint_id__in=_descendants(blueprint.pk, children))
+        structures = Structure.objects.filter(blueprint_id__in=descendants(blueprint.pk, children))
     else:
         structures = Structure.objects.filter(complex_memberships__complex=complex_)
     rows = list(

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from contractor.graphs import descendants
 from contractor.site.models import Site
 
 
@@ -33,11 +34,7 @@ class SiteTree:
 
     def descendants(self, pk: int) -> set[int]:
         """`pk` and every site below it."""
-        found, frontier = {pk}, [pk]
-        while frontier:
-            frontier = [child for node in frontier for child in self.children.get(node, ()) if child not in found]
-            found.update(frontier)
-        return found
+        return descendants(pk, self.children)
 
     def ancestors(self, pk: int) -> list[int]:
         """The chain from `pk` up to its root, `pk` first (a cycle, which validation refuses, ends the walk)."""
