@@ -475,8 +475,10 @@ def _missing_keyword(tok: Token, stack: list, expected: frozenset) -> str:
             return "'=' assigns; compare with '=='"
         return f"'{opener}' needs '{keyword[1:].lower()}' after its condition"
     if tok.type == "END" and not any(isinstance(t, Token) and t.type == "BEGIN" for t in stack):
-        return "no block is open; the body of an 'if' or 'while' is one statement, so for several lines write " \
+        return (
+            "no block is open; the body of an 'if' or 'while' is one statement, so for several lines write "
             "'then begin()' or 'do begin()' and close with 'end'"
+        )
     return ""
 
 

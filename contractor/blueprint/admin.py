@@ -55,9 +55,12 @@ class ScriptInline(admin.StackedInline):
         from contractor.blueprint.scripting import script_warnings
 
         found = script_warnings(obj.script, obj.blueprint.subclass) if obj and obj.pk else []
-        return format_html_join(
-            mark_safe("<br>"), "line {}, column {}: {}", ((w["line"], w["column"], w["message"]) for w in found)
-        ) or "none"
+        return (
+            format_html_join(
+                mark_safe("<br>"), "line {}, column {}: {}", ((w["line"], w["column"], w["message"]) for w in found)
+            )
+            or "none"
+        )
 
 
 class ParentFormSet(forms.BaseInlineFormSet):

@@ -1,6 +1,5 @@
 """address_allocate: lowest free offset, gaps, edge-sized blocks, huge blocks, full blocks; and the usage figures."""
 
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
