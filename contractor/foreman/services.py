@@ -97,7 +97,7 @@ def _check_compatible(target, script_name: str):
 
 def _check_hosting_compatible(target, script_name: str):
     """A hosted foundation (a VM) is created on a complex that is built or being built; its host is destroyed
-    only with a destroy job on each built foundation placed there."""
+    only when each foundation placed there (built, being built, or planned but still placed) is leaving it."""
     if isinstance(target, Foundation) and script_name == CREATE:
         complex_ = _hosting_complex(target)
         if complex_ is not None and complex_.state != BUILT and not _member_creating(complex_):
@@ -106,12 +106,20 @@ def _check_hosting_compatible(target, script_name: str):
                 f"complex {complex_} of foundation {target} is {complex_.state} and no member has a create job.",
             )
     if isinstance(target, Structure) and script_name == DESTROY:
-        for hosted in _built_guests(target):
-            if _active_job(DESTROY, foundation_id=hosted.foundation_id) is None:
+        for hosted in _guests(target):
+            if _active_job(DESTROY, foundation_id=hosted.foundation_id) is not None:
+                continue
+            if hosted.state == BUILT:
                 raise _rule(
                     "destroy goes top down",
                     f"foundation {hosted.locator} on structure {target} is built and has no destroy job; "
                     "destroy it first.",
+                )
+            if _active_job(CREATE, foundation_id=hosted.foundation_id) is None:
+                raise _rule(
+                    "destroy goes top down",
+                    f"foundation {hosted.locator} is {hosted.state} but still placed on structure {target} (a create "
+                    "that did not finish may have left it there); create it again and destroy it first.",
                 )
 
 
@@ -125,8 +133,16 @@ def _member_creating(complex_: Complex) -> bool:
                               state__in=ACTIVE_STATES).exists()  # fmt: skip
 
 
-def _built_guests(structure: Structure) -> list:
-    return [hosted for hosted in hosted_foundations(host_ids=[structure.pk]) if hosted.state == BUILT]
+def _guests(structure: Structure) -> list:
+    """The hosted foundations placed on a structure, whatever their state: one being built is there already, and
+    a planned one still placed may have its VM there (its create stopped half way)."""
+    return hosted_foundations(host_ids=[structure.pk])
+
+
+def _guest_state(hosted) -> str:
+    if hosted.state == BUILT:
+        return "built"
+    return "being built" if _active_job(CREATE, foundation_id=hosted.foundation_id) else f"{hosted.state}, still placed"
 
 
 def _dependency_built(dependency: Dependency) -> bool:
@@ -153,9 +169,9 @@ def job_blocker(job: Job) -> str | None:
         if structure is not None:
             return f"Waiting for structure {structure} to be destroyed"
     if isinstance(target, Structure) and script_name == DESTROY:
-        guests = _built_guests(target)
+        guests = _guests(target)
         if guests:
-            return f"Waiting for foundation {guests[0].locator} to be destroyed"
+            return f"Waiting for foundation {guests[0].locator} ({_guest_state(guests[0])}) to be destroyed"
     if isinstance(target, Dependency) and script_name == CREATE and target.source.state != BUILT:
         return f"Waiting for {target.source} to be built"
     return None

@@ -10,7 +10,7 @@ from contractor.foreman.choices import JobState
 from contractor.foreman.services import job_create
 from tests.factories import ScriptFactory
 from tests.plugins.libvirt.factories import LibvirtComplexFactory, LibvirtFoundationFactory, add_host
-from tests.plugins.libvirt.test_libvirt_tasks import run
+from tests.plugins.libvirt.test_libvirt_tasks import Daemon, created, run
 
 pytestmark = pytest.mark.django_db
 
@@ -60,26 +60,95 @@ def test_a_vm_waits_for_its_complex_and_runs_once_the_hosts_are_built():
     assert complex_.state == StructureState.BUILT
 
 
+def _due(job):
+    """Make a waiting job's next re-check of what it waits for due now (it is every 5 s)."""
+    job.refresh_from_db()
+    job.next_run_at = None
+    job.save()
+
+
+def _state(job) -> str:
+    job.refresh_from_db()
+    return job.state
+
+
+def _vm_with_tasks(complex_, **fields):
+    """A VM whose blueprint really creates and destroys it through `libvirt` tasks (answered by a Daemon)."""
+    vm = LibvirtFoundationFactory(complex=complex_, **fields)
+    Script.objects.create(blueprint=vm.blueprint, name="create", script="foundation.create()\n")
+    Script.objects.create(blueprint=vm.blueprint, name="destroy", script="foundation.destroy()\n")
+    return vm
+
+
+def _answer_all(daemon, answer):
+    for task in daemon.take():
+        daemon.answer(task, answer(task))
+    run()
+
+
 def test_a_host_with_a_built_vm_is_destroyed_only_after_it():
-    """A host's destroy is refused while a VM placed on it is built with no destroy job; with one it waits."""
+    """A host's destroy is refused while a VM placed on it is built with no destroy job; with one it waits until
+    the VM's destroy has taken it off the host (libvirt.destroy answered)."""
     complex_ = LibvirtComplexFactory(name="cluster")
     host = add_host(complex_, "kvm1")
     _scripts(host)
-    vm = _vm(complex_, host=host, state="built")
+    vm = _vm_with_tasks(complex_, host=host, state="built")
     with pytest.raises(ValidationError, match="destroy goes top down"):
         job_create(target=host, script_name="destroy")
     vm_job = job_create(target=vm, script_name="destroy")
     host_job = job_create(target=host, script_name="destroy")
-    assert host_job.state == JobState.WAITING and host_job.message == f"Waiting for foundation {vm} to be destroyed"
+    assert host_job.state == JobState.WAITING
+    assert host_job.message == f"Waiting for foundation {vm} (built) to be destroyed"
     run()
-    vm_job.refresh_from_db()
-    assert vm_job.state == JobState.DONE, vm_job.message
-    host_job.refresh_from_db()
-    host_job.next_run_at = None
-    host_job.save()
+    assert _state(vm_job) == JobState.RUNNING  # its libvirt.destroy is out to the subcontractor
+    _due(host_job)
     run()
-    host_job.refresh_from_db()
-    assert host_job.state == JobState.DONE, host_job.message
+    assert _state(host_job) == JobState.WAITING, host_job.message
+    _answer_all(Daemon(complex_.site), lambda task: {"destroyed": True})
+    assert _state(vm_job) == JobState.DONE, vm_job.message
+    _due(host_job)
+    run()
+    assert _state(host_job) == JobState.DONE, host_job.message
+
+
+def test_a_host_waits_for_a_vm_still_being_built_on_it():
+    """A VM whose create has placed it on the host (its libvirt.create out) holds the host's destroy back: the
+    host is not destroyed under it, and goes once the VM was built and destroyed."""
+    complex_ = LibvirtComplexFactory(name="cluster")
+    host = add_host(complex_, "kvm1")
+    _scripts(host)
+    vm = _vm_with_tasks(complex_)
+    create_job = job_create(target=vm, script_name="create")
+    run()
+    vm.refresh_from_db()
+    assert vm.host == host and vm.state == "planned"
+    host_job = job_create(target=host, script_name="destroy")
+    assert host_job.message == f"Waiting for foundation {vm} (being built) to be destroyed"
+    daemon = Daemon(complex_.site)
+    _answer_all(daemon, created)
+    assert _state(create_job) == JobState.DONE, create_job.message
+    _due(host_job)
+    run()
+    assert _state(host_job) == JobState.WAITING
+    assert host_job.message == f"Waiting for foundation {vm} (built) to be destroyed"
+    destroy_job = job_create(target=vm, script_name="destroy")
+    run()
+    _answer_all(daemon, lambda task: {"destroyed": True})
+    assert _state(destroy_job) == JobState.DONE, destroy_job.message
+    _due(host_job)
+    run()
+    assert _state(host_job) == JobState.DONE, host_job.message
+
+
+def test_a_planned_vm_left_on_a_host_refuses_its_destroy():
+    """A VM that is planned but still placed (its create stopped half way, its VM may be on the host) with no
+    job: the host's destroy is refused, saying to create it again and destroy it first."""
+    complex_ = LibvirtComplexFactory(name="cluster")
+    host = add_host(complex_, "kvm1")
+    _scripts(host)
+    vm = _vm_with_tasks(complex_, host=host)
+    with pytest.raises(ValidationError, match=f"foundation {vm} is planned but still placed on structure kvm1"):
+        job_create(target=host, script_name="destroy")
 
 
 def test_vms_elsewhere_do_not_hold_a_host_back():
