@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import free_tcp_port
+from tests.e2e.conftest import free_tcp_port, wait_until
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,3 +70,25 @@ def test_serve_hands_out_the_port_it_serves_and_its_docs_work_offline(serve):
     assert "URLconf" not in session.get(f"{url}/no-such-page/", timeout=60).text
     assert session.get(f"{url}/static/admin/css/base.css", timeout=60).status_code == 200
     assert (tmp_path / "var" / "admin-password").exists()
+
+
+def test_serve_starts_a_process_that_dies_again_and_says_why(serve):
+    """A killed foreman worker, webhook sender or gunicorn is started again and the log says how it ended."""
+    url, session, tmp_path, log = serve
+    var = tmp_path / "var"
+    for name, command in (("foreman", "foreman"), ("webhooks", "webhooks"), ("gunicorn", "gunicorn")):
+        killed = int((var / f"{name}.pid").read_text())
+        os.kill(killed, signal.SIGKILL)
+
+        def started_again(name=name, command=command, killed=killed):
+            pid = int((var / f"{name}.pid").read_text() or 0)
+            cmdline = Path(f"/proc/{pid}/cmdline")
+            return pid != killed and cmdline.exists() and command in cmdline.read_text()
+
+        assert wait_until(started_again, 60), log.read_text()
+        assert f"serve: {name} (pid {killed}) was killed by signal KILL; starting it again in 1 s" in log.read_text()
+    assert "serve: foreman" in (var / "foreman.log").read_text()  # each worker's own log says so too
+    assert wait_until(lambda: log.read_text().count("Listening at:") == 2, 60), log.read_text()
+    assert session.get(f"{url}/api/v1/", timeout=60).status_code in (200, 401, 403)
+    # the demo's secret key was made once, readable by its owner only
+    assert (var / "secret-key").stat().st_mode & 0o777 == 0o600
