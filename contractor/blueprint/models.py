@@ -68,33 +68,22 @@ class BluePrint(models.Model):
         return [link.parent for link in self.parent_edges.select_related("parent").order_by("position")]
 
     def lineage(self) -> list["BluePrint"]:
-        """Ancestors then this blueprint: the order config is applied in."""
-        order, seen = [], set()
+        """Ancestors then this blueprint: the order config is applied in (`selectors.blueprint_lineage`)."""
+        from contractor.blueprint.selectors import blueprint_lineage  # the selectors module imports this one
 
-        def visit(node, path):
-            if node.pk in path:
-                raise ValidationError(f"BluePrint parents form a cycle through {node.name}.")
-            for parent in node.parent_list():
-                visit(parent, path | {node.pk})
-            if node.pk not in seen:
-                seen.add(node.pk)
-                order.append(node)
-
-        visit(self, frozenset())
-        return order
+        return blueprint_lineage(self)
 
     def get_script(self, name: str):
         """The script called `name` found first from this blueprint back up its lineage, or None."""
-        for blueprint in reversed(self.lineage()):
-            script = blueprint.scripts.filter(name=name).first()
-            if script is not None:
-                return script
-        return None
+        from contractor.blueprint.selectors import blueprint_script  # the selectors module imports this one
+
+        return blueprint_script(self, name)
 
     def script_names(self) -> list[str]:
         """Every script name this blueprint has or inherits."""
-        ids = [bp.pk for bp in self.lineage()]
-        return sorted(set(Script.objects.filter(blueprint_id__in=ids).values_list("name", flat=True)))
+        from contractor.blueprint.selectors import blueprint_script_names  # the selectors module imports this one
+
+        return blueprint_script_names(self)
 
     @property
     def subclass(self):
@@ -171,10 +160,9 @@ class StructureBluePrint(BluePrint):
 
     def allows_foundation_blueprint(self, foundation_blueprint: FoundationBluePrint) -> bool:
         """True when a foundation of that blueprint (or of one inheriting an allowed one) may host this."""
-        allowed = set()
-        for blueprint in self.lineage():
-            allowed.update(blueprint.structureblueprint.foundation_blueprint_list.values_list("pk", flat=True))
-        return any(bp.pk in allowed for bp in foundation_blueprint.lineage())
+        from contractor.blueprint.selectors import structure_blueprint_allows  # the selectors module imports this one
+
+        return structure_blueprint_allows(self, foundation_blueprint)
 
 
 class Script(models.Model):

@@ -7,7 +7,7 @@ from django.db.models import ProtectedError
 from contractor.auditing import record_change
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
-from contractor.blueprint.selectors import blueprint_parent_map
+from contractor.blueprint.selectors import blueprint_graph
 from contractor.db import in_use_error
 from contractor.fields import check_config_values
 from contractor.site.models import Site
@@ -110,27 +110,13 @@ def blueprint_parents_validate(*, blueprint: BluePrint, kind: str, parents: list
         )
     if blueprint.pk is None:
         return
-    graph = blueprint_parent_map()
+    graph = blueprint_graph()
     for parent in parents:
-        path = _path_to(graph, parent.pk, blueprint.pk)
+        path = graph.path_up(parent.pk, blueprint.pk)
         if path is not None:
             names = dict(BluePrint.objects.filter(pk__in=path).values_list("pk", "name"))
             chain = " -> ".join([blueprint.name, *(names[pk] for pk in path)])
             raise ValidationError({"parents": f"{parent.name} closes a cycle: {chain}."})
-
-
-def _path_to(graph: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
-    """The ids from `start` up through parents to `goal` (both included), or None when `goal` is not above."""
-    stack, seen = [(start, [start])], set()
-    while stack:
-        node, path = stack.pop()
-        if node == goal:
-            return path
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend((parent, [*path, parent]) for parent in graph.get(node, ()))
-    return None
 
 
 @transaction.atomic

@@ -8,40 +8,14 @@ from collections import Counter, defaultdict
 
 from django.db.models import Count
 
-from contractor.blueprint.models import BluePrint, BluePrintParent
+from contractor.blueprint.models import BluePrint
+from contractor.blueprint.selectors import blueprint_graph
 from contractor.building.hosting import hosted_foundations
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
-from contractor.graphs import descendants
 from contractor.site.models import Site
 from contractor.site.selectors import SiteTree
 
 RESOURCES = ("cpu_count", "memory_mb", "disk_gb")
-
-
-# -- blueprint graph -------------------------------------------------------------------------------------------
-
-
-def _blueprint_parents() -> dict[int, list[int]]:
-    parents = defaultdict(list)
-    for child, parent in BluePrintParent.objects.order_by("child_id", "position").values_list("child_id", "parent_id"):
-        parents[child].append(parent)
-    return parents
-
-
-def _lineage(pk: int, parents: dict[int, list[int]]) -> list[int]:
-    # The same order as BluePrint.lineage(): parents depth first in their listed order, each once, then pk.
-    order, seen = [], set()
-
-    def visit(node, path):
-        for parent in parents.get(node, ()):
-            if parent not in path:
-                visit(parent, path | {node})
-        if node not in seen:
-            seen.add(node)
-            order.append(node)
-
-    visit(pk, set())
-    return order
 
 
 # -- counts ----------------------------------------------------------------------------------------------------
@@ -68,13 +42,10 @@ def structures_per_blueprint(*, site: Site | None = None) -> list[dict]:
     """Each structure blueprint with its own structures and the total counting blueprints that inherit from it."""
     site_ids = _site_ids(site)
     own = _count_by(_in_sites(Structure.objects, site_ids), "blueprint_id")
-    children = defaultdict(list)
-    for child, parents in _blueprint_parents().items():
-        for parent in parents:
-            children[parent].append(child)
+    graph = blueprint_graph()
     rows = BluePrint.objects.filter(kind="structure").order_by("name").values_list("pk", "name")
     return [
-        {"blueprint": name, "structures": own[pk], "total": sum(own[d] for d in descendants(pk, children))}
+        {"blueprint": name, "structures": own[pk], "total": sum(own[d] for d in graph.descendants(pk))}
         for pk, name in rows
     ]
 
@@ -271,8 +242,8 @@ def _from_id_map(id_map: dict) -> dict:
 
 def _blueprint_config(blueprint_ids) -> dict[int, dict]:
     """Each foundation blueprint's resource values, merged along its lineage (its own win): two queries."""
-    parents = _blueprint_parents()
-    lineages = {pk: _lineage(pk, parents) for pk in blueprint_ids}
+    graph = blueprint_graph()
+    lineages = {pk: graph.lineage(pk) for pk in blueprint_ids}
     values = dict(
         BluePrint.objects.filter(pk__in={p for line in lineages.values() for p in line}).values_list(
             "pk", "config_values"
@@ -305,11 +276,7 @@ def resource_usage(*, blueprint: BluePrint | None = None, complex_=None) -> dict
     """The foundations under the structures of a blueprint (counting those that inherit from it) or a complex,
     each with its CPU, memory and disk, and the sums. Three or four queries whatever the size."""
     if blueprint is not None:
-        children = defaultdict(list)
-        for child, parents in _blueprint_parents().items():
-            for parent in parents:
-                children[parent].append(child)
-        structures = Structure.objects.filter(blueprint_id__in=descendants(blueprint.pk, children))
+        structures = Structure.objects.filter(blueprint_id__in=blueprint_graph().descendants(blueprint.pk))
     else:
         structures = Structure.objects.filter(complex_memberships__complex=complex_)
     rows = list(

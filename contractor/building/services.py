@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from contractor.auditing import disable_auditlog, record_change
+from contractor.blueprint.models import FoundationBluePrint
+from contractor.blueprint.selectors import blueprint_lineage
 from contractor.building.choices import FoundationState, StructureState
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
 from contractor.plugins import foundation_types
@@ -61,13 +63,11 @@ def foundation_update(*, foundation: Foundation, **fields) -> Foundation:
     return _save(foundation)
 
 
-def hardware_requirements(blueprint) -> dict:
-    """The blueprint's hardware requirements, inherited along its lineage (its own values win)."""
+def hardware_requirements(blueprint: FoundationBluePrint) -> dict:
+    """The foundation blueprint's hardware requirements, inherited along its lineage (its own values win)."""
     merged = {}
-    for ancestor in blueprint.lineage():
-        # The blueprint itself is already its foundation kind; its ancestors are base rows (a query each).
-        own = ancestor if hasattr(ancestor, "hardware_requirements") else getattr(ancestor, "foundationblueprint", None)
-        merged.update(getattr(own, "hardware_requirements", None) or {})
+    for ancestor in blueprint_lineage(blueprint):  # its ancestors are loaded as foundation blueprints too
+        merged.update(ancestor.hardware_requirements or {})
     return merged
 
 

@@ -2,7 +2,8 @@
 
 from django.core.exceptions import ValidationError
 
-from contractor.blueprint.models import BluePrint, BluePrintParent
+from contractor.blueprint.models import BluePrint
+from contractor.blueprint.selectors import BluePrintGraph, blueprint_graph, blueprint_lineage
 from contractor.building.models import Foundation, Structure
 from contractor.configuration.errors import ConfigError
 from contractor.configuration.merge import merge_layers_traced
@@ -56,7 +57,8 @@ def _configs_to_check(target) -> list[tuple[object, list[Layer], list[str] | Non
     if isinstance(target, Site):
         return [(site, _site_chain(site, target), None) for site in [target, *_sites_below(target)]]
     if isinstance(target, BluePrint):
-        return [(bp, _lineage(bp, target), None) for bp in [target, *_blueprints_below(target)]]
+        graph = blueprint_graph()
+        return [(bp, _lineage(bp, target, graph), None) for bp in [target, *_blueprints_below(target, graph)]]
     if isinstance(target, Structure):
         if not (target.site_id and target.blueprint_id and target.foundation_id):
             return []
@@ -76,11 +78,9 @@ def _site_chain(site: Site, edited) -> list[Layer]:
     return [(f"site:{node.name}", dict(_current(node, edited).config_values)) for node in site.ancestors()]
 
 
-def _lineage(blueprint: BluePrint, edited) -> list[Layer]:
-    if blueprint.pk is None:
-        return [(f"blueprint:{blueprint.name}", dict(blueprint.config_values))]
+def _lineage(blueprint: BluePrint, edited, graph: BluePrintGraph | None = None) -> list[Layer]:
     try:
-        lineage = blueprint.lineage()
+        lineage = blueprint_lineage(blueprint, graph=graph)
     except ValidationError:
         return []  # a parent cycle is refused on its own field
     return [(f"blueprint:{node.name}", dict(_current(node, edited).config_values)) for node in lineage]
@@ -104,13 +104,8 @@ def _sites_below(site: Site) -> list[Site]:
     return sorted(nodes.values(), key=lambda node: node.name)
 
 
-def _blueprints_below(blueprint: BluePrint) -> list[BluePrint]:
+def _blueprints_below(blueprint: BluePrint, graph: BluePrintGraph) -> list[BluePrint]:
     if blueprint.pk is None:
         return []
-    found: set[int] = set()
-    frontier = {blueprint.pk}
-    while frontier:
-        children = set(BluePrintParent.objects.filter(parent_id__in=frontier).values_list("child_id", flat=True))
-        frontier = children - found - {blueprint.pk}
-        found |= frontier
-    return list(BluePrint.objects.filter(pk__in=found).order_by("name"))
+    below = graph.descendants(blueprint.pk) - {blueprint.pk}
+    return list(BluePrint.objects.filter(pk__in=below).order_by("name"))
