@@ -2,6 +2,9 @@
 
 from django.db import models
 
+#: The two scripts whose end changes the target (built, destroyed); any other script is a utility script.
+CREATE, DESTROY = "create", "destroy"
+
 
 class JobState(models.TextChoices):
     WAITING = "waiting", "Waiting on what it depends on"

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from contractor.foreman import selectors, services
+from contractor.foreman import lifecycle, selectors
 from contractor.foreman.choices import JobState, TaskState
 from contractor.foreman.models import Job, Task
 from contractor.foreman.modules import JobContext, modules_for
@@ -32,12 +32,21 @@ def step_budget() -> int:
     return getattr(settings, "FOREMAN_STEP_BUDGET", DEFAULT_STEP_BUDGET)
 
 
+def _scripts_clock() -> float:
+    return clock()  # looked up at each call, so that a test replacing `clock` moves every runner's time
+
+
+def job_context(job: Job) -> JobContext:
+    """What the job's module functions know of it, with the scripts' clock."""
+    return JobContext(job, clock=_scripts_clock)
+
+
 def runner_for(job: Job, context: JobContext | None = None) -> Runner:
     """The job's runner, fresh or restored from its saved state, with the job's modules."""
-    modules = modules_for(context or JobContext(job))
+    modules = modules_for(context or job_context(job))
     if not job.runner_state:
-        return Runner(job.source, modules, clock=lambda: clock())
-    return Runner.from_state(job.source, job.runner_state, modules, clock=lambda: clock())
+        return Runner(job.source, modules, clock=_scripts_clock)
+    return Runner.from_state(job.source, job.runner_state, modules, clock=_scripts_clock)
 
 
 #: What a claim loads with the job (one query): a foundation target and its site, for dispatch and events. Joining
@@ -90,7 +99,7 @@ def _step(job: Job) -> None:
     now = timezone.now()
     if job.started_at is None and _still_waiting(job, now):
         return
-    context = JobContext(job)
+    context = job_context(job)
     runner = runner_for(job, context)
     _apply_answers(job, runner)
     outcome = runner.run(max_steps=step_budget())
@@ -98,14 +107,14 @@ def _step(job: Job) -> None:
 
 
 def _still_waiting(job: Job, now) -> bool:
-    blocker = services.job_blocker(job)
+    blocker = selectors.job_blocker(job)
     if not blocker:
         if job.state == JobState.WAITING:
             job.state, job.message = JobState.QUEUED, ""
         return False
     job.state, job.message, job.last_step_at = JobState.WAITING, blocker, now
     job.next_run_at = now + timedelta(seconds=WAITING_POLL_SECONDS)
-    services.job_step_record(job, status=JobState.WAITING, message=blocker, now=now)
+    lifecycle.job_step_record(job, status=JobState.WAITING, message=blocker, now=now)
     job.save()
     return True
 
@@ -137,7 +146,7 @@ def _record(job: Job, runner: Runner, outcome, context: JobContext, now) -> None
     before = job.state
     _record_state(job, runner, outcome, context, now)
     if job.state != before and job.state in (JobState.PAUSED, JobState.ERROR):
-        services.job_event(job, job.state)
+        lifecycle.job_event(job, job.state)
 
 
 def _record_state(job: Job, runner: Runner, outcome, context: JobContext, now) -> None:
@@ -147,18 +156,18 @@ def _record_state(job: Job, runner: Runner, outcome, context: JobContext, now) -
     job.last_step_at, job.next_run_at = now, context.sleep_until
     if job.started_at is None:
         job.started_at = now
-        services.log_update(job, started_at=now)
-        services.job_event(job, "started")
-        services.job_step_record(job, status="started", message="Started", line=None, now=now)
+        lifecycle.log_update(job, started_at=now)
+        lifecycle.job_event(job, "started")
+        lifecycle.job_step_record(job, status="started", message="Started", line=None, now=now)
     if outcome.status in ("aborted", "done"):
         # The script's last words are a step of their own; the end is recorded by job_finish.
         if outcome.status == "aborted":
-            services.job_finish(job=job, state=JobState.ABORTED, line=outcome.line)
+            lifecycle.job_finish(job=job, state=JobState.ABORTED, line=outcome.line)
         else:
             _finish_done(job, outcome, now)
         return
     status = JobState.PAUSED if context.pause_message else outcome.status
-    services.job_step_record(job, status=status, message=job.message, line=outcome.line, now=now)
+    lifecycle.job_step_record(job, status=status, message=job.message, line=outcome.line, now=now)
     if context.pause_message:
         job.state = JobState.PAUSED
     elif outcome.status in ("paused", "error"):
@@ -202,12 +211,12 @@ def _site_id(job: Job) -> int:
 def _finish_done(job: Job, outcome, now) -> None:
     try:
         with transaction.atomic():
-            services.job_apply_effects(job)
+            lifecycle.job_apply_effects(job)
     except ValidationError as error:
         reason = "; ".join(error.messages)
         job.state, job.message = JobState.ERROR, f"The script finished but its target could not be updated: {reason}"
-        services.job_step_record(job, status=JobState.ERROR, message=job.message, line=outcome.line, now=now)
+        lifecycle.job_step_record(job, status=JobState.ERROR, message=job.message, line=outcome.line, now=now)
         job.save()
         return
     job.message = "Done"
-    services.job_finish(job=job, state=JobState.DONE, line=outcome.line)
+    lifecycle.job_finish(job=job, state=JobState.DONE, line=outcome.line)

@@ -1,13 +1,87 @@
-"""Reads for jobs and job logs."""
+"""Reads for jobs and job logs, and what a job that has not started waits for."""
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from contractor.foreman.choices import OPEN_TASK_STATES, JobState
+from contractor.building.choices import FoundationState, StructureState
+from contractor.building.hosting import hosted_foundations, hosting_of
+from contractor.building.models import Complex, Dependency, Foundation, Structure
+from contractor.configuration import redact
+from contractor.foreman.choices import ACTIVE_STATES, CREATE, DESTROY, OPEN_TASK_STATES, JobState
 from contractor.foreman.models import Job, JobLog, Task
 from tscript import Runner, StateError, TScriptError
 
 STEPPABLE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING)
+BUILT = StructureState.BUILT  # the same value for foundations, structures and dependencies
+
+
+def target_kind(target) -> str:
+    """foundation, structure or dependency."""
+    if isinstance(target, Foundation):
+        return "foundation"
+    return "structure" if isinstance(target, Structure) else "dependency"
+
+
+def target_text(target) -> str:
+    """The target as a job's log names it: the foundation's locator, the structure's hostname, the dependency's id."""
+    if isinstance(target, Foundation):
+        return target.locator
+    return target.hostname if isinstance(target, Structure) else str(target.pk)
+
+
+def job_active(script_name: str, **target) -> Job | None:
+    """The active job running `script_name` on the target given as a filter (`foundation=...`), or None."""
+    return Job.objects.filter(script_name=script_name, state__in=ACTIVE_STATES, **target).first()
+
+
+def hosting_complex(foundation: Foundation) -> Complex | None:
+    """The complex a hosted foundation (a VM) is placed on, or None."""
+    hosted = hosting_of(foundation)
+    return Complex.objects.get(pk=hosted.complex_id) if hosted is not None else None
+
+
+def hosting_guests(structure: Structure) -> list:
+    """The hosted foundations placed on a structure, whatever their state: one being built is there already, and
+    a planned one still placed may have its VM there (its create stopped half way)."""
+    return hosted_foundations(host_ids=[structure.pk])
+
+
+def _guest_state(hosted) -> str:
+    if hosted.state == BUILT:
+        return "built"
+    return "being built" if job_active(CREATE, foundation_id=hosted.foundation_id) else f"{hosted.state}, still placed"
+
+
+def _dependency_built(dependency: Dependency) -> bool:
+    if dependency.state == BUILT:
+        return True
+    source = dependency.source
+    return source is not None and source.state == BUILT and not dependency.create_script_name
+
+
+def job_blocker(job: Job) -> str | None:
+    """What a job that has not started yet waits for, or None when it may run."""
+    target, script_name = job.target, job.script_name
+    if isinstance(target, Structure) and script_name == CREATE and target.foundation.state != FoundationState.BUILT:
+        return f"Waiting for foundation {target.foundation} to be built"
+    if isinstance(target, Foundation) and script_name == CREATE:
+        complex_ = hosting_complex(target)
+        if complex_ is not None and complex_.state != BUILT:
+            return f"Waiting for complex {complex_} to be built"
+        dependency = Dependency.objects.filter(foundation=target).first()
+        if dependency is not None and not _dependency_built(dependency):
+            return f"Waiting for dependency {dependency.pk} ({dependency.source}) to be built"
+    if isinstance(target, Foundation) and script_name == DESTROY:
+        structure = Structure.objects.filter(foundation=target, state=BUILT).first()
+        if structure is not None:
+            return f"Waiting for structure {structure} to be destroyed"
+    if isinstance(target, Structure) and script_name == DESTROY:
+        guests = hosting_guests(target)
+        if guests:
+            return f"Waiting for foundation {guests[0].locator} ({_guest_state(guests[0])}) to be destroyed"
+    if isinstance(target, Dependency) and script_name == CREATE and target.source.state != BUILT:
+        return f"Waiting for {target.source} to be built"
+    return None
 
 
 def job_list() -> QuerySet[Job]:
@@ -58,12 +132,6 @@ def job_pending_task(job: Job) -> Task | None:
     return job.tasks.exclude(state__in=("applied", "cancelled")).order_by("-pk").first()
 
 
-def _redacted(value):
-    from contractor.configuration import redact
-
-    return redact(value)
-
-
 def _elapsed(job: Job) -> float | None:
     if job.started_at is None:
         return None
@@ -85,7 +153,7 @@ def job_progress(job: Job) -> dict:
     outer = levels[0] if levels else {}
     view.update(progress=outer.get("percent") or 0.0, remaining=outer.get("remaining"), levels=levels)
     view.update(block=scopes[-1]["description"] if scopes else None, line=runner.line)
-    view["variables"] = _redacted(runner.variables)
+    view["variables"] = redact(runner.variables)
     return view
 
 
@@ -94,5 +162,5 @@ def job_pending_task_view(job: Job) -> dict | None:
     task = job_pending_task(job)
     if task is None:
         return None
-    return {"id": task.pk, "module": task.module, "function": task.function, "parameters": _redacted(task.parameters),
+    return {"id": task.pk, "module": task.module, "function": task.function, "parameters": redact(task.parameters),
             "cookie": task.cookie, "state": task.state, "attempts": task.attempts}  # fmt: skip

@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from contractor.configuration import redact
 from contractor.foreman import services
 from contractor.foreman.choices import ACTIVE_STATES
 from contractor.foreman.models import Job, JobLog
+from contractor.foreman.selectors import job_log_steps, job_pending_task_view, job_progress
 
 
 def _operator_action(name: str, service, *, with_user: bool = False):
@@ -41,8 +43,6 @@ def _duration(seconds: float | None) -> str:
 def _progress(job: Job) -> dict:
     """The job's progress view, computed once per page (two read-only fields show parts of it)."""
     if not hasattr(job, "_admin_progress"):
-        from contractor.foreman.selectors import job_progress
-
         job._admin_progress = job_progress(job)
     return job._admin_progress
 
@@ -127,8 +127,6 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description="progress")
     def progress_view(self, job):
         """What an operator watches: percent, current block, line, times, the pending task and the variables."""
-        from contractor.foreman.selectors import job_pending_task_view
-
         view = _progress(job)
         task = job_pending_task_view(job)
         rows = [
@@ -163,8 +161,6 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="runner state")
     def runner_state_pretty(self, job):
-        from contractor.configuration import redact
-
         # the state holds the pending task's parameters, which may carry a BMC password
         return format_html("<pre>{}</pre>", json.dumps(redact(job.runner_state), indent=2, sort_keys=True))
 
@@ -185,8 +181,6 @@ class JobLogAdmin(admin.ModelAdmin):
     @admin.display(description="steps")
     def steps_view(self, log):
         """The job's story (its own while it is still active)."""
-        from contractor.foreman.selectors import job_log_steps
-
         return _steps_table(job_log_steps(log))
 
     def has_add_permission(self, request):

@@ -1,6 +1,7 @@
 """The TScript modules the foreman gives a job's script, and the hook plugins extend them through."""
 
 import os
+import time
 from datetime import timedelta
 from functools import cached_property
 
@@ -14,6 +15,7 @@ from contractor.foreman.modules.iputils import iputils_module
 from contractor.foreman.modules.signaling import signaling_module
 from contractor.foreman.modules.structure import structure_module
 from contractor.foreman.modules.webhook import webhook_module
+from contractor.plugins import plugin_configs
 
 __all__ = ["JobContext", "modules_for"]
 
@@ -23,10 +25,12 @@ class JobContext:
 
     `pause(message)`: the step ends and the job pauses with the message; on resume the function continues.
     `sleep(seconds)`: the job is not stepped again for that long (for functions that poll over several steps).
+    `clock()`: the scripts' clock in seconds (the runner's, which tests move to pass time without sleeping).
     """
 
-    def __init__(self, job):
+    def __init__(self, job, *, clock=time.time):
         self.job = job
+        self.clock = clock
         self.pause_message: str | None = None
         self.sleep_until = None
 
@@ -57,8 +61,6 @@ class JobContext:
 
 
 def _factory_paths() -> list[str]:
-    from contractor.plugins import plugin_configs
-
     paths = [path for config in plugin_configs() for path in config.tscript_modules]
     paths += list(getattr(settings, "FOREMAN_TSCRIPT_MODULES", ()))
     extra = os.environ.get("CONTRACTOR_FOREMAN_TSCRIPT_MODULES", "")

@@ -1,6 +1,7 @@
 """The `foundation` module: the foundation a job works on, and its type's power functions."""
 
 from contractor.foreman.modules.lazy import LazyModule
+from tscript import OperandError
 
 
 def _interfaces(foundation) -> list[dict]:
@@ -11,8 +12,6 @@ def _interfaces(foundation) -> list[dict]:
 
 
 def _set_id_map(foundation, value):
-    from tscript import OperandError
-
     if not isinstance(value, dict):
         raise OperandError("foundation.id_map must be a map")
     foundation.id_map = value

@@ -14,12 +14,6 @@ POLL_SECONDS = 5
 EVENT_KIND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
 
 
-def _clock() -> float:
-    from contractor.foreman import runner  # the runner imports the modules: import it when used
-
-    return runner.clock()
-
-
 def _poll_seconds() -> float:
     return getattr(settings, "FOREMAN_ACK_POLL_SECONDS", POLL_SECONDS)
 
@@ -53,7 +47,7 @@ def _ask(context, state: dict) -> dict:
         event=state["event"], obj=_target(context), data=data, ack_url_base=settings.CONTRACTOR_HOST
     )
     names = list(Delivery.objects.filter(event_id=ack.event_id).values_list("subscription__name", flat=True))
-    deadline = _clock() + state["timeout"] if state["timeout"] else None
+    deadline = context.clock() + state["timeout"] if state["timeout"] else None
     return {**state, "token": ack.token, "deadline": deadline, "receivers": names}
 
 
@@ -65,7 +59,7 @@ def _who(state: dict) -> str:
 def _wait(context, state: dict) -> Step:
     seconds = _poll_seconds()
     if state["deadline"] is not None:
-        seconds = max(min(seconds, state["deadline"] - _clock()), 0)
+        seconds = max(min(seconds, state["deadline"] - context.clock()), 0)
     context.sleep(seconds)
     return Step.more(f"Waiting for {_who(state)} to acknowledge {state['event']}", state)
 
@@ -76,7 +70,7 @@ def _step(context, state: dict) -> Step:
     ack = AckRequest.objects.filter(token=state["token"]).only("state", "ack_data").first()
     if ack is not None and ack.state == AckState.ACKED:
         return Step.finish(ack.ack_data or True)
-    if ack is not None and (state["deadline"] is None or _clock() < state["deadline"]):
+    if ack is not None and (state["deadline"] is None or context.clock() < state["deadline"]):
         return _wait(context, state)
     who, event = _who(state), state["event"]
     # The handler state is only saved by Step.more; clearing the token in place makes `reset` ask anew.

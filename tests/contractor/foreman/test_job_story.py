@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from contractor.foreman import services
+from contractor.foreman import lifecycle, services
 from contractor.foreman.choices import JobState
 from contractor.foreman.models import Job, JobLog
 from contractor.webhooks.models import Event
@@ -93,7 +93,7 @@ def test_a_repeated_outcome_counts_on_one_entry(foundation_with):
     """The same outcome again (a wait polled once more) raises the entry's count instead of adding one."""
     job = services.job_create(target=foundation_with(create="pass\n"), script_name="create")
     for _ in range(3):
-        services.job_step_record(job, status="waiting", message="Waiting for foundation x to be built", line=None)
+        lifecycle.job_step_record(job, status="waiting", message="Waiting for foundation x to be built", line=None)
     assert story(job.steps) == [("created", None, "Created"), ("waiting", None, "Waiting for foundation x to be built")]
     assert job.steps[-1]["count"] == 3 and job.steps[-1]["last_at"] >= job.steps[-1]["at"]
 
