@@ -1,5 +1,7 @@
 """Rendering string config values as Jinja2 templates in dependency order, refusing reference cycles."""
 
+from graphlib import CycleError, TopologicalSorter
+
 from jinja2 import ChainableUndefined, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -64,33 +66,18 @@ def _layers(origins: dict[str, list[str]], key: str) -> str:
 
 
 def render_order(dependencies: dict[str, set[str]]) -> list[str]:
-    """Keys ordered so each comes after those it depends on; raises ConfigError on a cycle.
+    """Keys ordered so each comes after those it depends on; raises ConfigError naming the keys of a cycle.
 
-    Iterative depth-first search, so a long chain of references cannot exhaust the stack.
+    graphlib sorts without recursion, so a long chain of references cannot exhaust the stack. Keys and their
+    dependencies go in sorted, so the order (and which cycle is reported, and from where) does not vary.
     """
-    done: set[str] = set()
-    order: list[str] = []
-    for root in sorted(dependencies):
-        if root in done:
-            continue
-        path, on_path = [root], {root}
-        stack = [iter(sorted(dependencies[root]))]
-        while stack:
-            child = next(stack[-1], None)
-            if child is None:
-                stack.pop()
-                node = path.pop()
-                on_path.discard(node)
-                done.add(node)
-                order.append(node)
-            elif child in on_path:
-                cycle = path[path.index(child) :] + [child]
-                raise ConfigError(f"Config values refer to each other in a cycle: {' -> '.join(cycle)}", cycle=cycle)
-            elif child not in done:
-                path.append(child)
-                on_path.add(child)
-                stack.append(iter(sorted(dependencies[child])))
-    return order
+    sorter = TopologicalSorter({key: sorted(dependencies[key]) for key in sorted(dependencies)})
+    try:
+        return list(sorter.static_order())
+    except CycleError as error:
+        # graphlib walks from a key to the keys that use it; the message reads the other way ("a uses b").
+        cycle = list(reversed(error.args[1]))
+        raise ConfigError(f"Config values refer to each other in a cycle: {' -> '.join(cycle)}", cycle=cycle) from error
 
 
 def _has_template(value) -> bool:

@@ -1,5 +1,7 @@
 """Rendering config templates: dependency order, nesting, undefined names, sandboxing and cycles."""
 
+import graphlib
+
 import pytest
 
 from contractor.configuration import ConfigError
@@ -87,6 +89,14 @@ def test_three_key_cycle_through_nested_values_is_reported():
     config = {"a": ["{{ b }}"], "b": {"k": "{{ c }}"}, "c": "{% if a %}x{% endif %}", "d": "{{ a }}"}
     with pytest.raises(ConfigError, match=r"cycle: a -> b -> c -> a$"):
         render_config(config)
+
+
+def test_cycle_comes_from_graphlib_with_its_keys():
+    """The ordering is graphlib's: the ConfigError carries the cycle's keys and the CycleError it came from."""
+    with pytest.raises(ConfigError) as info:
+        render_order({"x": {"y"}, "y": {"z"}, "z": {"x"}, "free": set()})
+    assert info.value.cycle == ["x", "y", "z", "x"]
+    assert isinstance(info.value.__cause__, graphlib.CycleError)
 
 
 def test_long_chain_renders_without_recursion_limits():
