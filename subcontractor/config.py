@@ -76,10 +76,10 @@ def config_parse(data: dict, *, known_modules=None) -> Config:
     if level not in LOG_LEVELS:
         raise ConfigError(f"log.level must be one of {', '.join(LOG_LEVELS)}, got '{level}'")
     config = Config(
-        url=_url(contractor, "contractor.url", required=True).rstrip("/"),
+        url=_url(contractor, "contractor.url").rstrip("/"),
         token=_str(contractor, "contractor.token"),
         sites=_sites(contractor),
-        proxy=_url(contractor, "contractor.proxy"),
+        proxy=_url(contractor, "contractor.proxy") if "proxy" in contractor else None,
         poll_interval=_number(contractor, "contractor.poll_interval", 5.0),
         timeout=_number(contractor, "contractor.timeout", 10.0),
         modules=_modules(_table(data, "modules"), known_modules),
@@ -137,10 +137,7 @@ def _sites(table: dict) -> tuple[str, ...]:
     return tuple(sites)
 
 
-def _url(table: dict, name: str, *, required: bool = False) -> str | None:
-    key = name.rsplit(".", 1)[-1]
-    if key not in table and not required:
-        return None
+def _url(table: dict, name: str) -> str:
     value = _str(table, name)
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:

@@ -75,7 +75,7 @@ class Daemon:
         self.spool = config.spool_dir
         if self.spool:
             self.spool.mkdir(parents=True, exist_ok=True)
-            self.pending.extend(self._spool_load())
+            self.pending.extend(self._spool_load(self.spool))
 
     # --- the loop -------------------------------------------------------------------------------------
 
@@ -211,6 +211,8 @@ class Daemon:
         pxe = self.config.pxe
         if not pxe.enabled or time.monotonic() < self.next_pxe or not self._reachable():
             return None
+        # an enabled PXE section always has its three paths (load_config requires them)
+        assert pxe.hosts_dir is not None and pxe.opts_dir is not None and pxe.conf is not None
         try:
             plan = self.client.pxe(sites=self.config.sites)
         except Unreachable as error:
@@ -334,9 +336,9 @@ class Daemon:
         if self.spool and report.spool_file:
             (self.spool / report.spool_file).unlink(missing_ok=True)
 
-    def _spool_load(self) -> list[Report]:
+    def _spool_load(self, spool: Path) -> list[Report]:
         reports = []
-        for path in sorted(Path(self.spool).glob("*.json"), key=lambda item: item.stat().st_mtime):
+        for path in sorted(spool.glob("*.json"), key=lambda item: item.stat().st_mtime):
             try:
                 reports.append(Report(**(json.loads(path.read_text()) | {"spool_file": path.name})))
             except (ValueError, TypeError) as error:

@@ -18,8 +18,9 @@ from .errors import (
     UnexpectedError,
 )
 from .modules import Local, Module, Remote, Step, Steps, Value, result_key
+from .outcome import Outcome
 from .parser import check, parse, source_hash
-from .runner import DEFAULT_MAX_STEPS, STATE_VERSION, Outcome, Runner
+from .runner import DEFAULT_MAX_STEPS, STATE_VERSION, Runner
 
 __all__ = [
     "DEFAULT_MAX_STEPS",

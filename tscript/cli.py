@@ -8,6 +8,7 @@ import sys
 import time
 
 from .errors import TScriptSyntaxError
+from .outcome import Outcome
 from .parser import check
 from .runner import DEFAULT_MAX_STEPS, Runner
 
@@ -112,11 +113,13 @@ def _run(args, source: str) -> int:
         runner = Runner(source, clock=clock)
     except TScriptSyntaxError as error:
         return _report_syntax(args, error)
-    steps, outcome = [], None
+    steps: list[dict] = []
+    outcome = Outcome("ready")
     for _ in range(max(args.max_steps, 1)):
         left = args.max_total_steps - runner.executed
         if left <= 0:
-            outcome = _GaveUp(f"Gave up after {runner.executed:,} instructions in all (--max-total-steps)")
+            # the whole run used its instructions (the script may loop forever)
+            outcome = Outcome("gave_up", f"Gave up after {runner.executed:,} instructions in all (--max-total-steps)")
         else:
             outcome = runner.run(max_steps=min(args.budget, left))
         steps.append({"status": outcome.status, "message": outcome.message})
@@ -125,19 +128,10 @@ def _run(args, source: str) -> int:
         if outcome.status == "gave_up" or not _carry_on(args, runner, outcome, clock):
             break
     else:
-        outcome = _GaveUp(f"Gave up after {len(steps):,} steps (--max-steps)")
+        outcome = Outcome("gave_up", f"Gave up after {len(steps):,} steps (--max-steps)")
         if not args.json:
             print(f"[{outcome.status}] {outcome.message}")
     return _report(args, runner, outcome, steps)
-
-
-class _GaveUp:
-    """The outcome when the whole run used --max-total-steps instructions (the script may loop forever)."""
-
-    status, error = "gave_up", None
-
-    def __init__(self, message: str):
-        self.message = message
 
 
 def _carry_on(args, runner: Runner, outcome, clock: _Clock) -> bool:

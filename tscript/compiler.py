@@ -35,8 +35,8 @@ class Code:
 class _Label:
     __slots__ = ("pc",)
 
-    def __init__(self):
-        self.pc = None
+    def __init__(self) -> None:
+        self.pc: int | None = None
 
 
 @functools.lru_cache(maxsize=64)
@@ -48,7 +48,7 @@ def compile_source(source: str) -> Code:
 class Compiler:
     """One pass over the tree emitting instructions; `depth` counts the frames open at each point."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.code: list[list] = []
         self.blocks: list[BlockInfo] = []
         self.labels: dict[str, int] = {}
@@ -100,6 +100,7 @@ class Compiler:
             self.expression(value)
             self.emit("store_module", target, target.module, target.name)
         else:
+            assert isinstance(target, n.Index)  # the parser allows no other target
             self._assign_index(stmt, target, value)
 
     def _assign_index(self, stmt: n.Assign, target: n.Index, value: n.Node) -> None:
@@ -216,6 +217,7 @@ class Compiler:
                 self.expression(value)
             self.emit("map", node, tuple(key for key, _value in node.items))
         else:  # Exists with a stopping call inside an index
+            assert isinstance(node, n.Exists)
             root, keys = unwind_index(node.target)
             for key in keys:
                 self.expression(key)
@@ -233,7 +235,7 @@ class Compiler:
             else:
                 self.expression(value)
         if node.module is None and not stops_itself(node):
-            self.emit("call_pure", node, node, ref.name if ref else None)
+            self.emit("call_pure", node, node, ref.name if isinstance(ref, n.Var) else None)
         else:
             self.emit("call", node, node)
 

@@ -132,6 +132,7 @@ class Expressions:
             return _positioned(_raiser(message), node)
         args = [(key, self.compile(value)) for key, value in node.args]
         fn = builtin.fn
+        assert fn is not None  # every PURE builtin has its function
 
         def call():
             return fn(**builtin.bind({key: value() for key, value in args}))

@@ -36,7 +36,8 @@ class Driver:
 
     def parse(self, text: str):
         states, end = self.states, self.end
-        state_stack, value_stack = [self.start], []
+        state_stack = [self.start]
+        value_stack: list = []  # tokens and what the grammar's callbacks built of them
         last = None
         for token in self.lexer.tokens(text):
             last = token

@@ -64,6 +64,7 @@ class TScriptLexer(Lexer):
                     break
                 raise LexError(text[pos], line, pos - line_start + 1)
             kind = m.lastgroup
+            assert kind is not None  # every alternative of the pattern is a named group
             value = m.group(kind)
             start = m.start(kind)
             pos = m.end()

@@ -313,6 +313,7 @@ class _Linker:
     def op_call_pure(self, pc, node, ref):
         builtin, stack, nxt, count = PURE.get(node.name), self.stack, pc + 1, len(node.args)
         names = [key for key, _value in node.args]
+        fn = builtin.fn if builtin is not None else None
 
         def call_pure():
             values = stack[len(stack) - count :]
@@ -320,9 +321,9 @@ class _Linker:
             args = dict(zip(names, values, strict=True))
             if ref is not None:
                 args["array"] = self._resolve(ref, args["array"])
-            if builtin is None:
+            if builtin is None or fn is None:
                 raise NotDefinedError(f"Function '{node.name}' is not defined")
-            stack.append(builtin.fn(**builtin.bind(args)))
+            stack.append(fn(**builtin.bind(args)))
             return nxt
 
         return _positioned(call_pure, node)
@@ -336,7 +337,7 @@ class _Linker:
         return target
 
     def op_call(self, pc, node):
-        start, stack, count = self.rt.start_call, self.stack, len(node.args)
+        start, stack, count = self.rt.calls.start, self.stack, len(node.args)
         names = [key for key, _value in node.args]
 
         def call():

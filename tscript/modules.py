@@ -160,7 +160,10 @@ def call_with(fn: Callable[..., Any], params: dict, what: str):
     return fn(**params)
 
 
-def describe(modules) -> dict[str, dict[str, list[str] | None] | None]:
+Description = dict[str, dict[str, list[str] | None] | None]
+
+
+def describe(modules) -> Description:
     """What `check` needs to know of modules, as JSON: module -> {function -> its parameter names}.
 
     `modules` is a description already (returned as is), Module objects, or module names. A module
@@ -169,7 +172,7 @@ def describe(modules) -> dict[str, dict[str, list[str] | None] | None]:
     """
     if isinstance(modules, dict) and all(isinstance(v, (dict, type(None))) for v in modules.values()):
         return modules
-    found = {}
+    found: Description = {}
     for module in modules.values() if isinstance(modules, dict) else modules:
         if isinstance(module, str):
             found[module] = None
@@ -180,6 +183,7 @@ def describe(modules) -> dict[str, dict[str, list[str] | None] | None]:
 
 def parameters(function: Function | Callable[..., Any]) -> list[str] | None:
     """The keyword arguments a module function takes, or None when it takes any (or cannot be known)."""
+    target: Callable[..., Any] | None
     if isinstance(function, Local):
         target = function.fn
     elif isinstance(function, Steps):

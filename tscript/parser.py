@@ -30,7 +30,8 @@ _TOO_DEEP = f"Nested too deeply: at most {MAX_NESTING} levels of blocks, ifs, lo
 
 
 def _pos(tok: Token | n.Node) -> tuple[int, int]:
-    return tok.line, tok.column
+    line, column = tok.line, tok.column
+    return (line if line is not None else 1), (column if column is not None else 1)
 
 
 def _duration(text: str) -> timedelta:
@@ -77,7 +78,7 @@ class _Builder(Transformer):
 
     def block(self, items):
         tok, rest = items[0], items[1:-1]
-        options = dict(item for item in rest if isinstance(item, tuple))
+        options: dict = dict(item for item in rest if isinstance(item, tuple))
         body = [item for item in rest if not isinstance(item, tuple)]
         return n.Block(*_pos(tok), body, **options)
 
@@ -324,6 +325,7 @@ def parse(source: str) -> n.Program:
     if errors:
         first = errors[0]
         raise TScriptSyntaxError(first.message, first.line, first.column, source)
+    assert program is not None  # only a script with errors has no tree
     return program
 
 
@@ -430,7 +432,7 @@ def _describe(tok: Token) -> str:
 
 
 def _unexpected_token(tok: Token, stack: list, source: str, expected: frozenset) -> Diagnostic:
-    line, column = (tok.line, tok.column) if tok.type != "$END" else _end_position(source)
+    line, column = _pos(tok) if tok.type != "$END" else _end_position(source)
     arrow = _arrow(tok, source)
     if arrow is not None:
         return Diagnostic.make(arrow[0], line, column + arrow[1], source)
@@ -500,8 +502,8 @@ def _unclosed(stack: list, line: int) -> tuple[str, int, int] | None:
             opened.append(item)
         elif item.type in closers and opened and opened[-1].type == closers[item.type]:
             opened.pop()
-    if opened and opened[-1].line < line:
-        return (str(opened[-1]), opened[-1].line, opened[-1].column)
+    if opened and _pos(opened[-1])[0] < line:
+        return (str(opened[-1]), *_pos(opened[-1]))
     return None
 
 
@@ -539,7 +541,8 @@ class _Structure:
     """Checks that need the whole tree: jump points only at the top level, loops around break."""
 
     def __init__(self, source: str, program: n.Program):
-        self.source, self.program, self.problems = source, program, []
+        self.source, self.program = source, program
+        self.problems: list[Diagnostic] = []
         self.gotos: list[n.Goto] = []
 
     def run(self) -> list[Diagnostic]:

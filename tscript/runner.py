@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from . import calls
+from .calls import Calls
 from .compiler import compile_source
 from .errors import (
     RESUMABLE_KINDS,
@@ -23,6 +23,7 @@ from .errors import (
 )
 from .machine import Done, Stop, link
 from .modules import Module, as_registry
+from .outcome import Outcome
 from .parser import source_hash
 from .values import check_value, copy, decode, encode, to_plain
 
@@ -32,33 +33,7 @@ DEFAULT_MAX_STEPS = 1_000_000
 _BLOCKED = frozenset({"done", "aborted", "paused", "error"})
 
 
-@dataclass(slots=True)
-class Outcome:
-    """How a step ended.
-
-    `status` is one of done, yielded (a message, then continues), waiting (on a remote task or a
-    delay), paused, error (resumable with reset) or aborted (never runs again). `task` is the
-    remote task to dispatch when waiting on one; `error` has kind, message, line and column.
-    """
-
-    status: str
-    message: str = ""
-    error: dict | None = None
-    task: dict | None = None
-    line: int | None = None
-
-    def to_dict(self) -> dict:
-        """JSON form."""
-        return {"status": self.status, "message": self.message, "error": self.error, "task": self.task,
-                "line": self.line}  # fmt: skip
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Outcome:
-        """Inverse of to_dict."""
-        return cls(data["status"], data["message"], data["error"], data["task"], data["line"])
-
-
-class Runner(calls.CallsMixin):
+class Runner:
     """Runs one script. Create it fresh or from a saved `state()`; call `run()` once per job step.
 
     `modules` are the host modules (a list of `Module` or a dict by name); `clock` returns the time
@@ -91,6 +66,8 @@ class Runner(calls.CallsMixin):
         self._line = 1
         #: instructions run by this object so far (not saved with the state): lets a host cap a whole run
         self.executed = 0
+        #: starts, continues and completes the calls that end a step (pause, delay, module functions)
+        self.calls = Calls(self)
         self.instructions = link(self.code, self)
         if state is not None:
             self._restore(state)
@@ -98,11 +75,7 @@ class Runner(calls.CallsMixin):
     @classmethod
     def from_state(cls, source: str, state: dict | str, modules=None, **options) -> Runner:
         """A runner continuing from `state` (a dict or its JSON text); raises StateError if it does not fit."""
-        if isinstance(state, str):
-            import json
-
-            state = json.loads(state)
-        return cls(source, modules, state, **options)
+        return cls(source, modules, json.loads(state) if isinstance(state, str) else state, **options)
 
     # running
 
@@ -115,21 +88,21 @@ class Runner(calls.CallsMixin):
         try:
             self._check_max_time()
             if self.call is not None:
-                self.continue_call()
+                self.calls.resume()
             self._execute(max_steps)
             self.pc = min(self.pc, len(self.instructions) - 1)
             error = BudgetSpent(f"Step budget spent ({max_steps} instructions)")
-            return self._stopped_by_error(error.at(*self._position(self.pc)))
+            return self._stopped_by_error(error.at(*self.position(self.pc)))
         except Stop as stop:
             self.pc = stop.pc
-            return self._finish(stop.outcome)
+            return self.finish(stop.outcome)
         except Done:
-            return self._finish(Outcome("done", "Done", line=self._position(self.pc)[0]))
+            return self.finish(Outcome("done", "Done", line=self.position(self.pc)[0]))
         except TScriptError as error:
-            return self._stopped_by_error(error.at(*self._position(self.pc)))
+            return self._stopped_by_error(error.at(*self.position(self.pc)))
         except Exception as exc:  # noqa: BLE001 - a module or a bug: abort the job, do not crash the host
-            error = UnexpectedError(f"Unexpected error: {type(exc).__name__}: {exc}")
-            return self._stopped_by_error(error.at(*self._position(self.pc)))
+            unexpected = UnexpectedError(f"Unexpected error: {type(exc).__name__}: {exc}")
+            return self._stopped_by_error(unexpected.at(*self.position(self.pc)))
 
     def _execute(self, budget: int) -> None:
         code, pc = self.instructions, self.pc
@@ -153,15 +126,17 @@ class Runner(calls.CallsMixin):
 
     def _stopped_by_error(self, error: TScriptError) -> Outcome:
         status = "error" if error.kind in RESUMABLE_KINDS else "aborted"
-        return self._finish(Outcome(status, error.message, error.to_dict(), line=error.line))
+        return self.finish(Outcome(status, error.message, error.to_dict(), line=error.line))
 
-    def _finish(self, outcome: Outcome) -> Outcome:
+    def finish(self, outcome: Outcome) -> Outcome:
+        """End the step with `outcome`: it becomes the status, and its line the script's line."""
         self.status, self.outcome = outcome.status, outcome
         if outcome.line is not None:
             self._line = outcome.line
         return outcome
 
-    def _position(self, pc: int) -> tuple[int, int]:
+    def position(self, pc: int) -> tuple[int, int]:
+        """Line and column of the instruction at `pc` (the last one past the end)."""
         ins = self.code.instructions[min(pc, len(self.code.instructions) - 1)]
         return ins[1], ins[2]
 
@@ -172,9 +147,9 @@ class Runner(calls.CallsMixin):
         if self.status != "paused":
             raise NotAllowedError(f"Only a paused script can be resumed (this one is {self.status})")
         if self.call is not None and self.call["type"] == "pause":
-            self._return(None)
+            self.calls.finish(None)
         self.grace = True
-        self._finish(Outcome("ready"))
+        self.finish(Outcome("ready"))
 
     def reset(self) -> None:
         """Continue after a resumable error: error() returns none, a failed remote task is re-dispatched."""
@@ -182,17 +157,27 @@ class Runner(calls.CallsMixin):
             raise NotAllowedError(f"Only a script in error can be reset (this one is {self.status})")
         call = self.call
         if call is not None and call["type"] == "error":
-            self._return(None)
+            self.calls.finish(None)
         elif call is not None and call["type"] == "remote":
             try:
-                self.redispatch(call)
+                self.calls.redispatch(call)
             except TScriptError as error:  # building the task failed again: the script stays in error
                 raise NotAllowedError(f"The task cannot be sent again: {error.message}") from None
-        self._finish(Outcome("ready"))
+        self.finish(Outcome("ready"))
 
-    def _return(self, value) -> None:
-        self.stack.append(value)
-        self.call = None
+    # the host's side of remote calls
+
+    def provide_result(self, cookie: str, value: Any) -> None:
+        """The result of the current remote task; a stale cookie raises StaleCookieError."""
+        self.calls.provide_result(cookie, value)
+
+    def provide_error(self, cookie: str, message: str) -> None:
+        """The current remote task failed; the next step ends in a resumable error."""
+        self.calls.provide_error(cookie, message)
+
+    def rollback(self) -> None:
+        """After a remote task failed: dispatch its rollback task (new cookie), then the task again."""
+        self.calls.rollback()
 
     # views
 
@@ -229,7 +214,7 @@ class Runner(calls.CallsMixin):
             remaining = max(info.expected_time - elapsed, 0.0) if info.expected_time is not None else None
             found.append(_level(info.kind, info.description, _percent(info, position), elapsed, remaining))
         if self.call is not None and self.call["type"] in ("delay", "steps", "remote"):
-            found.append(self.call_progress(now))
+            found.append(self.calls.progress(now))
         return found
 
     # modules

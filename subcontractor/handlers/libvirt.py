@@ -197,7 +197,7 @@ def domain_xml(spec: dict, *, accelerator: str, disk_path: str = "") -> str:
         ET.SubElement(metadata, f"{{{METADATA_NS}}}interface", name=interface["name"], bridge=interface["bridge"])
     ET.SubElement(domain, "memory", unit="MiB").text = str(spec["memory_mb"])
     ET.SubElement(domain, "vcpu").text = str(spec["cpu_count"])
-    os_element = ET.SubElement(domain, "os", **({"firmware": "efi"} if spec["firmware"] == "uefi" else {}))
+    os_element = ET.SubElement(domain, "os", {"firmware": "efi"} if spec["firmware"] == "uefi" else {})
     ET.SubElement(os_element, "type", arch="x86_64", machine="q35").text = "hvm"
     for device in spec["boot_order"]:
         ET.SubElement(os_element, "boot", dev=device)
@@ -289,7 +289,7 @@ def _disk(connection, spec: dict) -> str:
 
 def _disk_paths(domain) -> list[str]:
     tree = ET.fromstring(domain.XMLDesc())
-    return [source.get("file") for source in tree.findall("devices/disk[@device='disk']/source") if source.get("file")]
+    return [path for source in tree.findall("devices/disk[@device='disk']/source") if (path := source.get("file"))]
 
 
 def _escape(text: str) -> str:
@@ -299,6 +299,14 @@ def _escape(text: str) -> str:
 # --- reading a domain ------------------------------------------------------------------------------------------
 
 
+def _child(element: ET.Element, path: str) -> ET.Element:
+    """The element at `path` below `element`, which libvirt's domain XML always has."""
+    found = element.find(path)
+    if found is None:
+        raise HandlerError(f"libvirt's domain XML has no <{path}> under <{element.tag}>")
+    return found
+
+
 def _interface_map(domain) -> list[dict]:
     """[{name, mac}] in the domain's order; names come from the metadata create wrote, else eth<N>."""
     tree = ET.fromstring(domain.XMLDesc(0))
@@ -306,7 +314,7 @@ def _interface_map(domain) -> list[dict]:
     names = [element.get("name") for element in metadata] if metadata is not None else []
     interfaces = []
     for index, element in enumerate(tree.findall("devices/interface")):
-        mac = element.find("mac").get("address")
+        mac = _child(element, "mac").get("address")
         interfaces.append({"name": names[index] if index < len(names) else f"eth{index}", "mac": mac})
     return interfaces
 
@@ -435,7 +443,7 @@ def set_boot(parameters: dict) -> dict:
     with _connection(parameters) as connection:
         domain = _domain(connection, parameters)
         tree = ET.fromstring(domain.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE))
-        os_element = tree.find("os")
+        os_element = _child(tree, "os")
         for boot in os_element.findall("boot"):
             os_element.remove(boot)
         for element in tree.iter():
