@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "contractor.building",
     "contractor.utilities",
     "contractor.foreman",
+    "contractor.boot",
     "contractor.dns",
     "contractor.webhooks",
     *PLUGINS,
@@ -188,7 +189,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
-# Subcontractor protocol (read at call time by contractor.foreman.tasks and contractor.foreman.boot).
+# Subcontractor protocol (read at call time by contractor.foreman.tasks and contractor.boot.selectors).
 CONTRACTOR_TASK_LEASE_SECONDS = float(env("TASK_LEASE_SECONDS", "300"))  # a leased task is handed out again after
 CONTRACTOR_TASK_MAX_ATTEMPTS = int(env("TASK_MAX_ATTEMPTS", "3"))  # leases that may run out before the task fails
 CONTRACTOR_SUBCONTRACTOR_ALIVE_SECONDS = float(env("SUBCONTRACTOR_ALIVE_SECONDS", "60"))  # polled within: alive

@@ -13,7 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("contractor.api.urls")),
     path("api-auth/", include("rest_framework.urls")),
-    path("boot/", include("contractor.foreman.boot")),
+    path("boot/", include("contractor.boot.urls")),
 ]
 
 # Paths no URL matches: JSON under /api/ and /boot/, Django's plain pages elsewhere (never the debug ones by default).

@@ -37,5 +37,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("subcontractor/", include("contractor.foreman.api.subcontractor_urls")),
+    path("subcontractor/", include("contractor.boot.api.urls")),
     path("", include(router.urls)),
 ]

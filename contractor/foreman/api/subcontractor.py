@@ -1,6 +1,7 @@
-"""The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error, batch results, PXE plan."""
+"""The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error, batch results (the PXE plan is
+the boot app's)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -13,14 +14,11 @@ from contractor.foreman.api.task_serializers import (
     ErrorRequestSerializer,
     PollRequestSerializer,
     PollResponseSerializer,
-    PxePlanSerializer,
     ResultRequestSerializer,
 )
-from contractor.foreman.boot import pxe_plan
 from contractor.foreman.models import Task
 from contractor.foreman.tasks import (
     subcontractor_of,
-    subcontractor_sites_pick,
     task_answer_batch,
     task_complete,
     task_fail,
@@ -120,17 +118,3 @@ class ResultsView(SubcontractorView):
         results = [{"task": entry["task"], "status": answer.status, "detail": answer.detail}
                    for entry, answer in zip(entries, answers, strict=True)]  # fmt: skip
         return Response({"results": results})
-
-
-class PxePlanView(SubcontractorView):
-    """GET ?site=NAME (repeatable) -> the PXE plan of those sites and every site below them."""
-
-    @extend_schema(
-        parameters=[OpenApiParameter("site", str, required=True, many=True, description="A site it serves (repeat).")],
-        responses=PxePlanSerializer,
-    )
-    def get(self, request):
-        names = [name for name in request.query_params.getlist("site") if name]
-        if not names:
-            raise ValidationError({"site": "Name at least one site."})
-        return Response(pxe_plan(subcontractor_sites_pick(request.subcontractor, names)))

@@ -98,25 +98,3 @@ class BatchAnswerSerializer(AnswerSerializer):
 
 class BatchAnswersSerializer(serializers.Serializer):
     results = BatchAnswerSerializer(many=True)
-
-
-class PxeHostSerializer(serializers.Serializer):
-    mac = serializers.CharField()
-    address = serializers.CharField()
-    netmask = serializers.CharField()
-    hostname = serializers.CharField()
-    boot = serializers.CharField()
-
-
-class PxePoolSerializer(serializers.Serializer):
-    start = serializers.CharField()
-    end = serializers.CharField()
-    netmask = serializers.CharField()
-    boot = serializers.CharField()
-
-
-class PxePlanSerializer(serializers.Serializer):
-    static = PxeHostSerializer(many=True)
-    dynamic = PxePoolSerializer(many=True)
-    boot_file = serializers.CharField()
-    tftp_server = serializers.CharField()

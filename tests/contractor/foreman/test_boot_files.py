@@ -54,7 +54,7 @@ def test_only_reads_are_allowed(boot_files):
 
 def test_a_relative_folder_is_the_projects(settings):
     """The default var/boot-files is relative to the project."""
-    from contractor.foreman.bootfiles import boot_files_root
+    from contractor.boot.selectors import boot_files_root
 
     settings.CONTRACTOR_BOOT_FILES = "var/boot-files"
     assert boot_files_root() == settings.BASE_DIR / "var" / "boot-files"

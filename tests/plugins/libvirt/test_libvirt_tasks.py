@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from contractor.blueprint.models import PXE
-from contractor.foreman.boot import pxe_plan
+from contractor.boot.selectors import pxe_plan
 from contractor.foreman.choices import JobState
 from contractor.foreman.selectors import job_progress
 from contractor.foreman.services import job_create

@@ -1,28 +1,23 @@
-"""Boot endpoints for the machine being built (iPXE script, installer template, config, signal) and the PXE plan."""
+"""Reads behind the boot endpoints: who is asking (by config UUID or address), its PXE, the job listening for its
+signal, the boot files folder, and the PXE plan of a set of sites."""
 
 import ipaddress
+from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, JsonResponse
-from django.urls import path
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
-from jinja2 import TemplateError
 
 from contractor.building.models import Structure
-from contractor.configuration import ConfigError
-from contractor.configuration.installer import installer_config
-from contractor.configuration.templating import environment
-from contractor.foreman.bootfiles import boot_file
 from contractor.foreman.choices import ACTIVE_STATES, JobState
+from contractor.foreman.models import Job
 from contractor.site.models import Site
 from contractor.utilities.choices import AddressKind
 from contractor.utilities.models import Address, AddressBlock, RealNetworkInterface
 
 DYNAMIC_BOOT_QUERY = "?mac=${net0/mac}"  # iPXE fills in the booting NIC's MAC
+#: The job states in which a job may be listening for its machine's signal: started, not yet finished.
+LISTENING_STATES = [state for state in ACTIVE_STATES if state != JobState.WAITING]
 
 
 def _host() -> str:
@@ -32,9 +27,6 @@ def _host() -> str:
 def boot_script_url(mac: str = "") -> str:
     """Contractor's boot-script URL for a MAC (an iPXE chain target)."""
     return f"{_host()}/boot/script/" + (f"?mac={quote(mac, safe=':')}" if mac else "")
-
-
-# --- selectors -------------------------------------------------------------------------------------------------
 
 
 def _structures():
@@ -75,6 +67,38 @@ def provisioning_interface(foundation, mac: str = "") -> RealNetworkInterface | 
     if mac:
         interfaces = interfaces.filter(mac__iexact=mac.strip().replace("-", ":"))
     return interfaces.first()
+
+
+def job_listening(structure: Structure) -> Job | None:
+    """The job a booted machine's signal is for: its structure's started job, else its foundation's.
+
+    A job still `waiting` for what it stands on has not started, so it cannot be the one listening:
+    with both create jobs posted at once, the signal belongs to the foundation's running job.
+    """
+    job = structure.jobs.filter(state__in=LISTENING_STATES).first()
+    return job or structure.foundation.jobs.filter(state__in=LISTENING_STATES).first()
+
+
+def boot_files_root() -> Path:
+    """The folder boot files are served from (CONTRACTOR_BOOT_FILES; relative paths are the project's)."""
+    root = Path(settings.CONTRACTOR_BOOT_FILES)
+    return root if root.is_absolute() else Path(settings.BASE_DIR) / root
+
+
+def boot_file_path(relative: str) -> Path | None:
+    """The file `relative` names below the root, or None when it is not a safe path to a regular file there.
+
+    Only regular files below that folder: no hidden names, nothing reached through `..` or a symbolic link
+    leading out of it.
+    """
+    parts = relative.split("/")
+    if any(not part or part.startswith(".") or "\\" in part or "\0" in part for part in parts):
+        return None
+    root = boot_files_root().resolve()
+    candidate = (root / relative).resolve()
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate
 
 
 def _pools(site_ids) -> list[dict]:
@@ -135,91 +159,3 @@ def pxe_plan(sites: Site | set[int]) -> dict:
         "boot_file": getattr(settings, "CONTRACTOR_PXE_BOOT_FILE", "undionly.kpxe"),
         "tftp_server": getattr(settings, "CONTRACTOR_PXE_TFTP_SERVER", ""),
     }
-
-
-# --- views -----------------------------------------------------------------------------------------------------
-
-
-def _requester(request, config_uuid=None) -> Structure:
-    """The structure asking: by the config UUID in the URL, else by the requester's address. Otherwise 404."""
-    if config_uuid is not None:
-        structure = structure_by_uuid(config_uuid)
-    else:
-        structure = structure_by_address(request.META.get("REMOTE_ADDR"), request.GET.get("mac", ""))
-    if structure is None:
-        raise Http404("Nothing is being built here.")
-    return structure
-
-
-def _config(structure) -> dict:
-    try:
-        return installer_config(structure)
-    except ConfigError as error:
-        raise Http404(str(error)) from error
-
-
-def _render(structure, field: str) -> HttpResponse:
-    interface = provisioning_interface(structure.foundation)
-    pxe = interface.pxe if interface else None
-    if pxe is None:
-        raise Http404("The provisioning interface has no PXE.")
-    try:
-        text = environment().from_string(getattr(pxe, field)).render(_config(structure))
-    except TemplateError as error:
-        return HttpResponse(f"#!ipxe\necho Cannot render {pxe.name}: {error}\n", status=500, content_type="text/plain")
-    return HttpResponse(text, content_type="text/plain; charset=utf-8")
-
-
-@require_GET
-def boot_script(request, config_uuid=None):
-    """The rendered iPXE boot script of the PXE on the requester's provisioning interface."""
-    return _render(_requester(request, config_uuid), "boot_script")
-
-
-@require_GET
-def boot_template(request, config_uuid=None):
-    """The rendered installer template of that PXE."""
-    return _render(_requester(request, config_uuid), "template")
-
-
-@require_GET
-def boot_config(request, config_uuid=None):
-    """The requester's installer config: no out-of-band keys, no secrets its blueprints do not mark for it."""
-    return JsonResponse(_config(_requester(request, config_uuid)))
-
-
-@csrf_exempt
-@require_POST
-def boot_signal(request, config_uuid=None):
-    """The booted machine reports in: signal its structure's started job, else its foundation's.
-
-    A job still `waiting` for what it stands on has not started, so it cannot be the one listening:
-    with both create jobs posted at once, the signal belongs to the foundation's running job.
-    """
-    from contractor.foreman.services import job_signal
-
-    structure = _requester(request, config_uuid)
-    started = [state for state in ACTIVE_STATES if state != JobState.WAITING]
-    job = (
-        structure.jobs.filter(state__in=started).first() or structure.foundation.jobs.filter(state__in=started).first()
-    )
-    if job is None:
-        raise Http404("No job is waiting for this machine.")
-    try:
-        job = job_signal(job=job)
-    except ValidationError as error:
-        return JsonResponse({"job": job.pk, "signalled": False, "detail": " ".join(error.messages)}, status=409)
-    return JsonResponse({"job": job.pk, "signalled": True})
-
-
-urlpatterns = [
-    path("files/<path:relative>", boot_file, name="boot-file"),
-    path("script/", boot_script, name="boot-script"),
-    path("template/", boot_template, name="boot-template"),
-    path("config/", boot_config, name="boot-config"),
-    path("signal/", boot_signal, name="boot-signal"),
-    path("<uuid:config_uuid>/script/", boot_script, name="boot-uuid-script"),
-    path("<uuid:config_uuid>/template/", boot_template, name="boot-uuid-template"),
-    path("<uuid:config_uuid>/config/", boot_config, name="boot-uuid-config"),
-    path("<uuid:config_uuid>/signal/", boot_signal, name="boot-uuid-signal"),
-]

@@ -1,0 +1,1 @@
+"""REST API of the boot app: the PXE plan, one of the subcontractor protocol's endpoints."""
