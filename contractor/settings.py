@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "contractor.boot",
     "contractor.dns",
     "contractor.webhooks",
+    "contractor.console",
     *PLUGINS,
     "auditlog",
     "contractor.audit",  # last: it registers every app's models, plugins' foundation types too, and their admins

@@ -1,15 +1,17 @@
-"""Top-level URLs: the REST API and the admin."""
+"""Top-level URLs: the web console, the REST API and the admin."""
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from contractor.console.views import home
 
 admin.site.site_header = "Contractor"
 admin.site.site_title = "Contractor"
 admin.site.index_title = "Sites, blueprints and what they build"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", home),
+    path("console/", include("contractor.console.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("contractor.api.urls")),
     path("api-auth/", include("rest_framework.urls")),
