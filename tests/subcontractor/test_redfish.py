@@ -1,0 +1,286 @@
+"""The redfish handler against a real Redfish service: sushy-tools' emulator on 127.0.0.1, over HTTP(S).
+
+The fake driver keeps its systems in the emulator's state directory; the tests read what the emulator
+recorded through its own Redfish API with plain requests (not through sushy, which the handler uses). With
+the libvirt driver the emulator drives a real libvirt VM, and the tests check libvirt's own view of it.
+"""
+
+import json
+import subprocess
+import sys
+import uuid as uuid_module
+from pathlib import Path
+
+import pytest
+import requests
+from subcontractor_support import free_port, wait_for
+
+from subcontractor.handlers import HandlerError, registry
+from subcontractor.handlers.redfish import FUNCTIONS
+
+USERNAME, PASSWORD = "admin", "redfish-secret"
+FAKE_UUID = "7f0b6a2e-3d41-4c4e-9b8e-1a2b3c4d5e6f"
+FAKE_MACS = ("52:54:00:aa:00:01", "52:54:00:aa:00:02")
+# The fake driver applies a power change 1 to 11 s after the request (as a real BMC may): tests wait for it.
+POWER_LANDS_WITHIN = 20
+
+
+class RedfishEmulator:
+    """One sushy-emulator process with basic authentication, optionally TLS, on a free loopback port."""
+
+    def __init__(self, root: Path, *, config: dict, tls: bool = False):
+        root.mkdir(parents=True, exist_ok=True)
+        self.root, self.port, self.tls = root, free_port(), tls
+        import bcrypt
+
+        digest = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+        (root / "htpasswd").write_text(f"{USERNAME}:{digest}\n")
+        settings = {
+            "SUSHY_EMULATOR_LISTEN_IP": "127.0.0.1",
+            "SUSHY_EMULATOR_LISTEN_PORT": self.port,
+            "SUSHY_EMULATOR_STATE_DIR": str(root / "state"),
+            "SUSHY_EMULATOR_AUTH_FILE": str(root / "htpasswd"),
+            **config,
+        }
+        if tls:
+            self.certificate = root / "bmc.crt"
+            subprocess.run(
+                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+                + [
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                    "-keyout",
+                    str(root / "bmc.key"),
+                    "-out",
+                    str(self.certificate),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            settings["SUSHY_EMULATOR_SSL_CERT"] = str(self.certificate)
+            settings["SUSHY_EMULATOR_SSL_KEY"] = str(root / "bmc.key")
+        (root / "emulator.conf").write_text("".join(f"{key} = {value!r}\n" for key, value in settings.items()))
+        self.log = open(root / "emulator.log", "w")
+        command = [str(Path(sys.executable).with_name("sushy-emulator")), "--config", str(root / "emulator.conf")]
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        if not wait_for(self._answers, timeout=30, interval=0.2):
+            self.stop()
+            pytest.fail(f"sushy-emulator did not start: {(root / 'emulator.log').read_text()[-2000:]}")
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            return True  # exited: the caller's check fails with the log
+        try:
+            requests.get(f"{self.url}/redfish/v1/", timeout=2, verify=False)
+        except requests.RequestException:
+            return False
+        return True
+
+    def parameters(self, **extra) -> dict:
+        return {"url": self.url, "username": USERNAME, "password": PASSWORD, **extra}
+
+    def system(self, identity: str) -> dict:
+        """The system as the emulator itself reports it (plain HTTP, not through the handler's client)."""
+        response = requests.get(
+            f"{self.url}/redfish/v1/Systems/{identity}", auth=(USERNAME, PASSWORD), timeout=10, verify=False
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+def fake_systems(*uuids: str) -> list[dict]:
+    return [
+        {
+            "uuid": uuid,
+            "name": f"node-{index}",
+            "power_state": "Off",
+            "external_notifier": False,
+            "nics": [{"mac": mac, "ip": "192.0.2.10"} for mac in FAKE_MACS] if index == 0 else [],
+        }
+        for index, uuid in enumerate(uuids)
+    ]
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    bmc = RedfishEmulator(
+        tmp_path / "redfish",
+        config={"SUSHY_EMULATOR_FAKE_DRIVER": True, "SUSHY_EMULATOR_FAKE_SYSTEMS": fake_systems(FAKE_UUID)},
+    )
+    yield bmc
+    bmc.stop()
+
+
+def power_is(bmc: RedfishEmulator, identity: str, state: str) -> bool:
+    return bmc.system(identity)["PowerState"] == state
+
+
+def test_the_daemon_has_the_module():
+    """redfish is a built-in task module with power, boot, inventory and link-test functions."""
+    assert set(registry()["redfish"]) == {
+        "power_on",
+        "power_off",
+        "soft_off",
+        "power_cycle",
+        "reset",
+        "power_state",
+        "set_boot_device",
+        "inventory",
+        "link_test",
+    }
+
+
+def test_power_on_then_off_reaches_the_system(emulator):
+    """power_on and power_off are sent to the only system; the emulator records each change."""
+    assert FUNCTIONS["power_state"](emulator.parameters()) == {"state": "off"}
+    assert FUNCTIONS["power_on"](emulator.parameters()) == {"state": "on", "changed": True}
+    assert wait_for(lambda: power_is(emulator, FAKE_UUID, "On"), timeout=POWER_LANDS_WITHIN, interval=0.5)
+    assert FUNCTIONS["power_state"](emulator.parameters()) == {"state": "on"}
+    assert FUNCTIONS["power_off"](emulator.parameters()) == {"state": "off", "changed": True}
+    assert wait_for(lambda: power_is(emulator, FAKE_UUID, "Off"), timeout=POWER_LANDS_WITHIN, interval=0.5)
+
+
+def test_power_on_of_a_system_that_is_on_sends_nothing(emulator):
+    """A power_on run again (a lost result, a retried task) finds the system on and changes nothing."""
+    FUNCTIONS["power_on"](emulator.parameters())
+    wait_for(lambda: power_is(emulator, FAKE_UUID, "On"), timeout=POWER_LANDS_WITHIN, interval=0.5)
+    assert FUNCTIONS["power_on"](emulator.parameters()) == {"state": "on", "changed": False}
+    assert FUNCTIONS["soft_off"](emulator.parameters()) == {"state": "shutdown", "changed": True}
+    assert wait_for(lambda: power_is(emulator, FAKE_UUID, "Off"), timeout=POWER_LANDS_WITHIN, interval=0.5)
+    assert FUNCTIONS["power_off"](emulator.parameters()) == {"state": "off", "changed": False}
+
+
+def test_boot_override_to_pxe_once_then_disk_for_good(emulator):
+    """set_boot_device writes BootSourceOverrideTarget (and Enabled) on the system."""
+    assert FUNCTIONS["set_boot_device"](emulator.parameters(device="pxe")) == {"device": "pxe", "persistent": False}
+    assert emulator.system(FAKE_UUID)["Boot"]["BootSourceOverrideTarget"] == "Pxe"
+    result = FUNCTIONS["set_boot_device"](emulator.parameters(device="disk", persistent=True))
+    assert result == {"device": "disk", "persistent": True}
+    boot = emulator.system(FAKE_UUID)["Boot"]
+    assert (boot["BootSourceOverrideTarget"], boot["BootSourceOverrideEnabled"]) == ("Hdd", "Continuous")
+
+
+def test_an_unknown_boot_device_names_the_choices(emulator):
+    with pytest.raises(HandlerError, match="parameter 'device' must be one of pxe, disk, cdrom, bios, usb, got 'net'"):
+        FUNCTIONS["set_boot_device"](emulator.parameters(device="net"))
+
+
+def test_inventory_reads_the_nics_the_bmc_reports(emulator):
+    """The fake driver reports NICs but no processors or memory: those are null, not made up."""
+    facts = FUNCTIONS["inventory"](emulator.parameters())
+    assert facts["system_id"] == FAKE_UUID
+    assert facts["dmi"]["uuid"] == FAKE_UUID
+    assert sorted(interface["mac"] for interface in facts["interfaces"]) == sorted(FAKE_MACS)
+    assert facts["power_state"] == "off"
+    assert facts["memory_mb"] is None
+    json.dumps(facts)  # a task result travels as JSON
+
+
+def test_link_test_and_a_wrong_password(emulator):
+    assert FUNCTIONS["link_test"](emulator.parameters()) == {"ok": True, "state": "off"}
+    with pytest.raises(HandlerError, match=r"refused the credentials") as caught:
+        FUNCTIONS["link_test"](emulator.parameters(password="wrong"))
+    assert not caught.value.retryable
+
+
+def test_a_bmc_that_does_not_answer_is_retryable():
+    with pytest.raises(HandlerError, match="unreachable") as caught:
+        FUNCTIONS["power_state"]({"url": f"http://127.0.0.1:{free_port()}", "username": "a", "password": "b"})
+    assert caught.value.retryable
+
+
+def test_parameters_are_checked_before_anything_is_sent():
+    with pytest.raises(HandlerError, match="parameter 'url' is required"):
+        FUNCTIONS["power_on"]({"username": "a", "password": "b"})
+    with pytest.raises(HandlerError, match="parameter 'url' must start with http:// or https://"):
+        FUNCTIONS["power_on"]({"url": "10.0.0.5", "username": "a", "password": "b"})
+    with pytest.raises(HandlerError, match="parameter 'verify' must be a boolean or a string"):
+        FUNCTIONS["power_on"]({"url": "https://10.0.0.5", "username": "a", "password": "b", "verify": 1})
+
+
+def test_several_systems_need_a_system_id(tmp_path):
+    """A BMC (a chassis manager) with several systems: the handler refuses to guess and names them."""
+    other = str(uuid_module.uuid4())
+    bmc = RedfishEmulator(
+        tmp_path / "multi",
+        config={"SUSHY_EMULATOR_FAKE_DRIVER": True, "SUSHY_EMULATOR_FAKE_SYSTEMS": fake_systems(FAKE_UUID, other)},
+    )
+    try:
+        with pytest.raises(HandlerError, match=r"BMC has 2 systems .*: set parameter 'system_id'"):
+            FUNCTIONS["power_state"](bmc.parameters())
+        assert FUNCTIONS["power_on"](bmc.parameters(system_id=other)) == {"state": "on", "changed": True}
+        assert wait_for(lambda: power_is(bmc, other, "On"), timeout=POWER_LANDS_WITHIN, interval=0.5)
+        assert bmc.system(FAKE_UUID)["PowerState"] == "Off"
+        with pytest.raises(HandlerError, match="BMC has no system 'nope'"):
+            FUNCTIONS["power_state"](bmc.parameters(system_id="nope"))
+    finally:
+        bmc.stop()
+
+
+def test_tls_is_verified_against_a_ca_bundle(tmp_path):
+    """An untrusted certificate is a clear, non-retryable error; naming its CA (or verify=false) works."""
+    bmc = RedfishEmulator(
+        tmp_path / "tls",
+        config={"SUSHY_EMULATOR_FAKE_DRIVER": True, "SUSHY_EMULATOR_FAKE_SYSTEMS": fake_systems(FAKE_UUID)},
+        tls=True,
+    )
+    try:
+        with pytest.raises(HandlerError, match="TLS certificate is not trusted") as caught:
+            FUNCTIONS["link_test"](bmc.parameters())
+        assert not caught.value.retryable
+        assert FUNCTIONS["link_test"](bmc.parameters(verify=str(bmc.certificate))) == {"ok": True, "state": "off"}
+        assert FUNCTIONS["link_test"](bmc.parameters(verify=False))["ok"] is True
+    finally:
+        bmc.stop()
+
+
+@pytest.mark.slow
+def test_redfish_powers_a_real_libvirt_vm(tmp_path, vm_lab):
+    """With sushy-tools' libvirt driver, Redfish drives a real VM: power on starts it in libvirt, the inventory
+    reads its real vCPUs, memory and MAC, and power off stops it."""
+    from subcontractor.handlers import libvirt
+
+    uri = "qemu:///system"
+    vm = {
+        "uri": uri,
+        "uuid": str(uuid_module.uuid4()),
+        "name": f"{vm_lab.namespace}-redfish",
+        "cpu_count": 2,
+        "memory_mb": 1024,  # Redfish reports whole GiB through sushy
+        "interfaces": [{"name": "eth0", "bridge": vm_lab.bridge}],
+    }
+    created = libvirt.FUNCTIONS["create"](vm)
+    bmc = RedfishEmulator(
+        tmp_path / "libvirt-bmc",
+        # Only this test's VM: the libvirtd is shared with other test runs.
+        config={"SUSHY_EMULATOR_LIBVIRT_URI": uri, "SUSHY_EMULATOR_ALLOWED_INSTANCES": [vm["uuid"]]},
+    )
+    try:
+        parameters = bmc.parameters(system_id=vm["uuid"])
+        assert FUNCTIONS["power_state"](parameters) == {"state": "off"}
+        assert FUNCTIONS["set_boot_device"](parameters | {"device": "pxe"})["device"] == "pxe"
+        assert FUNCTIONS["power_on"](parameters)["changed"] is True
+        assert wait_for(lambda: libvirt.FUNCTIONS["power_state"](vm)["state"] == "on", timeout=30, interval=0.5)
+        facts = FUNCTIONS["inventory"](parameters)
+        assert (facts["cpu"]["count"], facts["memory_mb"], facts["dmi"]["uuid"]) == (2, 1024, vm["uuid"])
+        assert facts["power_state"] == "on"
+        assert [interface["mac"] for interface in facts["interfaces"]] == [created["interfaces"][0]["mac"]]
+        assert FUNCTIONS["power_off"](parameters)["changed"] is True
+        assert wait_for(lambda: libvirt.FUNCTIONS["power_state"](vm)["state"] == "off", timeout=30, interval=0.5)
+    finally:
+        bmc.stop()
+        libvirt.FUNCTIONS["destroy"](vm)
