@@ -52,11 +52,15 @@ class UserSerializer(ModelSerializer):
             raise serializers.ValidationError('"me" is reserved: /api/v1/users/me/ is the caller.')
         return value
 
+    def _actor(self):
+        request = self.context.get("request")
+        return request.user if request is not None else None
+
     def create(self, validated_data):
-        return services.user_create(**validated_data)
+        return services.user_create(actor=self._actor(), **validated_data)
 
     def update(self, instance, validated_data):
-        return services.user_update(user=instance, **validated_data)
+        return services.user_update(user=instance, actor=self._actor(), **validated_data)
 
 
 class MeSerializer(UserSerializer):

@@ -22,6 +22,9 @@ class UserViewSet(viewsets.ModelViewSet):
     lookup_field = "username"
     lookup_value_regex = r"[^/]+"
 
+    def perform_destroy(self, instance):
+        services.users_delete(users=[instance], actor=self.request.user)
+
     @extend_schema(summary="The caller", responses={200: serializers.MeSerializer})
     @action(
         detail=False,

@@ -122,10 +122,10 @@ def test_roles_may_not_change_users(make_user, role):
 
 
 def test_holder_of_change_user_may_change_roles(make_user):
-    """A user holding user.change_user (without being superuser) may change another's roles."""
+    """A user holding user.change_user (without being superuser) may change another's roles to ones they hold."""
     from django.contrib.auth.models import Permission
 
-    manager = make_user("manager")
+    manager = make_user("manager", roles.BUILDER)
     manager.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
     make_user("target", roles.VIEWER)
     client = APIClient()
