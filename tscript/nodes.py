@@ -110,6 +110,8 @@ class Call(Node):
     module: str | None
     name: str
     args: list[tuple[str, Node]]
+    #: (line, column) of each keyword in `args`, for messages about an argument
+    keywords: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(slots=True)

@@ -146,11 +146,11 @@ class _Builder(Transformer):
         return n.ModuleValue(*_pos(items[0]), module, name)
 
     def call(self, items):
-        return n.Call(*_pos(items[0]), None, str(items[0]), _arguments(items[1:]))
+        return n.Call(*_pos(items[0]), None, str(items[0]), _arguments(items[1:]), _keywords(items[1:]))
 
     def module_call(self, items):
         module, name = items[0].split(".")
-        return n.Call(*_pos(items[0]), module, name, _arguments(items[1:]))
+        return n.Call(*_pos(items[0]), module, name, _arguments(items[1:]), _keywords(items[1:]))
 
     def exists(self, items):
         target = items[1]
@@ -233,6 +233,10 @@ def _arguments(pairs, what: str = "argument") -> list[tuple[str, n.Node]]:
             raise _error(f"Duplicate {what} '{name}'", name)
         seen.add(name)
     return [(str(name), value) for name, value in pairs]
+
+
+def _keywords(pairs) -> tuple[tuple[int, int], ...]:
+    return tuple(_pos(name) for name, _ in pairs)
 
 
 def _option_value(name: str, const: n.Const):
@@ -631,10 +635,11 @@ def _module_warnings(program: n.Program, modules: dict, source: str) -> list[Dia
         takes = functions[node.name]
         if takes is None:
             continue
-        for name, _value in node.args:
+        for (name, _value), (line, column) in zip(node.args, node.keywords, strict=True):
             if name not in takes:
                 listed = f"it takes {', '.join(takes)}" if takes else "it takes no arguments"
-                warn(f"{module}.{node.name}() has no parameter '{name}' ({listed})", node)
+                message = f"{module}.{node.name}() has no parameter '{name}' ({listed})"
+                found.append(Diagnostic.make(message, line, column, source, "warning"))
     return found
 
 

@@ -1,7 +1,7 @@
 """Admin for blueprints (with their parents and scripts inline) and PXEs."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.utils import ErrorList
@@ -116,6 +116,17 @@ class BluePrintAdmin(admin.ModelAdmin):
     search_fields = ["name", "description", "scripts__name"]
     readonly_fields = ["created", "updated"]
     list_filter = ["updated"]
+
+    def save_related(self, request, form, formsets, change):
+        """After the scripts are saved, say what the checker warns about in them (the save is not refused)."""
+        from contractor.blueprint.scripting import script_warnings
+
+        super().save_related(request, form, formsets, change)
+        blueprint = form.instance
+        for script in blueprint.scripts.order_by("name"):
+            for warning in script_warnings(script.script, blueprint):
+                where = f"line {warning['line']}, column {warning['column']}"
+                self.message_user(request, f"Script '{script.name}', {where}: {warning['message']}", messages.WARNING)
 
     @admin.display(description="parents")
     def parent_names(self, obj):

@@ -1,5 +1,8 @@
 """The blueprint app's bridge to the TScript checker: syntax errors block a save, module warnings do not."""
 
+from contractor.blueprint.models import StructureBluePrint
+from contractor.blueprint.selectors import structure_foundation_types
+
 
 def script_errors(source: str) -> list[str]:
     """Syntax errors in `source`, each as 'line L, column C: message' with the line and a caret."""
@@ -15,7 +18,8 @@ def script_warnings(source: str, blueprint) -> list[dict]:
     functions and keyword arguments, as {line, column, message} (only for a script without syntax errors)."""
     from tscript import check
 
-    modules = blueprint_modules(blueprint)
+    # a structure blueprint's foundation types cost queries: only a script that calls foundation.* needs them
+    modules = blueprint_modules(blueprint, foundation_calls="foundation." in source)
     if modules is None:
         return []
     found = check(source, modules=modules, warnings=True)
@@ -45,12 +49,15 @@ class _DeclarationContext:
         pass
 
 
-def blueprint_modules(blueprint) -> dict | None:
+def blueprint_modules(blueprint, *, foundation_calls: bool = True) -> dict | None:
     """The TScript modules a job of this blueprint offers, described for `tscript.check` (None: not known).
 
-    The foundation module's functions come from the foundation types the blueprint applies to (all
-    installed types for a structure blueprint or an empty list): a call is flagged only when none
-    of them has it. Modules filled from the job (structure, config) are known by name only.
+    The foundation module's functions come from the foundation types a job of the blueprint can
+    meet: a foundation blueprint's own types, a structure blueprint's the types of the foundation
+    blueprints it may sit on (all installed types when either names none). A call is flagged only
+    when none of them has it. Modules filled from the job (structure, config) are known by name only.
+    With `foundation_calls` false (the script calls no foundation function) a structure blueprint's
+    foundation blueprints are not read.
     """
     from contractor.foreman.modules import modules_for
     from contractor.foreman.modules.lazy import LazyModule
@@ -61,7 +68,10 @@ def blueprint_modules(blueprint) -> dict | None:
     try:
         modules = modules_for(context)
         types = foundation_types()
-        wanted = getattr(blueprint, "foundation_types", None) or list(types)
+        if isinstance(blueprint, StructureBluePrint) and foundation_calls:
+            wanted = structure_foundation_types(blueprint) or list(types)
+        else:
+            wanted = getattr(blueprint, "foundation_types", None) or list(types)  # a structure's: all of them
         foundation = {}
         for name in wanted:
             model = types.get(name)

@@ -134,6 +134,27 @@ def structure_blueprint_allows(structure_blueprint: StructureBluePrint, foundati
     return allowed.filter(foundationblueprint_id__in=_lineage_ids(foundation_blueprint, graph)).exists()
 
 
+def structure_foundation_types(structure_blueprint: StructureBluePrint) -> list[str] | None:
+    """The foundation types a structure of `structure_blueprint` can sit on, or None when it may sit on any.
+
+    The allowed foundation blueprints are those listed along its lineage and every blueprint inheriting one
+    (as in `structure_blueprint_allows`); the types are theirs. None listed, or an allowed one that names no
+    type, means any type. Three queries.
+    """
+    graph = blueprint_graph()
+    through = StructureBluePrint.foundation_blueprint_list.through
+    listed = through.objects.filter(structureblueprint_id__in=_lineage_ids(structure_blueprint, graph))
+    allowed = set().union(*(graph.descendants(pk) for pk in listed.values_list("foundationblueprint_id", flat=True)))
+    if not allowed:
+        return None
+    types: set[str] = set()
+    for applies_to in FoundationBluePrint.objects.filter(pk__in=allowed).values_list("foundation_types", flat=True):
+        if not applies_to:
+            return None
+        types.update(applies_to)
+    return sorted(types)
+
+
 def _without_empty(item: dict) -> dict:
     return {key: value for key, value in item.items() if value not in ("", None, [], {})}
 

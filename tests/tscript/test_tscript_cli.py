@@ -185,7 +185,7 @@ def test_check_warns_against_named_and_described_modules(script, tmp_path):
     assert result.returncode == 0
     assert [line for line in result.stdout.splitlines() if line.startswith(path)] == [
         f"{path}:1:1: warning: Module 'foundation' has no function 'power_onn' (did you mean 'power_on'?)",
-        f"{path}:2:1: warning: foundation.set_boot() has no parameter 'devce' (it takes device)",
+        f"{path}:2:22: warning: foundation.set_boot() has no parameter 'devce' (it takes device)",
         f"{path}:3:5: warning: Unknown module 'iputil' (did you mean 'iputils'?)",
     ]
     described.write_text("[1]")

@@ -237,12 +237,16 @@ def test_check_warns_about_unknown_functions_and_arguments():
         "foundation.power_onn()\nx = iputil.port_check( port=22 )\nfoundation.set_boot( devce='pxe' )\n"
         "foundation.power_on( wait=1 )\ny = config.anything\nfoundation.set_boot( device='disk' )\n"
         "foundation.anything( a=1 )\niputils.port_check( port=22, timeout=3 )\n"
+        "foundation.set_boot( device='pxe',\n                     persistant=true )\n"
     )
     found = check(source, modules=[foundation, iputils, "config"], warnings=True)
     assert [(p.severity, p.line, p.column, p.message) for p in found] == [
         ("warning", 1, 1, "Module 'foundation' has no function 'power_onn' (did you mean 'power_on'?)"),
         ("warning", 2, 5, "Unknown module 'iputil' (did you mean 'iputils'?)"),
-        ("warning", 3, 1, "foundation.set_boot() has no parameter 'devce' (it takes device, persistent)"),
-        ("warning", 4, 1, "foundation.power_on() has no parameter 'wait' (it takes no arguments)"),
+        ("warning", 3, 22, "foundation.set_boot() has no parameter 'devce' (it takes device, persistent)"),
+        ("warning", 4, 22, "foundation.power_on() has no parameter 'wait' (it takes no arguments)"),
+        ("warning", 10, 22, "foundation.set_boot() has no parameter 'persistant' (it takes device, persistent)"),
     ]
+    # the caret is under the keyword, on its own line of a call written over several lines
+    assert (found[-1].source_line, found[-1].caret) == ("                     persistant=true )", " " * 21 + "^")
     assert check(source, modules=[foundation, iputils, "config"]) == []

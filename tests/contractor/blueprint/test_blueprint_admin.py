@@ -135,3 +135,20 @@ def test_script_warnings_show_after_saving(admin_web, objects):
     page = admin_web.get(reverse("admin:blueprint_structureblueprint_change", args=[db.pk]))
     shown = "line 2, column 1: Module &#x27;foundation&#x27; has no function &#x27;power_onn&#x27;"
     assert shown in page.content.decode()
+
+
+def test_script_warnings_are_a_message_right_after_the_save(admin_web, objects):
+    """Saving a script with mistakes says so on the page the save leads to, one warning message each."""
+    response = admin_web.post(
+        reverse("admin:blueprint_structureblueprint_add"),
+        structure_form("db", scripts=[("create", "pass\nfoundation.power_onn()\n"), ("destroy", "x = iputil.a()\n")]),
+        follow=True,
+    )
+    assert response.status_code == 200 and response.redirect_chain, response.context.get("errors")
+    shown = [(message.level_tag, str(message)) for message in response.context["messages"]]
+    assert shown[:-1] == [
+        ("warning", "Script 'create', line 2, column 1: Module 'foundation' has no function 'power_onn' "
+         "(did you mean 'power_on'?)"),
+        ("warning", "Script 'destroy', line 1, column 5: Unknown module 'iputil' (did you mean 'iputils'?)"),
+    ]  # fmt: skip
+    assert shown[-1][0] == "success" and "was added successfully" in shown[-1][1]

@@ -265,7 +265,7 @@ def test_script_mistakes_are_warnings_in_the_save_response(admin_client_api):
             {"line": 1, "column": 1, "message": "Module 'foundation' has no function 'power_onn' (did you mean "
              "'power_on'?)"},
             {"line": 2, "column": 5, "message": "Unknown module 'iputil' (did you mean 'iputils'?)"},
-            {"line": 3, "column": 1, "message": "foundation.set_boot() has no parameter 'devce' (it takes device, "
+            {"line": 3, "column": 22, "message": "foundation.set_boot() has no parameter 'devce' (it takes device, "
              "persistent)"},
         ]
     }  # fmt: skip
@@ -274,3 +274,22 @@ def test_script_mistakes_are_warnings_in_the_save_response(admin_client_api):
     assert fixed.status_code == 200 and fixed.data["script_warnings"] == {}
     broken = admin_client_api.patch(f"{FBP}metal/", {"scripts": {"create": "foundation.power_on(\n"}}, format="json")
     assert broken.status_code == 400 and "create: line 1, column" in str(broken.data["scripts"])
+
+
+def test_structure_script_is_checked_against_the_foundation_types_it_sits_on(admin_client_api):
+    """`foundation.*` in a structure blueprint's script is checked against the types of its foundation blueprints."""
+    blueprint_create(kind="foundation", name="by-hand", foundation_types=["manual"])
+    script = {"create": "foundation.power_on()\nfoundation.link_test()\n"}
+    on_manual = admin_client_api.post(
+        SBP, {"name": "desk", "foundation_blueprints": ["by-hand"], "scripts": script}, format="json"
+    )
+    assert on_manual.status_code == 201, on_manual.data
+    assert on_manual.data["script_warnings"] == {
+        "create": [{"line": 2, "column": 1, "message": "Module 'foundation' has no function 'link_test'"}]
+    }
+    # a child inherits what its parent may sit on; a foundation blueprint inheriting an allowed one counts too
+    blueprint_create(kind="foundation", name="bmc-child", parents=["by-hand"], foundation_types=["ipmi"])
+    child = admin_client_api.post(SBP, {"name": "desk2", "parents": ["desk"], "scripts": script}, format="json")
+    assert child.status_code == 201 and child.data["script_warnings"] == {}
+    on_nothing = admin_client_api.post(SBP, {"name": "free", "scripts": script}, format="json")
+    assert on_nothing.status_code == 201 and on_nothing.data["script_warnings"] == {}
