@@ -13,6 +13,7 @@ from .errors import (
     ScriptError,
     StaleCookieError,
     StateError,
+    StateTooLargeError,
     TScriptError,
     TScriptSyntaxError,
     UnexpectedError,
@@ -20,10 +21,11 @@ from .errors import (
 from .modules import Local, Module, Remote, Step, Steps, Value, result_key
 from .outcome import Outcome
 from .parser import check, parse, source_hash
-from .runner import DEFAULT_MAX_STEPS, STATE_VERSION, Runner
+from .runner import DEFAULT_MAX_STEPS, MAX_STATE_BYTES, STATE_VERSION, Runner
 
 __all__ = [
     "DEFAULT_MAX_STEPS",
+    "MAX_STATE_BYTES",
     "STATE_VERSION",
     "BudgetSpent",
     "Diagnostic",
@@ -42,6 +44,7 @@ __all__ = [
     "ScriptError",
     "StaleCookieError",
     "StateError",
+    "StateTooLargeError",
     "Step",
     "Steps",
     "TScriptError",

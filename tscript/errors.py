@@ -105,6 +105,10 @@ class StateError(HostError):
     """A saved state cannot be restored: wrong version, other source, or malformed."""
 
 
+class StateTooLargeError(HostError):
+    """`Runner.state()` would be larger than the runner's `max_state_bytes`."""
+
+
 class StaleCookieError(HostError):
     """A remote result or error arrived with a cookie that is not the current one."""
 

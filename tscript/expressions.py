@@ -9,7 +9,7 @@ from typing import Any
 from . import nodes as n
 from .builtins import PURE, STOPPING
 from .errors import NotDefinedError, TScriptError, UnexpectedError
-from .operators import BINARY, COMPARE, index, sign
+from .operators import BINARY, COMPARE, index, multiply, sign
 from .values import NUMERIC
 
 Thunk = Callable[[], Any]
@@ -142,13 +142,13 @@ class Expressions:
 
 def _constant_arithmetic(op: str, fn, left: Thunk, constant, line: int, column: int) -> Thunk:
     # `x + 1` and friends are the bulk of loop counters: skip a call and a type check.
-    raw = {"+": operator.add, "-": operator.sub, "*": operator.mul}[op]
+    raw = {"+": operator.add, "-": operator.sub, "*": multiply}[op]
 
     def arithmetic():
         value = left()
-        if type(value) in NUMERIC:
-            return raw(value, constant)
         try:
+            if type(value) in NUMERIC:
+                return raw(value, constant)
             return fn(value, constant)
         except TScriptError as exc:
             raise exc.at(line, column) from None

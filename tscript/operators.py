@@ -9,7 +9,11 @@ from .values import NUMERIC, to_text, type_name
 
 _INT_TYPES = frozenset({int, bool})
 _NUMBER_KEYS = frozenset({int, float})
-_MAX_POWER_BITS = 1_000_000
+#: The largest integer `^` and `*` produce, in bits (about 301,000 decimal digits): a script that needs more is
+#: looping by mistake, and computing it would stall the worker that runs the job.
+MAX_INTEGER_BITS = 1_000_000
+#: The longest string `.` produces, in characters.
+MAX_TEXT_LENGTH = 1_000_000
 
 
 def operand_error(op: str, left, right) -> OperandError:
@@ -51,22 +55,32 @@ def _bitwise(op: str, fn):
 
 def _power(a, b):
     if type(a) in _INT_TYPES and type(b) in _INT_TYPES and b > 0 and abs(a) > 1:
-        if b * a.bit_length() > _MAX_POWER_BITS:
-            raise OperandError("Operator '^': result too large")
+        if b * a.bit_length() > MAX_INTEGER_BITS:
+            raise OperandError(f"Operator '^': result too large (over {MAX_INTEGER_BITS:,} bits)")
     result = a**b
     if type(result) is complex:
         raise OperandError("Operator '^': a negative number to a fractional power has no real value")
     return result
 
 
+def multiply(a, b):
+    """`a * b` for numbers; an integer product over MAX_INTEGER_BITS is refused before it is computed."""
+    if type(a) is int and type(b) is int and a.bit_length() + b.bit_length() > MAX_INTEGER_BITS:
+        raise OperandError(f"Operator '*': result too large (over {MAX_INTEGER_BITS:,} bits)")
+    return a * b
+
+
 def _concatenate(a, b):
-    return to_text(a) + to_text(b)
+    left, right = to_text(a), to_text(b)
+    if len(left) + len(right) > MAX_TEXT_LENGTH:
+        raise OperandError(f"Operator '.': result too long (over {MAX_TEXT_LENGTH:,} characters)")
+    return left + right
 
 
 BINARY = {
     "+": _arithmetic("+", operator.add),
     "-": _arithmetic("-", operator.sub),
-    "*": _arithmetic("*", operator.mul),
+    "*": _arithmetic("*", multiply),
     "/": _arithmetic("/", operator.truediv),
     "%": _arithmetic("%", operator.mod),
     "^": _arithmetic("^", _power),

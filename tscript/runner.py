@@ -18,6 +18,7 @@ from .errors import (
     NotDefinedError,
     StaleCookieError,
     StateError,
+    StateTooLargeError,
     TScriptError,
     UnexpectedError,
 )
@@ -29,6 +30,9 @@ from .values import check_value, copy, decode, encode, to_plain
 
 STATE_VERSION = 1
 DEFAULT_MAX_STEPS = 1_000_000
+#: The largest state `state()` produces, in bytes of JSON: a job's state is saved at every step, so a script
+#: whose variables grow without bound must fail with a clear error rather than fill the database.
+MAX_STATE_BYTES = 1_048_576
 #: Statuses after which run() does nothing until the host acts (resume, reset) or ever again.
 _BLOCKED = frozenset({"done", "aborted", "paused", "error"})
 
@@ -49,8 +53,10 @@ class Runner:
         *,
         clock: Callable[[], float] | None = None,
         cookie_factory: Callable[[], str] | None = None,
+        max_state_bytes: int = MAX_STATE_BYTES,
     ):
         self.source = source
+        self.max_state_bytes = max_state_bytes
         self.code = compile_source(source)
         self.modules = as_registry(modules)
         self.clock = clock or time.time
@@ -237,8 +243,11 @@ class Runner:
     # state
 
     def state(self) -> dict:
-        """The complete state as JSON-serialisable data, versioned and tied to the source by its hash."""
-        return {
+        """The complete state as JSON-serialisable data, versioned and tied to the source by its hash.
+
+        Raises StateTooLargeError when its JSON is longer than `max_state_bytes`.
+        """
+        state = {
             "version": STATE_VERSION,
             "source_hash": source_hash(self.source),
             "status": self.status,
@@ -251,6 +260,13 @@ class Runner:
             "grace": self.grace,
             "line": self._line,
         }
+        size = len(json.dumps(state))  # ASCII (non-ASCII text is escaped), so characters are bytes
+        if size > self.max_state_bytes:
+            raise StateTooLargeError(
+                f"The script's state would be {size:,} bytes of JSON, over the limit of {self.max_state_bytes:,} "
+                f"(line {self._line}: its variables or values on the stack hold too much)"
+            )
+        return state
 
     def _restore(self, state: dict) -> None:
         if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
@@ -281,4 +297,4 @@ def _level(kind, description, percent, elapsed, remaining) -> dict:
     return {"kind": kind, "description": description, "percent": percent, "elapsed": elapsed, "remaining": remaining}
 
 
-__all__ = ["DEFAULT_MAX_STEPS", "Outcome", "Runner", "StaleCookieError"]
+__all__ = ["DEFAULT_MAX_STEPS", "MAX_STATE_BYTES", "Outcome", "Runner", "StaleCookieError"]

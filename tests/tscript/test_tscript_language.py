@@ -94,6 +94,29 @@ def test_bad_operands_are_fatal(expression, words):
     assert words in error["message"]
 
 
+@pytest.mark.parametrize(
+    "source, message, line, column",
+    [
+        ("x = 3\nwhile true do x = x * x\n", "Operator '*': result too large (over 1,000,000 bits)", 2, 21),
+        ("x = 3\nwhile true do begin()\n  x = ( x * 1000000007 )\nend\n",
+         "Operator '*': result too large (over 1,000,000 bits)", 3, 11),
+        ("x = 2 ^ 400000\ny = 2 ^ 400000 * x * x", "Operator '*': result too large (over 1,000,000 bits)", 2, 20),
+        ("x = 2 ^ 1000001", "Operator '^': result too large (over 1,000,000 bits)", 1, 7),
+        ("s = 'ab'\nwhile true do s = s . s\n", "Operator '.': result too long (over 1,000,000 characters)", 2, 21),
+        ("x = 'ab' * 3", "Operator '*' does not take a string on its left side", 1, 10),
+        ("x = 3\ny = x * 'ab'", "Operator '*' does not take a string on its right side", 2, 7),
+    ],
+)  # fmt: skip
+def test_huge_results_are_refused_where_they_are_computed(source, message, line, column):
+    """`*`, `^` and `.` refuse a result too large to be meant (before computing it), with line and column."""
+    assert failure(source) == {"kind": "bad_operand", "message": message, "line": line, "column": column}
+
+
+def test_large_products_under_the_bound_are_exact():
+    """The bound is far above what a script computes: a 999,999-bit product is still exact (2^999998 - 1 is 3k)."""
+    assert values("x = 2 ^ 499999\ny = x * x\nz = ( y - 1 ) % 3 == 0")["z"] is True
+
+
 def test_bad_operand_position_is_the_operator():
     """The error points at the failing operator, not the statement."""
     error = failure("x = 1\ny = ( x + 2 ) + x * 'b'")

@@ -150,3 +150,26 @@ def test_state_size_and_speed_are_small():
     runner = Runner(SCRIPTS["pause error delay"], clock=Clock())
     runner.run()
     assert len(json.dumps(runner.state())) < 1000
+
+
+def test_a_state_over_the_size_limit_is_refused_with_its_size():
+    """state() refuses to produce more than max_state_bytes of JSON; below the limit it round-trips as ever."""
+    from tscript import MAX_STATE_BYTES, StateTooLargeError
+
+    source = "s = 'abcdefgh'\nwhile true do begin()\n  s = s . s\n  pause( msg='grown' )\nend\n"
+    small, large = (Runner(source, max_state_bytes=limit, clock=lambda: 1000.0) for limit in (4_000, 10**9))
+    for _ in range(20):
+        for runner in (small, large):
+            assert runner.run().status == "paused"
+            runner.resume()
+        size = len(json.dumps(large.state()))
+        if size > 4_000:
+            break
+        assert small.state() == large.state()
+    with pytest.raises(StateTooLargeError) as refused:
+        small.state()
+    assert str(refused.value) == (
+        f"The script's state would be {size:,} bytes of JSON, over the limit of 4,000 "
+        "(line 4: its variables or values on the stack hold too much)"
+    )
+    assert Runner(source).max_state_bytes == MAX_STATE_BYTES == 1_048_576
