@@ -1,12 +1,16 @@
-"""`manage.py load_demo`: a small lab to explore on a first run (skipped when it is already there)."""
+"""`manage.py load_demo`: a small lab to explore on a first run (skipped when it is already there).
+
+It lives in utilities, the lowest app above everything it makes (sites and blueprints from the design files,
+foundations and structures, a network and addresses).
+"""
 
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from contractor.blueprint.design import design_files_read, design_load
 from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
 from contractor.building.services import foundation_create, structure_create
 from contractor.plugins import plugin_configs
@@ -18,13 +22,17 @@ from contractor.utilities.services import (
     network_create,
 )
 
-DESIGN = Path(settings.BASE_DIR) / "demo" / "design.toml"
 MACHINES = [("rack1-u01", "web01", "02:00:00:00:01:01"), ("rack1-u02", "web02", "02:00:00:00:01:02")]
 
 
-def _plugin_blueprints() -> list[str]:
+def _design_files() -> list[Path]:
+    """The demo's design file, then the blueprint files the installed plugins ship (the IPMI and libvirt ones)."""
+    return [Path(settings.BASE_DIR) / "demo" / "design.toml", *_plugin_blueprints()]
+
+
+def _plugin_blueprints() -> list[Path]:
     """The blueprint files the installed plugins ship (the IPMI and libvirt ones, say)."""
-    return [str(Path(config.path) / config.blueprints) for config in plugin_configs() if config.blueprints]
+    return [Path(config.path) / config.blueprints for config in plugin_configs() if config.blueprints]
 
 
 class Command(BaseCommand):
@@ -35,7 +43,9 @@ class Command(BaseCommand):
         if Site.objects.filter(name="lab").exists():
             self.stdout.write("Demo site 'lab' is already loaded.")
             return
-        call_command("load_blueprints", str(DESIGN), *_plugin_blueprints(), stdout=self.stdout)
+        document, _ = design_files_read(_design_files())
+        for section, counts in design_load(document=document).items():
+            self.stdout.write(f"{section}: {counts['created']} created, {counts['updated']} updated")
         rack = Site.objects.get(name="lab-rack1")
         network = network_create(site=rack, name="lab-net", description="Demo server network")
         block = address_block_create(
