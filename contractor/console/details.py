@@ -68,11 +68,9 @@ def scripts_of(target) -> dict:
     }
 
 
-def jobs_of(**target) -> dict:
-    """The target's current job (if any), its other jobs still stored, and its job logs, newest first."""
-    jobs = list(job_list().filter(**target).order_by("-created"))
-    current = next((job for job in jobs if job.state in ACTIVE_STATES), None)
-    return {"current": current, "jobs": jobs}
+def current_job(**target):
+    """The target's active job (waiting, queued, running, paused or in error), or None: there is one at most."""
+    return job_list().filter(**target, state__in=ACTIVE_STATES).first()
 
 
 def job_logs_of(kind: str, name: str) -> list:
@@ -139,7 +137,7 @@ def foundation_page(locator: str, *, reveal_secrets: bool) -> dict:
         "config_error": config_error,
         "interfaces": interfaces_of(foundation),
         "scripts": scripts_of(foundation),
-        **jobs_of(foundation=foundation),
+        "current": current_job(foundation=foundation),
         "logs": job_logs_of("foundation", foundation.locator),
         "waits_on": waits_on_links("foundation", foundation.pk),
         "impact": impact(foundation),
@@ -161,7 +159,7 @@ def structure_page(pk: int, *, reveal_secrets: bool) -> dict:
         "dns": dns_names(structure, addresses),
         "complexes": list(structure.complexes.order_by("name")),
         "scripts": scripts_of(structure),
-        **jobs_of(structure=structure),
+        "current": current_job(structure=structure),
         "logs": job_logs_of("structure", structure.hostname),
         "waits_on": waits_on_links("structure", structure.pk),
         "impact": impact(structure),

@@ -12,6 +12,7 @@ from contractor.foreman.models import Job
 NODE_WIDTH, NODE_HEIGHT = 180, 40
 COLUMN_GAP, ROW_GAP, MARGIN = 90, 16, 24
 LABEL_CHARS = 22
+MIN_WIDTH = 900  # no picture shrinks below this width
 SWEEPS = 4
 KIND_ORDER = {"foundation": 0, "dependency": 1, "structure": 2, "complex": 3}
 
@@ -56,6 +57,11 @@ class Picture:
     edges: list[Edge]
     width: int = 0
     height: int = 0
+
+    @property
+    def min_width(self) -> int:
+        """A narrower card shrinks the picture (to half its size at most), then scrolls it."""
+        return self.width if self.width <= MIN_WIDTH else max(MIN_WIDTH, self.width // 2)
 
 
 def _build_order(edge: dict) -> tuple[str, str]:

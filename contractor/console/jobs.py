@@ -69,14 +69,14 @@ class JobListView(ConsoleAccess, TemplateView):
     template_name = "console/jobs.html"
 
     def get_context_data(self, **kwargs):
-        state = self.request.GET.get("state", "")
+        wanted = [state for state in self.request.GET.getlist("state") if state in JobState.values]
         jobs = job_list().order_by("-created")
-        if state in JobState.values:
-            jobs = jobs.filter(state=state)
+        if wanted:
+            jobs = jobs.filter(state__in=wanted)
         return {
             **super().get_context_data(**kwargs),
             "jobs": list(jobs[:JOBS_SHOWN]),
-            "state": state,
+            "state": ", ".join(wanted),
             "states": JobState.values,
             "nav": "jobs",
         }

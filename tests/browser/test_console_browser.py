@@ -191,6 +191,13 @@ def test_a_viewer_is_refused_the_build_and_job_buttons(browser_page, live_server
     job = Job.objects.get(foundation__locator="rack1-u03")
     page, url = browser_page, live_server.url
     log_in(page, url, "viewer")
+    page.click(".tile >> text=located")  # a dashboard count opens the list it counts
+    page.wait_for_selector("#foundation-list")
+    assert page.inner_text("#foundation-list tbody").count("located") == 1
+    page.goto(f"{url}/console/foundations/")
+    shoot(page, screens, "foundations")
+    page.goto(f"{url}/console/jobs/")
+    shoot(page, screens, "jobs")
 
     page.goto(f"{url}/console/foundations/{target.locator}/")
     page.wait_for_selector("#no-build")

@@ -4,7 +4,9 @@ import json
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -50,6 +52,16 @@ def pretty_json(value) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+@register.filter
+def ago(moment) -> str:
+    """'just now' within a minute, else '3 minutes ago' (Django's timesince)."""
+    if moment is None:
+        return ""
+    if (timezone.now() - moment).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(moment)} ago"
 
 
 @register.filter

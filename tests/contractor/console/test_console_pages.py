@@ -79,7 +79,7 @@ def test_the_dashboard_counts_states_and_lists_paused_jobs_first(viewer, machine
     attention = page[page.index('id="attention"') :]
     assert attention.index(f"#{paused.pk}<") < attention.index(f"#{running.pk}<")
     counts = page[page.index('id="job-counts"') : page.index("</ul>", page.index('id="job-counts"'))]
-    assert "running</span><strong>1<" in counts and "paused</span><strong>1<" in counts
+    assert "running</span></a><strong>1<" in counts and "paused</span></a><strong>1<" in counts
 
 
 @pytest.mark.parametrize("typed", ["52:54:00:ab:cd:ef", "52-54-00-AB-CD-EF", "525400abcdef", "ab:cd:ef", "abcdef"])
@@ -188,3 +188,36 @@ def test_the_graph_draws_every_node_coloured_by_state(viewer, machine):
     assert page.count('marker-end="url(#arrow)"') == 3  # hosts, and the dependency's two depends edges
     assert "busy" in page  # the machine has an active job
     assert viewer.get("/console/sites/nowhere/graph/").status_code == 404
+
+
+def test_the_lists_filter_as_the_api_does_and_page(viewer, machine):
+    ManualFoundationFactory.create_batch(55, site=machine.site, state=FoundationState.BUILT)
+    built = viewer.get("/console/foundations/", {"state": "built", "site": "lab"}).content.decode()
+    assert "55 found" in built and "page 1 of 2" in built and "rack1-u07" not in built
+    second = viewer.get("/console/foundations/", {"state": "built", "page": 2}).content.decode()
+    assert "page 2 of 2" in second
+    assert "state: Select a valid choice" in viewer.get("/console/foundations/", {"state": "melted"}).content.decode()
+    StructureFactory(hostname="db01", site=machine.site, foundation=machine)
+    assert "db01" in viewer.get("/console/structures/", {"state": "planned"}).content.decode()
+
+
+def _fleet(site, blueprint, count: int) -> None:
+    for _ in range(count):
+        foundation = ManualFoundationFactory(site=site, blueprint=blueprint)
+        RealNetworkInterfaceFactory(foundation=foundation)  # MACs 02:00:00:...
+        job_pause(job=job_create(target=foundation, script_name="create"))
+
+
+@pytest.mark.parametrize("path", ["/console/", "/console/foundations/", "/console/search/?q=02:00:00",
+                                  "/console/sites/lab/graph/", "/console/jobs/"])  # fmt: skip
+def test_a_page_costs_the_same_queries_for_a_bigger_fleet(viewer, machine, path, django_assert_max_num_queries):
+    """Ten times the machines and paused jobs, no more queries: nothing is read one row at a time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _fleet(machine.site, machine.blueprint, 2)
+    with CaptureQueriesContext(connection) as small:
+        assert viewer.get(path).status_code == 200
+    _fleet(machine.site, machine.blueprint, 20)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert viewer.get(path).status_code == 200
