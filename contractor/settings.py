@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from contractor.dburl import parse_database_url
+from contractor.startup import DEVELOPMENT_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,8 +25,20 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 # Debug pages show tracebacks, settings and URL lists to whoever asks: a developer turns them on, never a default.
 DEBUG = env_bool("DEBUG", False)
-# The development default key is only for a first run on a laptop; production sets CONTRACTOR_SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", "contractor-development-key-not-for-production")
+
+
+def secret_key() -> str:
+    """CONTRACTOR_SECRET_KEY, else what CONTRACTOR_SECRET_KEY_FILE holds (default var/secret-key, which
+    scripts/serve makes), else the development key: with DEBUG off manage.py and the WSGI application refuse to
+    start with that one (contractor/startup.py)."""
+    path = Path(env("SECRET_KEY_FILE", str(BASE_DIR / "var" / "secret-key")))
+    from_file = path.read_text().strip() if path.is_file() else ""
+    return env("SECRET_KEY") or from_file or DEVELOPMENT_SECRET_KEY
+
+
+SECRET_KEY = secret_key()
+# Error reports never show frame locals, settings or the environment, even on a developer's debug page.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "contractor.reporting.ExceptionReporterFilter"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

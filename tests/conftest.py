@@ -1,11 +1,16 @@
 """Fixtures shared by the whole suite: users in each operator role and API clients for them."""
 
 import os
+import secrets
 
 import pytest
 from django.db import connection
 
 from contractor.user import roles
+
+# The processes tests start (manage.py, gunicorn) refuse the development secret key with DEBUG off
+# (contractor/startup.py): they inherit a random one, which this process uses too (pytest_sessionstart).
+os.environ.setdefault("CONTRACTOR_SECRET_KEY", secrets.token_urlsafe(50))
 
 
 @pytest.fixture
@@ -68,6 +73,9 @@ def pytest_report_header(config):
 
 
 def pytest_sessionstart(session):
+    from django.conf import settings
+
+    settings.SECRET_KEY = os.environ["CONTRACTOR_SECRET_KEY"]
     # CI sets CONTRACTOR_REQUIRE_POSTGRES so a mis-set database URL cannot quietly skip the PostgreSQL tests.
     if os.environ.get("CONTRACTOR_REQUIRE_POSTGRES") and connection.vendor != "postgresql":
         raise pytest.UsageError("CONTRACTOR_REQUIRE_POSTGRES is set but the database is " + connection.vendor)

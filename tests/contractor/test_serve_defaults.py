@@ -2,6 +2,7 @@
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ def serve_env(tmp_path: Path, **extra) -> dict:
     env.update(
         CONTRACTOR_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
         CONTRACTOR_STATIC_ROOT=str(tmp_path / "static"),
+        CONTRACTOR_SECRET_KEY=secrets.token_urlsafe(50),  # as scripts/serve makes one: DEBUG off refuses the default
         PYTHONPATH=str(ROOT),
         **extra,
     )
