@@ -1,4 +1,5 @@
-"""Helpers for the subcontractor tests: a stub Contractor over real HTTP, a real BMC (ipmi_sim), waiting."""
+"""Helpers for the subcontractor tests: a stub Contractor over real HTTP, a real BMC (ipmi_sim), server
+processes (emulators), waiting."""
 
 import json
 import os
@@ -39,6 +40,40 @@ def need_binary(name: str, package: str) -> str:
     if not path:
         pytest.skip(f"needs {name}: apt-get install {package}")
     return path
+
+
+class ServerProcess:
+    """A test server run as a process of its own (an emulator, a cloud API on loopback), its output in a log.
+
+    Started at once; ready when a GET of ``ready_url`` gets any answer. A server that exits or never answers
+    fails the test with the end of its log.
+    """
+
+    def __init__(self, command: list[str], log_path: Path, ready_url: str, timeout: float = 60):
+        import requests
+
+        self.log_path = log_path
+        self.log = open(log_path, "w")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None and time.monotonic() < deadline:
+            try:
+                requests.get(ready_url, timeout=2, verify=False)
+                return
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"{Path(command[0]).name} did not start: {log_path.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
 
 
 class StubContractor:

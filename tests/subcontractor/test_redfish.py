@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from subcontractor_support import free_port, wait_for
+from subcontractor_support import ServerProcess, free_port, wait_for
 
 from subcontractor.handlers import HandlerError, registry
 from subcontractor.handlers.redfish import FUNCTIONS
@@ -60,25 +60,12 @@ class RedfishEmulator:
             settings["SUSHY_EMULATOR_SSL_CERT"] = str(self.certificate)
             settings["SUSHY_EMULATOR_SSL_KEY"] = str(root / "bmc.key")
         (root / "emulator.conf").write_text("".join(f"{key} = {value!r}\n" for key, value in settings.items()))
-        self.log = open(root / "emulator.log", "w")
         command = [str(Path(sys.executable).with_name("sushy-emulator")), "--config", str(root / "emulator.conf")]
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        if not wait_for(self._answers, timeout=30, interval=0.2):
-            self.stop()
-            pytest.fail(f"sushy-emulator did not start: {(root / 'emulator.log').read_text()[-2000:]}")
+        self.server = ServerProcess(command, root / "emulator.log", f"{self.url}/redfish/v1/")
 
     @property
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
-
-    def _answers(self) -> bool:
-        if self.process.poll() is not None:
-            return True  # exited: the caller's check fails with the log
-        try:
-            requests.get(f"{self.url}/redfish/v1/", timeout=2, verify=False)
-        except requests.RequestException:
-            return False
-        return True
 
     def parameters(self, **extra) -> dict:
         return {"url": self.url, "username": USERNAME, "password": PASSWORD, **extra}
@@ -92,14 +79,7 @@ class RedfishEmulator:
         return response.json()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
+        self.server.stop()
 
 
 def fake_systems(*uuids: str) -> list[dict]:
