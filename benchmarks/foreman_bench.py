@@ -101,10 +101,12 @@ def queries_per_step(count: int, prefix: str, port: int) -> float:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from contractor.foreman.choices import JobState, TaskState
-    from contractor.foreman.models import Job, Task
+    from contractor.foreman.choices import JobState
+    from contractor.foreman.models import Job
     from contractor.foreman.runner import job_step
-    from contractor.foreman.tasks import subcontractor_register, task_complete
+    from contractor.subcontracting.choices import TaskState
+    from contractor.subcontracting.models import Task
+    from contractor.subcontracting.services import subcontractor_register, task_complete
 
     ids = plan(count, prefix, port)
     subcontractor, _ = subcontractor_register(name="bench-inprocess", sites=[SITE], modules=["iputils"])
@@ -189,7 +191,7 @@ def start_contractor(processes: Processes, port: int, web_workers: int) -> str:
 
 
 def start_subcontractor(processes: Processes, index: int, url: str, slots: int, poll_interval: float) -> None:
-    from contractor.foreman.tasks import subcontractor_register
+    from contractor.subcontracting.services import subcontractor_register
 
     name = f"bench-sc{index}"
     _, token = subcontractor_register(name=name, sites=[SITE], modules=["iputils"])
@@ -203,9 +205,11 @@ def start_subcontractor(processes: Processes, index: int, url: str, slots: int, 
 
 
 def run(args) -> dict:
-    from contractor.foreman.choices import JobState, TaskState
-    from contractor.foreman.models import Job, Task
-    from contractor.foreman.tasks import lease_seconds
+    from contractor.foreman.choices import JobState
+    from contractor.foreman.models import Job
+    from contractor.subcontracting.choices import TaskState
+    from contractor.subcontracting.models import Task
+    from contractor.subcontracting.services import lease_seconds
 
     port = free_tcp_port()
     small = queries_per_step(20, "qs-small", port)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "contractor.blueprint",
     "contractor.building",
     "contractor.utilities",
+    "contractor.subcontracting",
     "contractor.foreman",
     "contractor.boot",
     "contractor.dns",
@@ -203,7 +204,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
-# Subcontractor protocol (read at call time by contractor.foreman.tasks and contractor.boot.selectors).
+# Subcontractor protocol (read at call time by contractor.subcontracting and contractor.boot).
 CONTRACTOR_TASK_LEASE_SECONDS = float(env("TASK_LEASE_SECONDS", "300"))  # a leased task is handed out again after
 CONTRACTOR_TASK_MAX_ATTEMPTS = int(env("TASK_MAX_ATTEMPTS", "3"))  # leases that may run out before the task fails
 CONTRACTOR_SUBCONTRACTOR_ALIVE_SECONDS = float(env("SUBCONTRACTOR_ALIVE_SECONDS", "60"))  # polled within: alive

@@ -12,6 +12,7 @@ from contractor.dns.api.urls import register as register_dns
 from contractor.foreman.api.urls import register as register_foreman
 from contractor.plugins import plugin_configs
 from contractor.site.api.urls import register as register_site
+from contractor.subcontracting.api.urls import register as register_subcontracting
 from contractor.user.api.urls import register as register_user
 from contractor.utilities.api.urls import register as register_utilities
 from contractor.webhooks.api.urls import register as register_webhooks
@@ -23,6 +24,7 @@ for register in (
     register_building,
     register_utilities,
     register_foreman,
+    register_subcontracting,
     register_user,
     register_dns,
     register_webhooks,
@@ -36,7 +38,7 @@ for config in plugin_configs():
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("subcontractor/", include("contractor.foreman.api.subcontractor_urls")),
+    path("subcontractor/", include("contractor.subcontracting.api.urls")),
     path("subcontractor/", include("contractor.boot.api.urls")),
     path("", include(router.urls)),
 ]

@@ -10,9 +10,8 @@ from contractor.configuration import ConfigError, redact, traced_config
 from contractor.configuration.redaction import REDACTED, is_secret_key
 from contractor.dns.models import Zone
 from contractor.dns.naming import address_name
-from contractor.foreman.choices import ACTIVE_STATES
+from contractor.foreman.choices import ACTIVE_STATES, CREATE, DESTROY
 from contractor.foreman.selectors import job_list, job_log_detail
-from contractor.foreman.services import CREATE, DESTROY
 from contractor.site.selectors import site_tree
 from contractor.utilities.choices import AddressKind
 

@@ -13,11 +13,12 @@ from contractor.building.models import Foundation, Structure
 from contractor.configuration import redact
 from contractor.dns.models import Zone
 from contractor.foreman.choices import JobState
-from contractor.foreman.models import Job, Subcontractor
+from contractor.foreman.models import Job
 from contractor.foreman.selectors import job_list
-from contractor.foreman.tasks import subcontractor_is_alive
 from contractor.site.models import Site
 from contractor.site.selectors import site_tree
+from contractor.subcontracting.models import Subcontractor
+from contractor.subcontracting.selectors import subcontractor_is_alive
 from contractor.utilities.models import Address, RealNetworkInterface
 from contractor.utilities.selectors import address_ip_q
 from contractor.webhooks.models import Event

@@ -17,15 +17,3 @@ class JobState(models.TextChoices):
 
 
 ACTIVE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING, JobState.PAUSED, JobState.ERROR)
-
-
-class TaskState(models.TextChoices):
-    PENDING = "pending", "Pending: waiting for a subcontractor"
-    LEASED = "leased", "Leased to a subcontractor"
-    DONE = "done", "Done: result waiting for the foreman"
-    FAILED = "failed", "Failed: error waiting for the foreman"
-    APPLIED = "applied", "Applied to the job"
-    CANCELLED = "cancelled", "Cancelled (stale cookie, rollback or job ended)"
-
-
-OPEN_TASK_STATES = (TaskState.PENDING, TaskState.LEASED)

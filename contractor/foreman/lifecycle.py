@@ -10,9 +10,10 @@ from django.utils import timezone
 from contractor.building import services as building
 from contractor.building.choices import FoundationState, StructureState
 from contractor.building.models import Foundation, Structure
-from contractor.foreman.choices import CREATE, DESTROY, OPEN_TASK_STATES, JobState, TaskState
+from contractor.foreman.choices import CREATE, DESTROY, JobState
 from contractor.foreman.models import Job, JobLog
 from contractor.foreman.selectors import target_kind, target_text
+from contractor.subcontracting.choices import OPEN_TASK_STATES, TaskState
 from contractor.webhooks.services import event_emit
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from contractor.foreman import lifecycle, selectors
-from contractor.foreman.choices import JobState, TaskState
-from contractor.foreman.models import Job, Task
+from contractor.foreman.choices import JobState
+from contractor.foreman.models import Job
 from contractor.foreman.modules import JobContext, modules_for
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Task
 from tscript import NotAllowedError, Runner, StaleCookieError
 
 DEFAULT_STEP_BUDGET = 100_000

@@ -7,8 +7,10 @@ from contractor.building.choices import FoundationState, StructureState
 from contractor.building.hosting import hosted_foundations, hosting_of
 from contractor.building.models import Complex, Dependency, Foundation, Structure
 from contractor.configuration import redact
-from contractor.foreman.choices import ACTIVE_STATES, CREATE, DESTROY, OPEN_TASK_STATES, JobState
-from contractor.foreman.models import Job, JobLog, Task
+from contractor.foreman.choices import ACTIVE_STATES, CREATE, DESTROY, JobState
+from contractor.foreman.models import Job, JobLog
+from contractor.subcontracting.choices import OPEN_TASK_STATES, TaskState
+from contractor.subcontracting.models import Task
 from tscript import Runner, StateError, TScriptError
 
 STEPPABLE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING)
@@ -129,7 +131,7 @@ def job_runnable_ids(limit: int) -> list[int]:
 
 def job_pending_task(job: Job) -> Task | None:
     """The job's newest task that is not yet applied or cancelled."""
-    return job.tasks.exclude(state__in=("applied", "cancelled")).order_by("-pk").first()
+    return job.tasks.exclude(state__in=(TaskState.APPLIED, TaskState.CANCELLED)).order_by("-pk").first()
 
 
 def _elapsed(job: Job) -> float | None:

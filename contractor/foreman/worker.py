@@ -8,8 +8,9 @@ from django.db import DatabaseError, close_old_connections, connections
 
 from contractor.foreman import selectors
 from contractor.foreman.runner import StepFailed, job_step_next
-from contractor.foreman.tasks import tasks_expire
-from contractor.foreman.watch import subcontractors_lost_check, tasks_unclaimed_check
+from contractor.foreman.watch import tasks_unclaimed_check
+from contractor.subcontracting.services import tasks_expire
+from contractor.subcontracting.watch import subcontractors_lost_check
 
 log = logging.getLogger(__name__)
 

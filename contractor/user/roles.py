@@ -8,7 +8,7 @@ INFRA_ADMIN = "infrastructure-admin"
 SUBCONTRACTOR = "subcontractor"
 
 # The apps every role but the subcontractor may read; installed plugins' apps count as building apps.
-READ_APPS = ("site", "blueprint", "building", "utilities", "foreman", "dns", "webhooks")
+READ_APPS = ("site", "blueprint", "building", "utilities", "foreman", "subcontracting", "dns", "webhooks")
 # Models builders may add, change and delete (besides every model of a plugin app, i.e. its foundation types).
 BUILD_MODELS = (
     "building.foundation",

@@ -1,7 +1,7 @@
 """The IPMI foundation's TScript functions: each is a remote call to the subcontractor's `ipmi` module.
 
 A Remote's task function is named `ipmi.<function>`: the part before the dot is the subcontractor
-task module (the tasks are created under the script module, `foundation`), see contractor.foreman.tasks.
+task module (the tasks are created under the script module, `foundation`), see contractor.subcontracting.services.
 """
 
 from tscript import Remote, result_key

@@ -16,7 +16,7 @@ from contractor.dns.models import Zone
 from contractor.foreman.choices import JobState
 from contractor.foreman.models import Job
 from contractor.foreman.services import job_create
-from contractor.foreman.tasks import subcontractor_register
+from contractor.subcontracting.services import subcontractor_register
 from contractor.user import roles
 from tests.e2e.conftest import Processes, free_tcp_port, wait_until
 from tests.factories import (

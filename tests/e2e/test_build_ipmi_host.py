@@ -11,7 +11,7 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
 from contractor.blueprint.models import PXE, FoundationBluePrint, StructureBluePrint
-from contractor.foreman.tasks import subcontractor_register
+from contractor.subcontracting.services import subcontractor_register
 from contractor.user.models import User
 from contractor.utilities.models import Address, AddressBlock, RealNetworkInterface
 from tests.e2e.conftest import ROOT, free_tcp_port

@@ -11,7 +11,7 @@ import signal
 import pytest
 from vmlab import installer_image, libvirt_daemon, vm_accelerator, vm_lab  # noqa: F401 - pytest fixtures
 
-from contractor.foreman.models import Task
+from contractor.subcontracting.models import Task
 from plugins.libvirt.models import LibvirtFoundation
 from tests.e2e.vm_rig import ResultGate, VmRig, boot_files_with, libvirt_domains, wait_for
 

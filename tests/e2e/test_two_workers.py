@@ -5,9 +5,11 @@ import socket
 import pytest
 
 from contractor.foreman import services
-from contractor.foreman.choices import JobState, TaskState
-from contractor.foreman.models import Job, JobLog, Task
-from contractor.foreman.tasks import subcontractor_register
+from contractor.foreman.choices import JobState
+from contractor.foreman.models import Job, JobLog
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Task
+from contractor.subcontracting.services import subcontractor_register
 from tests.e2e.conftest import wait_until
 from tests.factories import FoundationBluePrintFactory, ManualFoundationFactory, ScriptFactory, SiteFactory
 

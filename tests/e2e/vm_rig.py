@@ -171,8 +171,8 @@ class VmRig:
         from django.core.management import call_command
         from rest_framework.authtoken.models import Token
 
-        from contractor.foreman.tasks import subcontractor_register
         from contractor.site.services import site_create
+        from contractor.subcontracting.services import subcontractor_register
         from contractor.user.models import User
         from contractor.utilities.services import address_block_create
 
@@ -268,7 +268,8 @@ class VmRig:
     def timeline(self, locator: str) -> dict:
         """When things happened for one VM (epoch seconds), from the database and its serial console."""
         from contractor.building.models import Structure
-        from contractor.foreman.models import JobLog, Task
+        from contractor.foreman.models import JobLog
+        from contractor.subcontracting.models import Task
 
         structure = Structure.objects.get(pk=self.vms[locator]["structure"])
         log = JobLog.objects.filter(target=locator, target_kind="foundation", script_name="create").latest("pk")

@@ -5,8 +5,8 @@ from rest_framework.response import Response
 
 from contractor.boot.api.serializers import PxePlanQuerySerializer, PxePlanSerializer
 from contractor.boot.selectors import pxe_plan
-from contractor.foreman.api.subcontractor import SubcontractorView
-from contractor.foreman.tasks import subcontractor_sites_pick
+from contractor.subcontracting.api.views import SubcontractorView
+from contractor.subcontracting.selectors import subcontractor_sites_pick
 
 
 class PxePlanView(SubcontractorView):

@@ -1,6 +1,5 @@
 """Routes of the foreman API."""
 
-from contractor.foreman.api.task_views import SubcontractorViewSet, TaskViewSet
 from contractor.foreman.api.views import JobLogViewSet, JobViewSet
 
 
@@ -8,5 +7,3 @@ def register(router):
     """Add this app's viewsets to the shared /api/v1/ router."""
     router.register("jobs", JobViewSet, basename="job")
     router.register("job-logs", JobLogViewSet, basename="joblog")
-    router.register("subcontractors", SubcontractorViewSet, basename="subcontractor")
-    router.register("tasks", TaskViewSet, basename="task")

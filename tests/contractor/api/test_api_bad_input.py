@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from contractor.building.choices import FoundationState
-from contractor.foreman.tasks import subcontractor_register
+from contractor.subcontracting.services import subcontractor_register
 from tests.factories import ManualFoundationFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -136,6 +136,6 @@ def test_task_admin_shows_parameters_redacted(admin_client, foundation_with, run
     """The task page shows the parameters with the password replaced."""
     job = services.job_create(target=foundation_with(create=WATCHED), script_name="create")
     run_worker()
-    page = admin_client.get(f"/admin/foreman/task/{job.tasks.get().pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/subcontracting/task/{job.tasks.get().pk}/change/").content.decode()
     assert "&quot;port&quot;: 4" in page
     assert "hunter2" not in page

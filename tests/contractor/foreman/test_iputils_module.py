@@ -4,7 +4,7 @@ import pytest
 
 from contractor.foreman import services
 from contractor.foreman.choices import JobState
-from contractor.foreman.models import Task
+from contractor.subcontracting.models import Task
 from contractor.utilities.services import address_allocate, address_block_create, interface_create
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,10 @@
 
 import pytest
 
-from contractor.foreman.choices import JobState, TaskState
-from contractor.foreman.models import Job, Task
+from contractor.foreman.choices import JobState
+from contractor.foreman.models import Job
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Task
 from tests.contractor.foreman.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +22,7 @@ def test_post_foundation_job_and_watch_progress(builder_client, foundation_with,
     """A builder starts a create job by locator; the job view shows progress, line, variables and pending task."""
     from django.utils import timezone
 
-    from contractor.foreman.tasks import subcontractor_register
+    from contractor.subcontracting.services import subcontractor_register
 
     foundation = foundation_with(locator="rack2-n5", create=SCRIPT)
     # An alive subcontractor can take the task, so the job's message is the script's own (no "no taker" note).

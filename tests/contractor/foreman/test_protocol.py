@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from contractor.foreman.choices import TaskState
-from contractor.foreman.models import Subcontractor, Task
-from contractor.foreman.tasks import subcontractor_register
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Subcontractor, Task
+from contractor.subcontracting.services import subcontractor_register
 from tests.contractor.foreman.factories import JobFactory
 from tests.factories import ManualFoundationFactory, SiteFactory
 

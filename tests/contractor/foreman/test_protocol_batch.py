@@ -2,8 +2,8 @@
 
 import pytest
 
-from contractor.foreman.choices import TaskState
-from contractor.foreman.models import Task
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Task
 from tests.contractor.foreman.test_protocol import _expire, make_task, poll, registered
 from tests.factories import SiteFactory
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from contractor.foreman.choices import TaskState
+from contractor.subcontracting.choices import TaskState
 from tests.contractor.foreman.test_protocol import make_task, registered
 from tests.factories import SiteFactory
 

@@ -6,9 +6,9 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from contractor.foreman.choices import TaskState
-from contractor.foreman.models import Task
-from contractor.foreman.tasks import task_lease_batch
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Task
+from contractor.subcontracting.services import task_lease_batch
 from tests.contractor.foreman.test_protocol import make_task, registered
 from tests.factories import SiteFactory
 

@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from contractor.foreman.choices import TaskState
-from contractor.foreman.models import Subcontractor
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Subcontractor
 from tests.contractor.foreman.test_boot import machine  # noqa: F401  (a fixture)
 from tests.contractor.foreman.test_protocol import make_task, registered
 from tests.factories import SiteFactory

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from contractor.foreman.models import Subcontractor, Task
+from contractor.subcontracting.models import Subcontractor, Task
 from tests.contractor.foreman.test_protocol import make_task, poll, registered
 from tests.factories import SiteFactory
 
@@ -81,6 +81,6 @@ def test_admin_lists_subcontractors_with_alive_and_tasks(site, admin_client):
     _, client = registered("sc1", [site])
     poll(client, site, ipmi=1)
     make_task(site, function="power_cycle")
-    page = admin_client.get("/admin/foreman/subcontractor/").content.decode()
+    page = admin_client.get("/admin/subcontracting/subcontractor/").content.decode()
     assert "sc1" in page and "icon-yes" in page
-    assert "power_cycle" in admin_client.get("/admin/foreman/task/").content.decode()
+    assert "power_cycle" in admin_client.get("/admin/subcontracting/task/").content.decode()

@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from contractor.foreman import runner, services
-from contractor.foreman.choices import JobState, TaskState
-from contractor.foreman.models import Job, Task
+from contractor.foreman.choices import JobState
+from contractor.foreman.models import Job
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Task
 
 pytestmark = pytest.mark.django_db
 

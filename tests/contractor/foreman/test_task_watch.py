@@ -7,11 +7,13 @@ import pytest
 from django.utils import timezone
 
 from contractor.foreman import services
-from contractor.foreman.choices import JobState, TaskState
-from contractor.foreman.models import Subcontractor, Task
-from contractor.foreman.tasks import subcontractor_register
-from contractor.foreman.watch import NO_TAKER, subcontractors_lost_check, tasks_unclaimed_check
+from contractor.foreman.choices import JobState
+from contractor.foreman.watch import NO_TAKER, tasks_unclaimed_check
 from contractor.foreman.worker import Worker
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Subcontractor, Task
+from contractor.subcontracting.services import subcontractor_register
+from contractor.subcontracting.watch import subcontractors_lost_check
 from contractor.webhooks.models import Delivery, Event, Subscription
 from tests.factories import SiteFactory
 

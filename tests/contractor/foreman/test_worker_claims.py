@@ -10,9 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contractor.foreman import runner, services
-from contractor.foreman.choices import JobState, TaskState
-from contractor.foreman.models import Job, Task
+from contractor.foreman.choices import JobState
+from contractor.foreman.models import Job
 from contractor.foreman.worker import Worker
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Task
 
 POWER = "state = lab.power( port=4 )\nmessage( msg='power is ' . state )\n"
 TWO = "a = lab.power( port=1 )\nb = lab.power( port=2 )\n"

@@ -10,7 +10,19 @@ from contractor.user.services import roles_sync
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ("site", "blueprint", "building", "utilities", "foreman", "dns", "webhooks", "manual", "ipmi", "libvirt")
+DOMAIN_APPS = (
+    "site",
+    "blueprint",
+    "building",
+    "utilities",
+    "foreman",
+    "subcontracting",
+    "dns",
+    "webhooks",
+    "manual",
+    "ipmi",
+    "libvirt",
+)
 BUILDER_WRITES = {
     "building.foundation",
     "building.structure",

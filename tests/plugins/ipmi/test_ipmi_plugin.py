@@ -9,11 +9,12 @@ from django.core.management import call_command
 from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
 from contractor.building.admin import FoundationTypeAdmin
 from contractor.configuration import merged_config
-from contractor.foreman.choices import JobState, TaskState
-from contractor.foreman.models import Task
+from contractor.foreman.choices import JobState
 from contractor.foreman.services import job_create
 from contractor.foreman.worker import Worker
 from contractor.plugins import foundation_types
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Task
 from contractor.utilities.models import Address
 from plugins.ipmi.models import IPMIFoundation
 from tests.contractor.foreman.test_protocol import registered

@@ -1,4 +1,5 @@
-"""Tasks for subcontractors: leasing on poll, results and errors, lease expiry, and the reads behind them."""
+"""Writes of the subcontractor protocol: registering a subcontractor, leasing tasks on poll, recording results and
+errors (the first answer for a cookie wins), and failing tasks whose last lease ran out."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -6,18 +7,18 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from contractor.foreman.choices import TaskState
-from contractor.foreman.models import Subcontractor, Task
 from contractor.site.models import Site
-from contractor.site.selectors import SiteTree, site_tree
+from contractor.subcontracting.choices import FINISHED_STATES, TaskState
+from contractor.subcontracting.models import Subcontractor, Task
+from contractor.subcontracting.selectors import subcontractor_site_ids, subcontractor_sites_pick, task_leasable
+from contractor.user import roles
+from contractor.user.models import User
+from contractor.user.services import user_create, user_roles_set, user_token
 
 DEFAULT_LEASE_SECONDS = 300
 DEFAULT_MAX_ATTEMPTS = 3
-DEFAULT_ALIVE_SECONDS = 60
-FINISHED_STATES = (TaskState.DONE, TaskState.FAILED, TaskState.APPLIED)
 
 
 def lease_seconds() -> float:
@@ -28,10 +29,6 @@ def max_attempts() -> int:
     return int(getattr(settings, "CONTRACTOR_TASK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
 
 
-def alive_seconds() -> float:
-    return float(getattr(settings, "CONTRACTOR_SUBCONTRACTOR_ALIVE_SECONDS", DEFAULT_ALIVE_SECONDS))
-
-
 @dataclass(frozen=True)
 class Answer:
     """What a result or error post did: `accepted`, `duplicate` or `stale` (with why)."""
@@ -40,77 +37,18 @@ class Answer:
     detail: str = ""
 
 
-# --- selectors -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Report:
+    """One answer a subcontractor reports: a task's result, or its error (`result` is then unused)."""
+
+    task: int
+    cookie: str
+    result: object = None
+    error: str | None = None
+    retryable: bool = False
 
 
-def subcontractor_of(user) -> Subcontractor | None:
-    """The Subcontractor row of a user holding `user.act_as_subcontractor`, or None."""
-    if not (user and user.is_authenticated and user.has_perm("user.act_as_subcontractor")):
-        return None
-    return Subcontractor.objects.filter(user=user).prefetch_related("sites").first()
-
-
-def subcontractor_list() -> QuerySet[Subcontractor]:
-    """Every subcontractor with its user and sites loaded."""
-    return Subcontractor.objects.select_related("user").prefetch_related("sites")
-
-
-def subcontractor_is_alive(subcontractor: Subcontractor, *, now=None) -> bool:
-    """Whether it polled within CONTRACTOR_SUBCONTRACTOR_ALIVE_SECONDS."""
-    if subcontractor.last_poll_at is None:
-        return False
-    now = now or timezone.now()
-    return now - subcontractor.last_poll_at <= timedelta(seconds=alive_seconds())
-
-
-def task_list() -> QuerySet[Task]:
-    """Every task with its site and lessee loaded."""
-    return Task.objects.select_related("site", "leased_by")
-
-
-def _leasable(now) -> Q:
-    return Q(state=TaskState.PENDING) | Q(state=TaskState.LEASED, lease_expires__lte=now)
-
-
-# --- services --------------------------------------------------------------------------------------------------
-
-
-def subcontractor_site_ids(subcontractor: Subcontractor, tree: SiteTree | None = None) -> set[int]:
-    """The sites a subcontractor serves: each site it is registered for and every site below it."""
-    tree = tree or site_tree()
-    return {pk for site in subcontractor.sites.all() for pk in tree.descendants(site.pk)}
-
-
-def subcontractor_sites_pick(subcontractor: Subcontractor, site_names) -> set[int]:
-    """The sites a poll or PXE plan asks for (names, and all they hold): all it serves when none is named.
-
-    Each named site must exist (else 400) and be one the subcontractor serves (registered for it or for a site
-    above it; else 403).
-    """
-    tree = site_tree()
-    served = subcontractor_site_ids(subcontractor, tree)
-    names = [site_names] if isinstance(site_names, str) else site_names or []
-    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        raise ValidationError({"sites": "A site name or a list of site names."})
-    names = [name for name in names if name]
-    if not names:
-        return served
-    if unknown := sorted(set(names) - set(tree.names)):
-        raise ValidationError({"site": f"No site named {', '.join(map(repr, unknown))}."})
-    found, picked = tree.names, set()
-    for name in names:
-        if found[name] not in served:
-            raise PermissionDenied(f"Subcontractor {subcontractor.name} is not registered for site {name!r}.")
-        picked |= tree.descendants(found[name])
-    return picked
-
-
-def _poll_modules(subcontractor: Subcontractor, modules) -> dict[str, int]:
-    if not isinstance(modules, dict) or not all(
-        isinstance(name, str) and isinstance(count, int) and not isinstance(count, bool)
-        for name, count in modules.items()
-    ):
-        raise ValidationError({"modules": "Must be a map of module name -> free slots (an integer)."})
+def _poll_modules(subcontractor: Subcontractor, modules: dict[str, int]) -> dict[str, int]:
     unknown = sorted(set(modules) - set(subcontractor.modules))
     if unknown:
         raise PermissionDenied(
@@ -141,7 +79,7 @@ def tasks_expire(*, now=None) -> int:
 def _lease(subcontractor: Subcontractor, site_ids: list[int], module: str, count: int, now) -> list[Task]:
     tasks = list(
         Task.objects.select_for_update(skip_locked=True)
-        .filter(_leasable(now), module=module, site_id__in=site_ids, attempts__lt=max_attempts())
+        .filter(task_leasable(now), module=module, site_id__in=site_ids, attempts__lt=max_attempts())
         .order_by("pk")[:count]
     )
     expires = now + timedelta(seconds=lease_seconds())
@@ -156,7 +94,7 @@ def _lease(subcontractor: Subcontractor, site_ids: list[int], module: str, count
 def task_lease_batch(
     *,
     subcontractor: Subcontractor,
-    modules,
+    modules: dict[str, int],
     site_name: str | None = None,
     sites: list[str] | None = None,
     address: str | None = None,
@@ -187,9 +125,9 @@ def _locked_task(task_id: int, subcontractor: Subcontractor) -> Task:
     return task
 
 
-def _check_answer(task: Task, cookie) -> Answer | None:
+def _check_answer(task: Task, cookie: str) -> Answer | None:
     """None when the answer may be recorded; otherwise the stale or duplicate answer to give."""
-    if not isinstance(cookie, str) or cookie != task.cookie:
+    if cookie != task.cookie:
         return Answer("stale", f"The cookie is not the current one of task {task.pk}.")
     if task.state == TaskState.CANCELLED:
         return Answer("stale", f"Task {task.pk} was cancelled.")
@@ -205,7 +143,7 @@ def _mark_answered(task: Task, subcontractor: Subcontractor, state: str, now, fi
         setattr(task, name, value)
 
 
-def _error_text(error, retryable) -> str:
+def _error_text(error: str, retryable: bool) -> str:
     return str(error or "no message") + (" (retryable)" if retryable else "")
 
 
@@ -216,63 +154,48 @@ def _finish(task: Task, subcontractor: Subcontractor, state: str, **fields) -> A
 
 
 @transaction.atomic
-def task_complete(*, task_id: int, subcontractor: Subcontractor, cookie, result) -> Answer:
+def task_complete(*, task_id: int, subcontractor: Subcontractor, cookie: str, result) -> Answer:
     """Record a task's result once: the first answer for the cookie wins, a repeat is a duplicate."""
     task = _locked_task(task_id, subcontractor)
     return _check_answer(task, cookie) or _finish(task, subcontractor, TaskState.DONE, result=result, error="")
 
 
 @transaction.atomic
-def task_fail(*, task_id: int, subcontractor: Subcontractor, cookie, error, retryable: bool = False) -> Answer:
+def task_fail(
+    *, task_id: int, subcontractor: Subcontractor, cookie: str, error: str, retryable: bool = False
+) -> Answer:
     """Record a task's error once (the foreman puts its job in error); a repeat is a duplicate."""
     task = _locked_task(task_id, subcontractor)
     text = _error_text(error, retryable)
     return _check_answer(task, cookie) or _finish(task, subcontractor, TaskState.FAILED, error=text)
 
 
-MAX_BATCH_ANSWERS = 500
-
-
-def _answer_fields(entry) -> tuple[int, object, str, dict] | None:
-    """(task id, cookie, state, fields) of one batch entry, or None when it is malformed."""
-    if not isinstance(entry, dict) or ("result" in entry) == ("error" in entry):
-        return None
-    task_id = entry.get("task")
-    if not isinstance(task_id, int) or isinstance(task_id, bool):
-        return None
-    if "result" in entry:
-        return task_id, entry.get("cookie"), TaskState.DONE, {"result": entry["result"], "error": ""}
-    text = _error_text(entry["error"], entry.get("retryable"))
-    return task_id, entry.get("cookie"), TaskState.FAILED, {"error": text}
+def _report_fields(report: Report) -> tuple[str, dict]:
+    if report.error is None:
+        return TaskState.DONE, {"result": report.result, "error": ""}
+    return TaskState.FAILED, {"error": _error_text(report.error, report.retryable)}
 
 
 @transaction.atomic
-def task_answer_batch(*, subcontractor: Subcontractor, answers) -> list[Answer]:
-    """Record many results and errors in one transaction; one Answer per entry, in order.
+def task_answer_batch(*, subcontractor: Subcontractor, reports: list[Report]) -> list[Answer]:
+    """Record many results and errors in one transaction; one Answer per report, in order.
 
-    Each entry is `{"task": id, "cookie": ..., "result": <JSON>}` or `{"task": id, "cookie": ..., "error": "...",
-    "retryable": bool}`. The rules are those of task_complete and task_fail (first answer wins, a repeat is a
-    duplicate, another cookie or a cancelled or unknown task is stale). The tasks are locked together, in id order.
+    The rules are those of task_complete and task_fail (first answer wins, a repeat is a duplicate, another
+    cookie or a cancelled or unknown task is stale). The tasks are locked together, in id order.
     """
-    if not isinstance(answers, list) or not 0 < len(answers) <= MAX_BATCH_ANSWERS:
-        raise ValidationError({"results": f"Must be a list of 1 to {MAX_BATCH_ANSWERS} answers."})
-    parsed = [_answer_fields(entry) for entry in answers]
-    bad = [index for index, fields in enumerate(parsed) if fields is None]
-    if bad:
-        raise ValidationError({"results": f"Entries {bad} need an integer 'task', a 'cookie' and one of "
-                                          "'result' or 'error'."})  # fmt: skip
-    ids = sorted({task_id for task_id, *_ in parsed})
+    ids = sorted({report.task for report in reports})
     sites = subcontractor_site_ids(subcontractor)
     locked = Task.objects.select_for_update().filter(pk__in=ids, site_id__in=sites)
     tasks = {task.pk: task for task in locked.order_by("pk")}
     now, changed, replies = timezone.now(), {}, []
-    for task_id, cookie, state, fields in parsed:
-        task = tasks.get(task_id)
+    for report in reports:
+        task = tasks.get(report.task)
         if task is None:
-            replies.append(Answer("stale", f"No task {task_id} for subcontractor {subcontractor.name}."))
+            replies.append(Answer("stale", f"No task {report.task} for subcontractor {subcontractor.name}."))
             continue
-        refusal = _check_answer(task, cookie)
+        refusal = _check_answer(task, report.cookie)
         if refusal is None:
+            state, fields = _report_fields(report)
             _mark_answered(task, subcontractor, state, now, {**fields, "updated": now})
             changed[task.pk] = task
         replies.append(refusal or Answer("accepted"))
@@ -285,10 +208,6 @@ def task_answer_batch(*, subcontractor: Subcontractor, answers) -> list[Answer]:
 @transaction.atomic
 def subcontractor_register(*, name: str, sites: list[str], modules: list[str]) -> tuple[Subcontractor, str]:
     """Create or update a subcontractor: its user in the subcontractor role, its sites and modules; return its token."""
-    from contractor.user import roles
-    from contractor.user.models import User
-    from contractor.user.services import user_create, user_roles_set, user_token
-
     found = list(Site.objects.filter(name__in=sites))
     missing = sorted(set(sites) - {site.name for site in found})
     if missing or not sites:

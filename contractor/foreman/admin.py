@@ -1,4 +1,4 @@
-"""Admin for jobs and job logs."""
+"""Admin for jobs and job logs (subcontractors and tasks are in contractor.subcontracting's admin)."""
 
 import json
 

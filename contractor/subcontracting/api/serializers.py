@@ -1,12 +1,16 @@
-"""Serializers of the read-only subcontractor and task views."""
+"""Serializers of the subcontractor protocol (docs/subcontractor.md) and of the read-only subcontractor and task
+views. The protocol's views validate every body they accept with these and build every body they return with them,
+so the OpenAPI schema describes what is on the wire."""
 
 from rest_framework import serializers
 
 from contractor.api.permissions import can_see_secrets
 from contractor.api.serializers import ModelSerializer
 from contractor.configuration import redact
-from contractor.foreman.models import Subcontractor, Task
-from contractor.foreman.tasks import subcontractor_is_alive
+from contractor.subcontracting.models import Subcontractor, Task
+from contractor.subcontracting.selectors import subcontractor_is_alive
+
+MAX_BATCH_ANSWERS = 500
 
 
 class SubcontractorSerializer(ModelSerializer):
@@ -41,23 +45,46 @@ class TaskSerializer(ModelSerializer):
         return task.parameters if can_see_secrets(getattr(request, "user", None)) else redact(task.parameters)
 
 
-# --- the protocol's bodies, for the schema (docs/subcontractor.md) --------------------------------------------
+# --- the protocol's bodies ------------------------------------------------------------------------------------
+
+
+class TextField(serializers.CharField):
+    """A JSON string, nothing coerced into one (a number where a name belongs is refused)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CountField(serializers.IntegerField):
+    """A JSON integer, nothing coerced into one (neither "3" nor true)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class PollRequestSerializer(serializers.Serializer):
-    site = serializers.CharField(required=False, help_text="One of the subcontractor's sites; default all of them.")
-    modules = serializers.DictField(child=serializers.IntegerField(min_value=0), help_text="Module -> free slots.")
+    site = TextField(required=False, allow_blank=True, help_text="One of its sites; default all it serves.")
+    sites = serializers.ListField(
+        child=TextField(allow_blank=True), required=False, help_text="Several of its sites (instead of site)."
+    )
+    modules = serializers.DictField(child=CountField(), required=False, default=dict, help_text="Module -> free slots.")
 
 
 class LeasedTaskSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    job = serializers.IntegerField()
+    """One leased task as the daemon reads it."""
+
+    id = serializers.IntegerField(source="pk")
+    job = serializers.IntegerField(source="job_id")
     module = serializers.CharField()
     function = serializers.CharField()
     parameters = serializers.DictField()
     cookie = serializers.CharField()
     lease_expires = serializers.DateTimeField()
-    attempt = serializers.IntegerField()
+    attempt = serializers.IntegerField(source="attempts")
 
 
 class PollResponseSerializer(serializers.Serializer):
@@ -65,13 +92,13 @@ class PollResponseSerializer(serializers.Serializer):
 
 
 class ResultRequestSerializer(serializers.Serializer):
-    cookie = serializers.CharField()
-    result = serializers.JSONField()
+    cookie = TextField()
+    result = serializers.JSONField(allow_null=True, help_text="What the task returned (any JSON).")
 
 
 class ErrorRequestSerializer(serializers.Serializer):
-    cookie = serializers.CharField()
-    error = serializers.CharField()
+    cookie = TextField()
+    error = TextField(allow_blank=True)
     retryable = serializers.BooleanField(default=False)
 
 
@@ -81,15 +108,22 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class BatchEntrySerializer(serializers.Serializer):
-    task = serializers.IntegerField()
-    cookie = serializers.CharField()
-    result = serializers.JSONField(required=False, help_text="A result; or give error (and retryable) instead.")
-    error = serializers.CharField(required=False)
+    task = CountField()
+    cookie = TextField()
+    result = serializers.JSONField(
+        required=False, allow_null=True, help_text="A result; or give error (and retryable) instead."
+    )
+    error = TextField(required=False, allow_blank=True)
     retryable = serializers.BooleanField(default=False)
+
+    def validate(self, attrs):
+        if ("result" in attrs) == ("error" in attrs):
+            raise serializers.ValidationError("Give one of 'result' or 'error'.")
+        return attrs
 
 
 class BatchRequestSerializer(serializers.Serializer):
-    results = BatchEntrySerializer(many=True)
+    results = BatchEntrySerializer(many=True, min_length=1, max_length=MAX_BATCH_ANSWERS)
 
 
 class BatchAnswerSerializer(AnswerSerializer):

@@ -5,8 +5,9 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from contractor.foreman.models import Subcontractor, Task
-from contractor.foreman.tasks import subcontractor_is_alive
+from contractor.configuration import redact
+from contractor.subcontracting.models import Subcontractor, Task
+from contractor.subcontracting.selectors import subcontractor_is_alive
 
 
 @admin.register(Subcontractor)
@@ -46,6 +47,4 @@ class TaskAdmin(admin.ModelAdmin):
 
     @admin.display(description="parameters")
     def parameters_redacted(self, task):
-        from contractor.configuration import redact
-
         return format_html("<pre>{}</pre>", json.dumps(redact(task.parameters), indent=2, sort_keys=True))

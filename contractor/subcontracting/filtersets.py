@@ -1,14 +1,11 @@
-"""Read-only views of subcontractors (with liveness) and of the tasks handed to them."""
+"""Filters for the subcontractor and task views."""
 
 import django_filters
-from rest_framework import viewsets
 
-from contractor.foreman.api.task_serializers import SubcontractorSerializer, TaskSerializer
-from contractor.foreman.choices import TaskState
-from contractor.foreman.models import Subcontractor, Task
-from contractor.foreman.tasks import subcontractor_list, task_list
 from contractor.site.models import Site
 from contractor.site.selectors import site_tree
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Subcontractor, Task
 
 
 class SubcontractorFilterSet(django_filters.FilterSet):
@@ -37,23 +34,3 @@ class TaskFilterSet(django_filters.FilterSet):
     class Meta:
         model = Task
         fields = {"job": ["exact"], "module": ["exact"], "function": ["exact"]}
-
-
-class SubcontractorViewSet(viewsets.ReadOnlyModelViewSet):
-    """Registered subcontractor daemons: sites, modules, last poll and whether they are alive."""
-
-    queryset = subcontractor_list()
-    serializer_class = SubcontractorSerializer
-    filterset_class = SubcontractorFilterSet
-    search_fields = ["name"]
-    ordering_fields = ["name", "last_poll_at"]
-
-
-class TaskViewSet(viewsets.ReadOnlyModelViewSet):
-    """Remote calls of jobs' scripts and where they stand."""
-
-    queryset = task_list()
-    serializer_class = TaskSerializer
-    filterset_class = TaskFilterSet
-    search_fields = ["module", "function", "error"]
-    ordering_fields = ["id", "created", "updated", "state"]

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from contractor.foreman.tasks import subcontractor_register
+from contractor.subcontracting.services import subcontractor_register
 
 
 class Command(BaseCommand):

@@ -1,0 +1,134 @@
+"""The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error and batch results; and the
+read-only views of subcontractors (with liveness) and of the tasks handed to them."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contractor.subcontracting.api import serializers
+from contractor.subcontracting.filtersets import SubcontractorFilterSet, TaskFilterSet
+from contractor.subcontracting.models import Task
+from contractor.subcontracting.selectors import subcontractor_list, subcontractor_of, task_list
+from contractor.subcontracting.services import (
+    Answer,
+    Report,
+    task_answer_batch,
+    task_complete,
+    task_fail,
+    task_lease_batch,
+)
+
+
+class IsSubcontractor(permissions.BasePermission):
+    """Only a user holding `user.act_as_subcontractor` with a registered Subcontractor row."""
+
+    message = "Only a registered subcontractor may use this endpoint."
+
+    def has_permission(self, request, view):
+        request.subcontractor = subcontractor_of(request.user)
+        return request.subcontractor is not None
+
+
+class SubcontractorView(APIView):
+    """Base of the protocol's endpoints: the caller is a registered subcontractor (`request.subcontractor`)."""
+
+    permission_classes = [IsSubcontractor]
+
+    def body(self, serializer_class) -> dict:
+        """The request body, validated by `serializer_class` (a 400 naming each bad field)."""
+        body = serializer_class(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data
+
+
+class PollView(SubcontractorView):
+    """POST {"site": ..., "modules": {name: free slots}} -> the tasks leased to the caller."""
+
+    @extend_schema(request=serializers.PollRequestSerializer, responses=serializers.PollResponseSerializer)
+    def post(self, request):
+        body = self.body(serializers.PollRequestSerializer)
+        tasks = task_lease_batch(
+            subcontractor=request.subcontractor,
+            modules=body["modules"],
+            site_name=body.get("site"),
+            sites=body.get("sites"),
+            address=request.META.get("REMOTE_ADDR"),
+        )
+        return Response(serializers.PollResponseSerializer({"tasks": tasks}).data)
+
+
+class AnswerView(SubcontractorView):
+    """Base of the result and error endpoints: accepted/duplicate -> 200, stale -> 409."""
+
+    def post(self, request, task_id: int):
+        try:
+            answer = self.record(request, task_id)
+        except Task.DoesNotExist as error:
+            answer = Answer("stale", str(error))
+        code = status.HTTP_409_CONFLICT if answer.status == "stale" else status.HTTP_200_OK
+        return Response(serializers.AnswerSerializer(answer).data, status=code)
+
+
+@extend_schema(
+    request=serializers.ResultRequestSerializer,
+    responses={200: serializers.AnswerSerializer, 409: serializers.AnswerSerializer},
+)
+class ResultView(AnswerView):
+    """POST {"cookie": ..., "result": <JSON>}."""
+
+    def record(self, request, task_id):
+        body = self.body(serializers.ResultRequestSerializer)
+        return task_complete(
+            task_id=task_id, subcontractor=request.subcontractor, cookie=body["cookie"], result=body["result"]
+        )
+
+
+@extend_schema(
+    request=serializers.ErrorRequestSerializer,
+    responses={200: serializers.AnswerSerializer, 409: serializers.AnswerSerializer},
+)
+class ErrorView(AnswerView):
+    """POST {"cookie": ..., "error": "...", "retryable": bool}."""
+
+    def record(self, request, task_id):
+        body = self.body(serializers.ErrorRequestSerializer)
+        return task_fail(
+            task_id=task_id, subcontractor=request.subcontractor, cookie=body["cookie"], error=body["error"],
+            retryable=body["retryable"],
+        )  # fmt: skip
+
+
+class ResultsView(SubcontractorView):
+    """POST {"results": [{"task": id, "cookie": ..., "result": <JSON>} or {..., "error": "...", "retryable": bool}]}.
+
+    Answers 200 with one {"task", "status", "detail"} per entry, in order: accepted, duplicate or stale.
+    """
+
+    @extend_schema(request=serializers.BatchRequestSerializer, responses=serializers.BatchAnswersSerializer)
+    def post(self, request):
+        reports = [Report(**entry) for entry in self.body(serializers.BatchRequestSerializer)["results"]]
+        answers = task_answer_batch(subcontractor=request.subcontractor, reports=reports)
+        results = [{"task": report.task, "status": answer.status, "detail": answer.detail}
+                   for report, answer in zip(reports, answers, strict=True)]  # fmt: skip
+        return Response(serializers.BatchAnswersSerializer({"results": results}).data)
+
+
+class SubcontractorViewSet(viewsets.ReadOnlyModelViewSet):
+    """Registered subcontractor daemons: sites, modules, last poll and whether they are alive."""
+
+    queryset = subcontractor_list()
+    serializer_class = serializers.SubcontractorSerializer
+    filterset_class = SubcontractorFilterSet
+    search_fields = ["name"]
+    ordering_fields = ["name", "last_poll_at"]
+
+
+class TaskViewSet(viewsets.ReadOnlyModelViewSet):
+    """Remote calls of jobs' scripts and where they stand."""
+
+    queryset = task_list()
+    serializer_class = serializers.TaskSerializer
+    filterset_class = TaskFilterSet
+    search_fields = ["module", "function", "error"]
+    ordering_fields = ["id", "created", "updated", "state"]

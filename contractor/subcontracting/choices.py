@@ -1,0 +1,16 @@
+"""Choices for tasks."""
+
+from django.db import models
+
+
+class TaskState(models.TextChoices):
+    PENDING = "pending", "Pending: waiting for a subcontractor"
+    LEASED = "leased", "Leased to a subcontractor"
+    DONE = "done", "Done: result waiting for the foreman"
+    FAILED = "failed", "Failed: error waiting for the foreman"
+    APPLIED = "applied", "Applied to the job"
+    CANCELLED = "cancelled", "Cancelled (stale cookie, rollback or job ended)"
+
+
+OPEN_TASK_STATES = (TaskState.PENDING, TaskState.LEASED)
+FINISHED_STATES = (TaskState.DONE, TaskState.FAILED, TaskState.APPLIED)

@@ -1,0 +1,58 @@
+"""Subcontractor (a registered daemon) and Task (a remote call of a job's script, handed to one)."""
+
+from django.conf import settings
+from django.db import models
+
+from contractor.subcontracting.choices import TaskState
+
+
+class Subcontractor(models.Model):
+    """A subcontractor daemon: its API user, the sites it serves and the task modules it may take."""
+
+    name = models.CharField(max_length=100, unique=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subcontractor")
+    sites = models.ManyToManyField("site.Site", related_name="subcontractors")
+    modules = models.JSONField(default=list, blank=True, help_text="Task modules it may take, e.g. ipmi, iputils.")
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_address = models.GenericIPAddressField(null=True, blank=True)
+    lost_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was announced lost (subcontractor.lost) after it stopped polling."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Task(models.Model):
+    """A remote call of a job's script, handed to a subcontractor and answered with a result or an error.
+
+    The job is named by its label only: the foreman, above this app, creates tasks and applies their answers.
+    """
+
+    job = models.ForeignKey("foreman.Job", on_delete=models.CASCADE, related_name="tasks")
+    site = models.ForeignKey("site.Site", on_delete=models.PROTECT, related_name="tasks")
+    module = models.CharField(max_length=50)
+    function = models.CharField(max_length=100)
+    parameters = models.JSONField(default=dict, blank=True)
+    cookie = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=10, choices=TaskState.choices, default=TaskState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_expires = models.DateTimeField(null=True, blank=True)
+    leased_by = models.ForeignKey(Subcontractor, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created"]
+        indexes = [models.Index(fields=["state", "module", "site"], name="task_poll_idx")]
+
+    def __str__(self):
+        return f"{self.module}.{self.function} for job {self.job_id} ({self.state})"
