@@ -129,6 +129,10 @@ def test_an_operator_finds_builds_and_watches_a_machine(browser_page, live_serve
     log_in(page, url, "builder")
     assert "paused" in page.inner_text("#attention tbody tr:first-child")  # the paused job waits for a person
     shoot(page, screens, "dashboard")
+    page.click(f"#attention >> text=#{manual.pk}")
+    page.wait_for_selector("#job-callout:has-text('waiting for a person: Rack and cable')")
+    assert page.is_enabled("button[data-action=resume]") and page.is_disabled("button[data-action=pause]")
+    shoot(page, screens, "job-paused")
 
     page.fill(".topsearch input", "52-54-00-12-34-56")
     page.press(".topsearch input", "Enter")

@@ -221,3 +221,27 @@ def test_a_page_costs_the_same_queries_for_a_bigger_fleet(viewer, machine, path,
     _fleet(machine.site, machine.blueprint, 20)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert viewer.get(path).status_code == 200
+
+
+def test_a_job_in_error_is_reset_from_the_console_and_runs_to_done(builder, machine):
+    """error() stops the job; the feed offers reset, rollback and cancel only; reset sends it on to its end."""
+    from contractor.foreman.worker import Worker
+
+    blueprint = FoundationBluePrintFactory(name="fussy")
+    ScriptFactory(blueprint=blueprint, name="create", script='error( msg="disk missing" )\nmessage( msg="on" )\n')
+    job = job_create(target=ManualFoundationFactory(site=machine.site, blueprint=blueprint), script_name="create")
+    worker = Worker()
+    while worker.run_once():
+        pass
+    feed = builder.get(f"/console/jobs/{job.pk}/feed/").json()
+    assert feed["state"] == JobState.ERROR and "disk missing" in feed["message"] and feed["line"] == 1
+    assert [name for name, allowed in feed["actions"].items() if allowed] == ["reset", "rollback", "cancel"]
+    assert f"Job {job.pk} reset." in builder.post(f"/console/jobs/{job.pk}/reset/", follow=True).content.decode()
+    while worker.run_once():
+        pass
+    assert builder.get(f"/console/jobs/{job.pk}/feed/").json()["state"] == JobState.DONE
+
+
+def test_a_refusal_page_names_the_roles(make_user):
+    page = _client(make_user("nobody")).get("/console/")
+    assert page.status_code == 403 and "with no role" in page.content.decode()

@@ -78,7 +78,22 @@
     return task.module + "." + task.function + " (task " + task.id + ", " + task.state + ", attempt " + task.attempts + ")";
   }
 
+  function callout(feed) {
+    var node = byId("job-callout");
+    var said = (feed.message || "").replace(/[.\s]+$/, "");
+    var texts = {
+      paused: "Paused, waiting for a person: " + said + ". Press Resume when that is done.",
+      error: "In error: " + said + ". Reset retries the failed step; Rollback first undoes a failed remote call."
+    };
+    node.hidden = !texts[feed.state];
+    if (texts[feed.state]) {
+      node.textContent = texts[feed.state];
+      setState(node, "callout", feed.state);
+    }
+  }
+
   function draw(feed) {
+    callout(feed);
     var badge = byId("job-state");
     badge.textContent = feed.state;
     setState(badge, "badge", feed.state);
@@ -107,10 +122,15 @@
   function poll() {
     fetch(feedUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
+        if (response.status === 404) return null;
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       })
       .then(function (feed) {
+        if (feed === null) {
+          setText("job-live", "This job has been deleted; reload the page for its log.");
+          return;
+        }
         failures = 0;
         draw(feed);
         if (feed.active) window.setTimeout(poll, INTERVAL_MS);
@@ -122,5 +142,6 @@
       });
   }
 
+  callout(JSON.parse(byId("job-feed").textContent));
   if (panel.dataset.active === "1") window.setTimeout(poll, INTERVAL_MS);
 })();
