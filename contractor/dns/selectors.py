@@ -1,6 +1,6 @@
 """Reads for DNS: zones, and the flat rows zone files are generated from (values(), no model objects)."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
 from contractor.building.models import Structure
@@ -21,15 +21,22 @@ def zone_site_ids(zone_ids: list[int] | None = None) -> dict[int, int]:
     return sites if zone_ids is None else {site: zone for site, zone in sites.items() if zone in zone_ids}
 
 
-def zone_structure_rows(sites: dict[int, int]):
-    """(zone id, structure id, hostname, foundation locator) of every structure in `sites` (site id -> zone id)."""
-    rows = Structure.objects.filter(site_id__in=sites).values_list("site_id", "id", "hostname", "foundation__locator")
-    return ((sites[site], *rest) for site, *rest in rows.order_by().iterator(5000))
+def zone_structure_rows(sites: dict[int, int], structure_ids=None):
+    """(site id, zone id, structure id, hostname, foundation locator) of every structure in `sites` (site id ->
+    zone id), or of those of `structure_ids` that are in them."""
+    rows = Structure.objects.filter(site_id__in=sites)
+    if structure_ids is not None:
+        rows = rows.filter(id__in=structure_ids)
+    rows = rows.values_list("site_id", "id", "hostname", "foundation__locator")
+    return ((site, sites[site], *rest) for site, *rest in rows.order_by().iterator(5000))
 
 
-def zone_address_rows(sites: dict[int, int]):
-    """(structure id, interface, alias index, is primary, block id, offset) of every static address in `sites`."""
+def zone_address_rows(sites: dict[int, int], structure_ids=None):
+    """(structure id, interface, alias index, is primary, block id, offset) of every static address in `sites`,
+    or of the structures `structure_ids`."""
     rows = Address.objects.filter(kind=AddressKind.STATIC, structure__site_id__in=sites)
+    if structure_ids is not None:
+        rows = rows.filter(structure_id__in=structure_ids)
     fields = ("structure_id", "interface_name", "alias_index", "is_primary", "address_block_id", "offset")
     return rows.values_list(*fields).order_by().iterator(5000)
 
@@ -40,9 +47,18 @@ def zone_block_rows(sites: dict[int, int]) -> list[tuple]:
     return [(*row, sites.get(site)) for *row, site in rows]
 
 
-def zone_file_states(*, lock: bool = False) -> dict[str, ZoneFile]:
-    """The stored hash and serial of every zone file generated before, by origin; `lock` holds the rows."""
+def zone_structures_of(*, sites=(), foundations=()) -> list[int]:
+    """The ids of the structures in `sites` or on `foundations`."""
+    rows = Structure.objects.filter(Q(site_id__in=sites) | Q(foundation_id__in=foundations))
+    return list(rows.values_list("id", flat=True).order_by())
+
+
+def zone_file_states(*, lock: bool = False, origins=None) -> dict[str, ZoneFile]:
+    """The stored hash and serial of every zone file generated before (of `origins`), by origin; `lock` holds
+    the rows."""
     states = ZoneFile.objects.select_for_update() if lock else ZoneFile.objects.all()
+    if origins is not None:
+        states = states.filter(origin__in=origins)
     return {state.origin: state for state in states}
 
 

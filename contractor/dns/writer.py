@@ -7,7 +7,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contractor.dns import services, zonefile
+from contractor.dns import services
+from contractor.dns.state import ZoneState
+from contractor.dns.zonefile import ZoneText
 
 
 @dataclass
@@ -16,6 +18,7 @@ class WriteResult:
 
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    serials: dict[str, int] = field(default_factory=dict)
     command_status: int | None = None
     command_output: str = ""
 
@@ -26,24 +29,34 @@ def file_name(origin: str) -> str:
 
 def zones_write(*, output: Path, command: str | None = None, timeout: float = 60) -> WriteResult:
     """Render every zone, bump the serials of changed ones, write the files that differ, then run `command`."""
+    zones = ZoneState.load()
+    return texts_write(output=output, texts=zones.texts(), origins=zones.origins(), command=command, timeout=timeout)
+
+
+def texts_write(
+    *, output: Path, texts: dict[str, ZoneText], origins, command: str | None = None, timeout: float = 60
+) -> WriteResult:
+    """Bump the serials of the zone files `texts` whose content changed and write those that differ from the
+    disk, then zones.conf declaring `origins` (every zone there is), then run `command` if anything was written."""
     output.mkdir(parents=True, exist_ok=True)
-    texts = services.zone_texts_publish(texts=zonefile.all_zones())
+    published = services.zone_texts_publish(texts=texts)
     result = WriteResult()
-    for origin in sorted(texts):
-        changed = _write_if_changed(output / file_name(origin), texts[origin].text)
+    for origin in sorted(published):
+        changed = _write_if_changed(output / file_name(origin), published[origin].text)
         (result.written if changed else result.unchanged).append(origin)
-    if _write_if_changed(output / "zones.conf", zones_conf(texts, output)):
+        result.serials[origin] = published[origin].serial
+    if _write_if_changed(output / "zones.conf", zones_conf(origins, output)):
         result.written.append("zones.conf")
     if result.written and command:
         _run(command, timeout, result)
     return result
 
 
-def zones_conf(texts: dict, output: Path) -> str:
+def zones_conf(origins, output: Path) -> str:
     """A named.conf fragment declaring every zone file, for `include` in named.conf."""
     return "".join(
         f'zone "{origin}" {{ type primary; file "{output.resolve() / file_name(origin)}"; }};\n'
-        for origin in sorted(texts)
+        for origin in sorted(origins)
     )
 
 

@@ -1,10 +1,10 @@
-"""Rendering BIND zone files, forward and reverse, from the flat rows the selectors return."""
+"""The pieces of BIND zone files: a host's records, glue, extra records, PTRs, and the head with its serial."""
 
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
 
-from contractor.dns import naming, selectors
+from contractor.dns import naming
 from contractor.dns.models import Zone
 
 RECORD_TYPE = {4: "A", 6: "AAAA"}
@@ -16,9 +16,11 @@ class Host:
 
     hostname: str
     locator: str
+    site_id: int
+    zone_id: int
     primary: str | None = None
-    # (name, version, address as an int, prefix length of its reverse zone)
-    addresses: list[tuple[str, int, int, int]] = field(default_factory=list)
+    # (name, version, address as an int, reverse zone, owner name in it, block id)
+    addresses: list[tuple[str, int, int, str, str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -31,6 +33,10 @@ class ZoneText:
     reverse: bool = False
 
     def text(self, serial: int) -> str:
+        return self.head(serial) + self.body
+
+    def head(self, serial: int) -> str:
+        """$ORIGIN, $TTL, the SOA with `serial`, and the NS records."""
         zone = self.zone
         head = [
             f"$ORIGIN {self.origin}.",
@@ -39,11 +45,14 @@ class ZoneText:
             f"( {serial} {zone.refresh} {zone.retry} {zone.expire} {zone.minimum} )",
         ]
         head += [f"@ IN NS {server}." for server in zone.name_servers]
-        return "\n".join(head) + "\n" + self.body
+        return "\n".join(head) + "\n"
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(self.text(0).encode()).hexdigest()
+        """The hash of the file with serial 0 (the same content gives the same hash, whatever its serial)."""
+        digest = hashlib.sha256(self.head(0).encode())
+        digest.update(self.body.encode())
+        return digest.hexdigest()
 
 
 def rname(zone: Zone) -> str:
@@ -66,41 +75,20 @@ def _escape_byte(byte: int) -> str:
     return chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03d}"
 
 
-def collect_hosts(zone_ids: list[int] | None = None) -> tuple[dict[int, dict[int, Host]], dict[int, tuple]]:
-    """Structures by zone id then structure id, with their addresses; and the address blocks by id."""
-    sites = selectors.zone_site_ids(zone_ids)
-    blocks = {}
-    for block_id, subnet, prefix, vlan, zone_id in selectors.zone_block_rows(sites):
-        ip = ipaddress.ip_address(subnet)
-        blocks[block_id] = (int(ip), ip.version, prefix, vlan, zone_id, naming.reverse_bits(prefix, ip.version))
-    hosts, by_structure = {}, {}
-    for zone_id, structure_id, hostname, locator in selectors.zone_structure_rows(sites):
-        host = by_structure[structure_id] = Host(hostname.lower(), locator)
-        hosts.setdefault(zone_id, {})[structure_id] = host
-    for structure_id, interface, alias_index, is_primary, block_id, offset in selectors.zone_address_rows(sites):
-        host = by_structure[structure_id]
-        base, version, _prefix, vlan, _zone, bits = blocks[block_id]
-        name = naming.address_name(host.hostname, interface, alias_index, vlan)
-        host.addresses.append((name, version, base + offset, bits))
-        if is_primary:
-            host.primary = name
-    return hosts, blocks
-
-
-def forward_body(zone: Zone, hosts: dict[int, Host]) -> str:
-    """Glue, the records of every structure, then the zone's extra records."""
-    lines = []
-    glued = set()
+def glue_lines(zone: Zone) -> tuple[list[str], set[str]]:
+    """The glue records of the zone's in-zone name servers, and the owner names they were written on."""
+    lines, glued = [], set()
     for server in zone.name_servers:
         if zone.in_zone(server) and server in zone.glue:
             owner = zone.relative(server)
             glued.add(owner)
             lines += [f"{owner} IN {_type(address)} {address}" for address in zone.glue[server]]
-    servers = {zone.relative(server) for server in zone.name_servers if zone.in_zone(server)}
-    for host in sorted(hosts.values(), key=lambda host: host.hostname):
-        lines += host_lines(host, glued=host.hostname in glued, name_server=host.hostname in servers)
-    lines += [extra_line(record, zone) for record in zone.extra_records]
-    return "\n".join(lines) + "\n"
+    return lines, glued
+
+
+def server_labels(zone: Zone) -> set[str]:
+    """The in-zone name servers relative to the zone (a structure of that hostname holds addresses, not a CNAME)."""
+    return {zone.relative(server) for server in zone.name_servers if zone.in_zone(server)}
 
 
 def _type(address: str) -> str:
@@ -113,7 +101,7 @@ def host_lines(host: Host, *, glued: bool, name_server: bool) -> list[str]:
     A name server's hostname holds its primary addresses itself (an NS may not point at a CNAME).
     """
     lines = []
-    for name, version, value, _bits in sorted(host.addresses):
+    for name, version, value, *_place in sorted(host.addresses):
         lines.append(f"{name} IN {RECORD_TYPE[version]} {naming.ip_text(value, version)}")
         if name_server and not glued and name == host.primary:
             lines.append(f"{host.hostname} IN {RECORD_TYPE[version]} {naming.ip_text(value, version)}")
@@ -146,58 +134,5 @@ def extra_line(record: dict, zone: Zone) -> str:
     return f"{start} {quoted(record['value'])}"
 
 
-def forward_zone(zone: Zone) -> ZoneText:
-    """The forward zone file of `zone`."""
-    hosts, _blocks = collect_hosts([zone.pk])
-    return ZoneText(zone.name, zone, forward_body(zone, hosts.get(zone.pk, {})))
-
-
-def reverse_zones(zones: dict[int, Zone], hosts: dict[int, dict[int, Host]], blocks: dict) -> dict[str, ZoneText]:
-    """Every reverse zone with PTRs for the zones' addresses, plus the empty ones of their sites' blocks.
-
-    A reverse zone that addresses of several forward zones fall in takes its SOA and NS from the first by name.
-    """
-    owner_of, records = {}, {}
-    for base, version, prefix, _vlan, zone_id, _bits in blocks.values():
-        if zone_id in zones:
-            for origin in naming.reverse_origins(naming.ip_text(base, version), prefix):
-                _claim(owner_of, origin, zones[zone_id])
-    for zone_id, zone_hosts in hosts.items():
-        zone = zones[zone_id]
-        for host in zone_hosts.values():
-            for name, version, value, bits in host.addresses:
-                origin = naming.reverse_origin(value, version, bits)
-                _claim(owner_of, origin, zone)
-                owner = naming.reverse_owner(value, version, bits)
-                records.setdefault(origin, []).append((value, owner, f"{name}.{zone.name}."))
-    return {
-        origin: ZoneText(origin, zone, _ptr_body(records.get(origin, [])), True) for origin, zone in owner_of.items()
-    }
-
-
-def _claim(owner_of: dict, origin: str, zone: Zone):
-    current = owner_of.get(origin)
-    if current is None or zone.name < current.name:
-        owner_of[origin] = zone
-
-
-def _ptr_body(records: list[tuple]) -> str:
-    return "".join(f"{owner} IN PTR {target}\n" for _value, owner, target in sorted(records))
-
-
-def all_zones() -> dict[str, ZoneText]:
-    """Every forward and reverse zone file, by origin, from a handful of queries."""
-    zones = {zone.pk: zone for zone in Zone.objects.all()}
-    hosts, blocks = collect_hosts()
-    texts = {
-        zone.name: ZoneText(zone.name, zone, forward_body(zone, hosts.get(zone.pk, {}))) for zone in zones.values()
-    }
-    texts.update(reverse_zones(zones, hosts, blocks))
-    return texts
-
-
-def zone_reverse_zones(zone: Zone) -> dict[str, ZoneText]:
-    """The reverse zones `zone` owns (those it has addresses or sites' blocks in and is first by name for)."""
-    zones = {other.pk: other for other in Zone.objects.all()}
-    hosts, blocks = collect_hosts()
-    return {origin: text for origin, text in reverse_zones(zones, hosts, blocks).items() if text.zone.pk == zone.pk}
+def ptr_line(owner: str, target: str) -> str:
+    return f"{owner} IN PTR {target}\n"

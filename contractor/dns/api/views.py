@@ -7,7 +7,8 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contractor.dns import services, zonefile
+from contractor.dns import services
+from contractor.dns import state as zone_state
 from contractor.dns.api.serializers import ReverseZoneSerializer, ZoneSerializer
 from contractor.dns.filtersets import ZoneFilterSet
 from contractor.dns.selectors import zone_list
@@ -37,7 +38,7 @@ class ZoneViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def zonefile(self, request, *args, **kwargs):
         zone = self.get_object()
-        texts = services.zone_texts_publish(texts={zone.name: zonefile.forward_zone(zone)})
+        texts = services.zone_texts_publish(texts={zone.name: zone_state.forward_zone(zone)})
         return zone_file_response(texts[zone.name].text)
 
     @extend_schema(
@@ -47,7 +48,7 @@ class ZoneViewSet(viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def reverse(self, request, *args, **kwargs):
-        texts = services.zone_texts_publish(texts=zonefile.zone_reverse_zones(self.get_object()))
+        texts = services.zone_texts_publish(texts=zone_state.zone_reverse_zones(self.get_object()))
         base = request.build_absolute_uri()
         rows = [
             {"origin": origin, "serial": published.serial, "url": f"{base}{origin}/"}
@@ -64,7 +65,7 @@ class ZoneViewSet(viewsets.ModelViewSet):
         filter_backends=[],
     )
     def reverse_zonefile(self, request, origin, *args, **kwargs):
-        reverse_zones = zonefile.zone_reverse_zones(self.get_object())
+        reverse_zones = zone_state.zone_reverse_zones(self.get_object())
         if origin not in reverse_zones:
             raise Http404(f"{origin} is not a reverse zone of this zone.")
         return zone_file_response(services.zone_texts_publish(texts={origin: reverse_zones[origin]})[origin].text)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from contractor.dns import zonefile
+from contractor.dns import state as zonefile
 from contractor.dns.services import zone_update
 from tests.factories import AddressBlockFactory, SiteFactory, StructureFactory
 
