@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import nodes as n
 from .builtins import IN_PLACE
@@ -30,6 +31,12 @@ class Code:
     instructions: list[tuple]
     blocks: list[BlockInfo]
     labels: dict[str, int]
+    #: every `while` statement, and the instructions [start, end) each statement compiled to (by id of
+    #: the node): what tscript.fused needs to turn a loop back into Python
+    whiles: list[n.While] = field(default_factory=list)
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: tscript.fused's Python for the loops, compiled once per Code (filled on first use)
+    fused: Any = None
 
 
 class _Label:
@@ -54,6 +61,8 @@ class Compiler:
         self.labels: dict[str, int] = {}
         self.loops: list[tuple[_Label, _Label, int]] = []
         self.depth = 1
+        self.whiles: list[n.While] = []
+        self.spans: dict[int, tuple[int, int]] = {}
 
     def compile(self, program: n.Program) -> Code:
         body = program.body
@@ -65,7 +74,7 @@ class Compiler:
             self.statement(stmt)
         self.emit("halt", body[-1] if body else None)
         instructions = [tuple(arg.pc if isinstance(arg, _Label) else arg for arg in ins) for ins in self.code]
-        return Code(instructions, self.blocks, self.labels)
+        return Code(instructions, self.blocks, self.labels, self.whiles, self.spans)
 
     def emit(self, op: str, where: n.Node | None, *args) -> None:
         line, column = (where.line, where.column) if where is not None else (1, 1)
@@ -86,7 +95,9 @@ class Compiler:
     # statements
 
     def statement(self, stmt: n.Node) -> None:
+        start = len(self.code)
         getattr(self, "_" + type(stmt).__name__.lower())(stmt)
+        self.spans[id(stmt)] = (start, len(self.code))
 
     def _assign(self, stmt: n.Assign) -> None:
         target, value = stmt.target, stmt.value
@@ -147,6 +158,7 @@ class Compiler:
         self.depth -= 1
 
     def _while(self, stmt: n.While) -> None:
+        self.whiles.append(stmt)
         test, done = _Label(), _Label()
         self.emit("enter", stmt, self._new_block("while", stmt))
         self.place(test)

@@ -22,6 +22,7 @@ from .errors import (
     TScriptError,
     UnexpectedError,
 )
+from .fused import bind
 from .machine import Done, Stop, link
 from .modules import Module, as_registry
 from .outcome import Outcome
@@ -75,6 +76,8 @@ class Runner:
         #: starts, continues and completes the calls that end a step (pause, delay, module functions)
         self.calls = Calls(self)
         self.instructions = link(self.code, self)
+        #: by pc, the generated Python of a loop that starts there (tscript.fused), or None
+        self.loops, self._loop_box = bind(self.code, self)
         if state is not None:
             self._restore(state)
 
@@ -111,14 +114,26 @@ class Runner:
             return self._stopped_by_error(unexpected.at(*self.position(self.pc)))
 
     def _execute(self, budget: int) -> None:
-        code, pc = self.instructions, self.pc
-        ran = -1
+        code, loops, box, pc = self.instructions, self.loops, self._loop_box, self.pc
+        ran = 0  # instructions run, the one that raised included
         try:
-            for ran in range(budget):  # noqa: B007 - `ran` counts what ran, also when a Stop escapes the loop
+            while ran < budget:
+                loop = loops[pc]
+                if loop is not None:
+                    try:
+                        pc, used = loop(budget - ran)
+                    except BaseException:
+                        pc, used = box  # the statement that failed, and what ran before it
+                        ran += used
+                        raise
+                    if used:
+                        ran += used
+                        continue
+                ran += 1  # one instruction: none is a loop, or too little budget is left for the loop's next run
                 pc = code[pc]()
         finally:
             self.pc = pc
-            self.executed += ran + 1
+            self.executed += ran
 
     def _check_max_time(self) -> None:
         if self.grace:
