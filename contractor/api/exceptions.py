@@ -1,5 +1,7 @@
 """API error responses: validation errors are 400s naming the field; unknown paths and crashes answer JSON."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -34,6 +36,9 @@ def _deleted_object(context):
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = exceptions.ParseError(f"The request body is larger than {limit} bytes, the most accepted.")
     elif isinstance(exc, ProtectedError | RestrictedError):
         # A delete the database refuses because other rows still point here: say which, as a sentence.
         message = in_use_message(exc, _deleted_object(context))

@@ -57,6 +57,9 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+MAX_POLL_SLOTS = 1000  # free slots one poll may ask for per module: a lease query's LIMIT, not a bigint overflow
+
+
 class CountField(serializers.IntegerField):
     """A JSON integer, nothing coerced into one (neither "3" nor true)."""
 
@@ -71,7 +74,12 @@ class PollRequestSerializer(serializers.Serializer):
     sites = serializers.ListField(
         child=TextField(allow_blank=True), required=False, help_text="Several of its sites (instead of site)."
     )
-    modules = serializers.DictField(child=CountField(), required=False, default=dict, help_text="Module -> free slots.")
+    modules = serializers.DictField(
+        child=CountField(min_value=0, max_value=MAX_POLL_SLOTS),
+        required=False,
+        default=dict,
+        help_text=f"Module -> free slots (at most {MAX_POLL_SLOTS} each).",
+    )
 
 
 class LeasedTaskSerializer(serializers.Serializer):
