@@ -1,7 +1,17 @@
-"""Database helpers shared by the apps' services."""
+"""Database helpers shared by the apps: the timestamped abstract model, and the "in use" conflict of a delete."""
 
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from django.db.models import ProtectedError, RestrictedError
+
+
+class Timestamped(models.Model):
+    """When a row was made and last saved: `created` and `updated`, for every model that keeps both."""
+
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
 
 
 def in_use_message(error: ProtectedError | RestrictedError, obj=None) -> str:

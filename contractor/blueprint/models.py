@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from contractor.blueprint.choices import BluePrintKind
+from contractor.db import Timestamped
 from contractor.fields import ConfigValuesField, check_config_values
 from contractor.validators import name_validator
 
@@ -30,7 +31,7 @@ def validate_hardware_requirements(value):
             raise ValidationError(f"Hardware requirement {key!r} must be a {expected.__name__}.")
 
 
-class BluePrint(models.Model):
+class BluePrint(Timestamped):
     """What both kinds of blueprint share: a name, config values, parents and named scripts.
 
     The scripts and config a blueprint inherits come from its lineage: a depth-first walk of its
@@ -51,8 +52,6 @@ class BluePrint(models.Model):
         related_name="child_links",
         blank=True,
     )
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -165,15 +164,13 @@ class StructureBluePrint(BluePrint):
         return structure_blueprint_allows(self, foundation_blueprint)
 
 
-class Script(models.Model):
+class Script(Timestamped):
     """A named TScript program of a blueprint: create, destroy, or a utility."""
 
     blueprint = models.ForeignKey(BluePrint, on_delete=models.CASCADE, related_name="scripts")
     name = models.CharField(max_length=50, validators=[name_validator])
     description = models.CharField(max_length=200, blank=True)
     script = models.TextField()
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["blueprint", "name"]
@@ -190,15 +187,13 @@ class Script(models.Model):
             raise ValidationError({"script": errors})
 
 
-class PXE(models.Model):
+class PXE(Timestamped):
     """Something a PXE-booting machine can boot: an iPXE boot script and an installer template."""
 
     name = models.CharField(max_length=50, unique=True, validators=[name_validator])
     description = models.CharField(max_length=200, blank=True)
     boot_script = models.TextField(help_text="iPXE script template, rendered with the target's config.")
     template = models.TextField(blank=True, help_text="Installer template (preseed, kickstart...), rendered likewise.")
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

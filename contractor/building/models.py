@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from contractor.building.choices import DependencyLink, FoundationState, StructureState
+from contractor.db import Timestamped
 from contractor.fields import ConfigValuesField, check_config_values
 from contractor.site.selectors import site_tree
 from contractor.validators import hostname_validator, name_validator
@@ -17,7 +18,7 @@ def validate_string_list(value):
         raise ValidationError("A list of non-empty strings.")
 
 
-class Foundation(models.Model):
+class Foundation(Timestamped):
     """What a structure is deployed on. Plugins subclass it; each subclass is one foundation `type`."""
 
     foundation_type: str | None = None  # set by each plugin subclass
@@ -34,8 +35,6 @@ class Foundation(models.Model):
     state = models.CharField(max_length=10, choices=FoundationState.choices, default=FoundationState.PLANNED)
     located_at = models.DateTimeField(null=True, blank=True)
     built_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["locator"]
@@ -76,7 +75,7 @@ class Foundation(models.Model):
         return {}
 
 
-class Structure(models.Model):
+class Structure(Timestamped):
     """What is deployed on a foundation: a DNS server, a web server, a VM host..."""
 
     hostname = models.CharField(max_length=63, validators=[hostname_validator])
@@ -87,8 +86,6 @@ class Structure(models.Model):
     config_uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     state = models.CharField(max_length=10, choices=StructureState.choices, default=StructureState.PLANNED)
     built_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["site", "hostname"]
@@ -160,7 +157,7 @@ def wait_chain(kind: str, pk: int | None):
             kind, pk = ("structure", structure) if structure else ("dependency", source)
 
 
-class Complex(models.Model):
+class Complex(Timestamped):
     """A group of structures that together host foundations, such as a VM cluster."""
 
     name = models.CharField(max_length=100, unique=True, validators=[name_validator])
@@ -172,8 +169,6 @@ class Complex(models.Model):
         help_text="The complex counts as built when at least this percent of its members are built.",
     )
     members = models.ManyToManyField(Structure, through="ComplexMember", related_name="complexes", blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -205,7 +200,7 @@ class ComplexMember(models.Model):
         return f"{self.structure} in {self.complex}"
 
 
-class Dependency(models.Model):
+class Dependency(Timestamped):
     """Something that waits for a structure (or for another dependency) to be built.
 
     A foundation that names a dependency is not built until the dependency is; optional create and
@@ -225,8 +220,6 @@ class Dependency(models.Model):
     destroy_script_name = models.CharField(max_length=50, blank=True)
     state = models.CharField(max_length=10, choices=StructureState.choices, default=StructureState.PLANNED)
     built_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["pk"]

@@ -5,13 +5,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from contractor.db import Timestamped
 from contractor.dns.validators import validate_domain_name, validate_extra_records, validate_glue, validate_name_servers
 from contractor.site.selectors import site_tree
 
 SECONDS = [MinValueValidator(1), MaxValueValidator(2**31 - 1)]
 
 
-class Zone(models.Model):
+class Zone(Timestamped):
     """A forward DNS zone: its SOA timers, name servers, glue and extra records; sites point at it."""
 
     name = models.CharField(
@@ -41,8 +42,6 @@ class Zone(models.Model):
         validators=[validate_extra_records],
         help_text='e.g. [{"type": "MX", "name": "@", "priority": 10, "value": "mail"}]',
     )
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

@@ -4,10 +4,11 @@ Tasks."""
 from django.conf import settings
 from django.db import models
 
+from contractor.db import Timestamped
 from contractor.foreman.choices import ACTIVE_STATES, JobState
 
 
-class Job(models.Model):
+class Job(Timestamped):
     """A blueprint script running for one target; its interpreter state lives in `runner_state`."""
 
     foundation = models.ForeignKey(
@@ -27,10 +28,8 @@ class Job(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
-    created = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    updated = models.DateTimeField(auto_now=True)
     next_run_at = models.DateTimeField(null=True, blank=True, help_text="Not stepped before this (delays, waits).")
     last_step_at = models.DateTimeField(null=True, blank=True, help_text="Workers step the least recent first.")
     step_count = models.PositiveIntegerField(default=0)

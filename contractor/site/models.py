@@ -3,11 +3,12 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from contractor.db import Timestamped
 from contractor.fields import ConfigValuesField, check_config_values
 from contractor.validators import name_validator
 
 
-class Site(models.Model):
+class Site(Timestamped):
     """A group of foundations and structures; sites nest, and config flows down the tree."""
 
     name = models.CharField(max_length=100, unique=True, validators=[name_validator])
@@ -22,8 +23,6 @@ class Site(models.Model):
         help_text="The DNS zone this site's structures are published in.",
     )
     config_values = ConfigValuesField()
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

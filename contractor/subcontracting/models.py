@@ -3,10 +3,11 @@
 from django.conf import settings
 from django.db import models
 
+from contractor.db import Timestamped
 from contractor.subcontracting.choices import TaskState
 
 
-class Subcontractor(models.Model):
+class Subcontractor(Timestamped):
     """A subcontractor daemon: its API user, the sites it serves and the task modules it may take."""
 
     name = models.CharField(max_length=100, unique=True)
@@ -18,8 +19,6 @@ class Subcontractor(models.Model):
     lost_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was announced lost (subcontractor.lost) after it stopped polling."
     )
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -28,7 +27,7 @@ class Subcontractor(models.Model):
         return self.name
 
 
-class Task(models.Model):
+class Task(Timestamped):
     """A remote call of a job's script, handed to a subcontractor and answered with a result or an error.
 
     The job is named by its label only: the foreman, above this app, creates tasks and applies their answers.
@@ -46,8 +45,6 @@ class Task(models.Model):
     leased_by = models.ForeignKey(Subcontractor, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from contractor.db import Timestamped
 from contractor.site.selectors import site_tree
 from contractor.utilities.choices import AddressKind, AggregationMode
 from contractor.validators import name_validator
@@ -14,15 +15,13 @@ from contractor.validators import name_validator
 MAX_OFFSET = 2**63 - 1
 
 
-class Network(models.Model):
+class Network(Timestamped):
     """A layer-2 network in a site; its address blocks may each be on a VLAN."""
 
     name = models.CharField(max_length=100, validators=[name_validator])
     site = models.ForeignKey("site.Site", on_delete=models.PROTECT, related_name="networks")
     description = models.CharField(max_length=200, blank=True)
     mtu = models.PositiveIntegerField(default=1500, validators=[MinValueValidator(576), MaxValueValidator(65535)])
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["site", "name"]
@@ -32,7 +31,7 @@ class Network(models.Model):
         return self.name
 
 
-class AddressBlock(models.Model):
+class AddressBlock(Timestamped):
     """An IPv4 or IPv6 subnet that addresses are allocated from."""
 
     name = models.CharField(max_length=100, validators=[name_validator])
@@ -46,8 +45,6 @@ class AddressBlock(models.Model):
     gateway_offset = models.BigIntegerField(
         null=True, blank=True, help_text="Offset of the gateway within the block (1 is the first address)."
     )
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["site", "name"]
@@ -127,7 +124,7 @@ class AddressBlock(models.Model):
             raise ValidationError({"network": "The network must be in the block's site."})
 
 
-class Address(models.Model):
+class Address(Timestamped):
     """One address of a block: static on a structure's interface, reserved, or in a dynamic pool."""
 
     address_block = models.ForeignKey(AddressBlock, on_delete=models.PROTECT, related_name="addresses")
@@ -152,8 +149,6 @@ class Address(models.Model):
         related_name="dynamic_addresses",
         help_text="For dynamic pool addresses: what unknown machines booting from it get.",
     )
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["address_block", "offset"]
@@ -195,7 +190,7 @@ class Address(models.Model):
             raise ValidationError(errors)
 
 
-class RealNetworkInterface(models.Model):
+class RealNetworkInterface(Timestamped):
     """A physical network interface of a foundation."""
 
     foundation = models.ForeignKey("building.Foundation", on_delete=models.CASCADE, related_name="interfaces")
@@ -207,8 +202,6 @@ class RealNetworkInterface(models.Model):
     pxe = models.ForeignKey(
         "blueprint.PXE", null=True, blank=True, on_delete=models.SET_NULL, related_name="interfaces"
     )
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["foundation", "name"]
@@ -234,7 +227,7 @@ class RealNetworkInterface(models.Model):
             self.mac = mac
 
 
-class AggregatedNetworkInterface(models.Model):
+class AggregatedNetworkInterface(Timestamped):
     """A bond or VLAN interface on a structure, made of its foundation's real interfaces."""
 
     structure = models.ForeignKey("building.Structure", on_delete=models.CASCADE, related_name="aggregated_interfaces")
@@ -243,8 +236,6 @@ class AggregatedNetworkInterface(models.Model):
     members = models.ManyToManyField(RealNetworkInterface, related_name="aggregates", blank=True)
     mode = models.CharField(max_length=20, choices=AggregationMode.choices, default=AggregationMode.ACTIVE_BACKUP)
     parameters = models.JSONField(default=dict, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["structure", "name"]

@@ -6,6 +6,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from contractor.db import Timestamped
 from contractor.webhooks.choices import AckState, DeliveryState
 
 
@@ -22,7 +23,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Subscription(models.Model):
+class Subscription(Timestamped):
     """A receiver URL and the events it wants, optionally only for one site, blueprint or target."""
 
     name = models.CharField(max_length=100, unique=True)
@@ -38,8 +39,6 @@ class Subscription(models.Model):
     one_shot = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
