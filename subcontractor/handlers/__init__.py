@@ -6,7 +6,7 @@ from importlib.metadata import entry_points
 
 __all__ = ["BUILTIN_MODULES", "ENTRY_POINT_GROUP", "HandlerError", "registry", "require"]
 
-BUILTIN_MODULES = ("aws", "ipmi", "iputils", "libvirt", "redfish")
+BUILTIN_MODULES = ("aws", "containers", "ipmi", "iputils", "libvirt", "redfish")
 ENTRY_POINT_GROUP = "subcontractor.handlers"
 
 Handler = Callable[[dict], object]

@@ -100,6 +100,14 @@ def _instance(client, instance_id: str) -> dict | None:
     return instances[0] if instances else None
 
 
+def _existing(client, instance_id: str) -> dict:
+    """The instance; an error when EC2 does not know it."""
+    instance = _instance(client, instance_id)
+    if instance is None:
+        raise HandlerError(f"EC2 has no instance {instance_id}")
+    return instance
+
+
 def _by_token(client, token: str) -> dict | None:
     """The live (not terminated) instance an earlier create with this token ran, if any."""
     pages = client.get_paginator("describe_instances").paginate(
@@ -231,9 +239,7 @@ def describe(parameters: dict) -> dict:
     """
     instance_id = require(parameters, "instance_id", str)
     with _ec2(parameters) as client:
-        instance = _instance(client, instance_id)
-        if instance is None:
-            raise HandlerError(f"EC2 has no instance {instance_id}")
+        instance = _existing(client, instance_id)
         return _describe(instance)
 
 
@@ -242,9 +248,7 @@ def power_on(parameters: dict) -> dict:
     Result: ``describe``'s, with ``"state": "on"`` (a restarted instance may have new addresses)."""
     instance_id = require(parameters, "instance_id", str)
     with _ec2(parameters) as client:
-        instance = _instance(client, instance_id)
-        if instance is None:
-            raise HandlerError(f"EC2 has no instance {instance_id}")
+        instance = _existing(client, instance_id)
         if instance["State"]["Name"] != "running":
             client.start_instances(InstanceIds=[instance_id])
         instance = _wait_for(client, instance_id, {"running"}, parameters)
@@ -257,9 +261,7 @@ def power_off(parameters: dict) -> dict:
     instance_id = require(parameters, "instance_id", str)
     force = require(parameters, "force", bool, False)
     with _ec2(parameters) as client:
-        instance = _instance(client, instance_id)
-        if instance is None:
-            raise HandlerError(f"EC2 has no instance {instance_id}")
+        instance = _existing(client, instance_id)
         if instance["State"]["Name"] not in ("stopped", "stopping"):
             client.stop_instances(InstanceIds=[instance_id], Force=force)
         instance = _wait_for(client, instance_id, {"stopped"}, parameters)

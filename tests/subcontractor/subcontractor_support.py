@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -45,23 +46,20 @@ def need_binary(name: str, package: str) -> str:
 class ServerProcess:
     """A test server run as a process of its own (an emulator, a cloud API on loopback), its output in a log.
 
-    Started at once; ready when a GET of ``ready_url`` gets any answer. A server that exits or never answers
-    fails the test with the end of its log.
+    Started at once; ready when ``ready`` says so: a URL (any answer to a GET of it) or a function returning
+    true. A server that exits or is never ready fails the test with the end of its log.
     """
 
-    def __init__(self, command: list[str], log_path: Path, ready_url: str, timeout: float = 60):
-        import requests
-
+    def __init__(self, command: list[str], log_path: Path, ready, timeout: float = 60):
         self.log_path = log_path
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        check = partial(_answers, ready) if isinstance(ready, str) else ready
         deadline = time.monotonic() + timeout
         while self.process.poll() is None and time.monotonic() < deadline:
-            try:
-                requests.get(ready_url, timeout=2, verify=False)
+            if check():
                 return
-            except requests.RequestException:
-                time.sleep(0.2)
+            time.sleep(0.2)
         self.stop()
         pytest.fail(f"{Path(command[0]).name} did not start: {log_path.read_text()[-2000:]}")
 
@@ -74,6 +72,16 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.log.close()
+
+
+def _answers(url: str) -> bool:
+    import requests
+
+    try:
+        requests.get(url, timeout=2, verify=False)
+    except requests.RequestException:
+        return False
+    return True
 
 
 class StubContractor:

@@ -30,7 +30,7 @@ def test_importing_the_package_loads_no_django():
     code = (
         "import sys, subcontractor, subcontractor.cli, subcontractor.daemon, subcontractor.handlers.ipmi,"
         " subcontractor.handlers.iputils, subcontractor.handlers.pxe, subcontractor.handlers.redfish,"
-        " subcontractor.handlers.aws, contractorcli.main, contractorcli.watch;"
+        " subcontractor.handlers.aws, subcontractor.handlers.containers, contractorcli.main, contractorcli.watch;"
         " print('django' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env())
