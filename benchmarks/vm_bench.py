@@ -9,10 +9,12 @@ daemon (libvirt, iputils, PXE sync) in a VM lab, builds a VM host, then VMs with
 
 Each VM's time is split, in the same run:
 - the VM's own: from the `libvirt.start` task's answer to the installer's signal on its serial console
-  (firmware, DHCP, iPXE, kernel and initrd download, kernel boot, the installer's own DHCP and config);
+  (firmware, DHCP, iPXE, kernel and initrd download, kernel boot, the installer's own DHCP and config), and
+  with `--finish poweroff` (the default, the installer's own) on to the kernel's power-down line;
 - Contractor's share: the rest of the time from the foundation's create job starting to the structure being
   built (job queueing and steps, the task round trips through the subcontractor, placement, the PXE sync
-  picking up the new MAC, the structure's wait_for_port).
+  picking up the new MAC, and linux-vm's wait for the end of the install: its power-state polls every 5 s
+  with `poweroff`, its wait_for_port with `--finish listen`).
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from benchmarks.foreman_bench import Processes, recreate_database, setup_django  # noqa: E402
 
 
-def _round(rig, count: int, first_index: int) -> list[dict]:
-    locators = [rig.plan_vm(first_index + i)["locator"] for i in range(count)]
+def _round(rig, count: int, first_index: int, finish: str) -> list[dict]:
+    locators = [rig.plan_vm(first_index + i, finish=finish)["locator"] for i in range(count)]
     jobs = [job for locator in locators for job in rig.create_jobs(locator)]
     states = rig.wait_jobs(jobs)
     failed = {pk: s["message"] for pk, s in states.items() if s["state"] != "done"}
@@ -42,7 +44,7 @@ def _round(rig, count: int, first_index: int) -> list[dict]:
     for locator in locators:
         line = rig.timeline(locator)
         total = line["built"] - line["job_started"]
-        vm_own = line["signal"] - line["start_done"]
+        vm_own = (line["off"] if finish == "poweroff" else line["signal"]) - line["start_done"]
         accelerator = rig.get(f"foundations/{locator}/")["id_map"].get("accelerator", "?")
         rows.append({"locator": locator, "total": total, "vm_own": vm_own, "contractor": total - vm_own,
                      "queued": line["job_started"] - line["job_created"], "tasks": line["tasks"],
@@ -59,7 +61,8 @@ def _print(count: int, rows: list[dict]) -> None:
     share = median("contractor") / median("total") * 100
     print(f"\n{count} VM(s) at once: job start -> built, median of {len(rows)}")
     print(f"  total           {median('total'):7.1f} s   (max {max(r['total'] for r in rows):.1f} s)")
-    print(f"  VM's own        {median('vm_own'):7.1f} s   firmware, DHCP, iPXE, kernel boot, installer to signal")
+    print(f"  VM's own        {median('vm_own'):7.1f} s   firmware, DHCP, iPXE, kernel boot, installer to signal"
+          " (and power-off)")  # fmt: skip
     print(f"  Contractor      {median('contractor'):7.1f} s   ({share:.0f} % of the total)")
     print(f"  queued          {median('queued'):7.2f} s   job created -> started")
     for name in sorted({name for row in rows for name in row["tasks"]}):
@@ -70,6 +73,8 @@ def _print(count: int, rows: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vms", type=int, default=4)
+    parser.add_argument("--finish", choices=("poweroff", "listen"), default="poweroff",
+                        help="the installer's installer_finish (linux-vm waits for power-off, or for SSH)")  # fmt: skip
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/contractor_vmbench")
     args = parser.parse_args()
 
@@ -100,9 +105,10 @@ def main() -> None:
         rig.plan_host()
         rig.build_host()
         load = os.getloadavg()
-        single = _round(rig, 1, 1)
-        many = _round(rig, args.vms, 10)
-        print(f"\naccelerator: {', '.join(sorted({row['accelerator'] for row in single + many}))}")
+        single = _round(rig, 1, 1, args.finish)
+        many = _round(rig, args.vms, 10, args.finish)
+        accelerators = ", ".join(sorted({row["accelerator"] for row in single + many}))
+        print(f"\naccelerator: {accelerators}; installer_finish: {args.finish}")
         _print(1, single)
         _print(args.vms, many)
         print(f"\nload average before the rounds {load[0]:.2f}, after {os.getloadavg()[0]:.2f} (2 cores shared)")

@@ -157,5 +157,6 @@ def pxe_plan(sites: Site | set[int]) -> dict:
         "static": _static_hosts(site_ids),
         "dynamic": _pools(site_ids),
         "boot_file": getattr(settings, "CONTRACTOR_PXE_BOOT_FILE", "undionly.kpxe"),
+        "efi_boot_file": getattr(settings, "CONTRACTOR_PXE_EFI_BOOT_FILE", "ipxe.efi"),
         "tftp_server": getattr(settings, "CONTRACTOR_PXE_TFTP_SERVER", ""),
     }

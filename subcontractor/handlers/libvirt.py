@@ -199,6 +199,12 @@ def domain_xml(spec: dict, *, accelerator: str, disk_path: str = "") -> str:
     ET.SubElement(domain, "vcpu").text = str(spec["cpu_count"])
     os_element = ET.SubElement(domain, "os", {"firmware": "efi"} if spec["firmware"] == "uefi" else {})
     ET.SubElement(os_element, "type", arch="x86_64", machine="q35").text = "hvm"
+    if spec["firmware"] == "uefi":
+        # libvirt picks the host's OVMF build from its firmware descriptors and gives the VM its own NVRAM copy
+        # of that build's variables (removed by destroy); secure boot off: Debian's iPXE EFI ROMs are unsigned.
+        firmware = ET.SubElement(os_element, "firmware")
+        for feature in ("secure-boot", "enrolled-keys"):
+            ET.SubElement(firmware, "feature", enabled="no", name=feature)
     for device in spec["boot_order"]:
         ET.SubElement(os_element, "boot", dev=device)
     features = ET.SubElement(domain, "features")

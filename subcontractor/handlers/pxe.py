@@ -123,16 +123,30 @@ def _dynamic(pool, index: int) -> list[str]:
     return lines
 
 
+#: DHCP option 93 (client-arch, RFC 4578) of x86-64 UEFI firmware: 7 (EFI BC) and 9 (EFI x86-64).
+EFI_ARCHES = (7, 9)
+
+
 def _boot(plan: dict) -> list[str]:
-    boot_file = plan.get("boot_file")
-    if not boot_file:
-        return []
-    if not isinstance(boot_file, str) or UNSAFE.search(boot_file):
-        raise HandlerError(f"boot_file must be a file name without spaces or commas, got {boot_file!r}")
+    """What a firmware that is not iPXE yet loads over TFTP: `boot_file` for BIOS, `efi_boot_file` for a UEFI
+    client (told apart by its client-arch); the iPXE it loads then asks again and gets its boot script."""
+    boot_file, efi_boot_file = _file(plan, "boot_file"), _file(plan, "efi_boot_file")
     server = plan.get("tftp_server")
-    if server in (None, ""):  # Contractor's default (CONTRACTOR_PXE_TFTP_SERVER unset): dnsmasq serves TFTP itself
-        return [f"dhcp-boot=tag:!ipxe,{boot_file}"]
-    return [f"dhcp-boot=tag:!ipxe,{boot_file},,{_address(server, 'tftp_server')}"]
+    # Contractor's default (CONTRACTOR_PXE_TFTP_SERVER unset) is empty: dnsmasq serves TFTP itself
+    where = "" if server in (None, "") else f",,{_address(server, 'tftp_server')}"
+    if not efi_boot_file:  # a plan from before UEFI clients were told apart
+        return [f"dhcp-boot=tag:!ipxe,{boot_file}{where}"] if boot_file else []
+    lines = [f"dhcp-match=set:efi64,option:client-arch,{arch}" for arch in EFI_ARCHES]
+    if boot_file:
+        lines.append(f"dhcp-boot=tag:!ipxe,tag:!efi64,{boot_file}{where}")
+    return [*lines, f"dhcp-boot=tag:!ipxe,tag:efi64,{efi_boot_file}{where}"]
+
+
+def _file(plan: dict, key: str) -> str:
+    value = plan.get(key) or ""
+    if not isinstance(value, str) or UNSAFE.search(value):
+        raise HandlerError(f"{key} must be a file name without spaces or commas, got {value!r}")
+    return value
 
 
 def _address(value, where: str) -> str:

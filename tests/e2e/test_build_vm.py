@@ -7,13 +7,14 @@ dnsmasq and iPXE into the installer image, fetch their config, signal, and answe
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from vmlab import installer_image, libvirt_daemon, vm_accelerator, vm_lab  # noqa: F401 - pytest fixtures
 
 from contractor.subcontracting.models import Task
 from plugins.libvirt.models import LibvirtFoundation
-from tests.e2e.vm_rig import ResultGate, VmRig, boot_files_with, libvirt_domains, wait_for
+from tests.e2e.vm_rig import ResultGate, VmRig, boot_files_with, libvirt_domains, libvirt_running, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +48,8 @@ def _built(rig, locator: str):
 
 
 def _check_booted(rig, locator: str):
-    """Built over the API, defined in libvirt with the UUID Contractor chose, booted through the lab and up."""
+    """Built over the API, defined in libvirt with the UUID Contractor chose, booted through the lab, installed;
+    then powered off by its installer (installer_finish poweroff), or up with its SSH port answering (listen)."""
     foundation, structure = _built(rig, locator)
     assert (foundation["state"], structure["state"]) == ("built", "built"), (foundation, structure)
     vm = LibvirtFoundation.objects.get(locator=locator)
@@ -59,14 +61,18 @@ def _check_booted(rig, locator: str):
     serial = rig.lab.serial(locator)
     assert serial.find(rf"installer: dhcp {address}/"), serial.text()[-3000:]
     assert serial.find(r"installer: config ok") and serial.find(r"installer: signal ok")
-    assert rig.lab.port_open(address, 22) == "open"  # from inside the namespace, as the subcontractor saw it
-    assert rig.lab.read_banner(address, 22) == f"SSH-2.0-ContractorInstaller vm{locator[-1]}"
+    if rig.vms[locator]["finish"] == "listen":
+        assert rig.lab.port_open(address, 22) == "open"  # from inside the namespace, as the subcontractor saw it
+        assert rig.lab.read_banner(address, 22) == f"SSH-2.0-ContractorInstaller vm{locator[-1]}"
+    else:
+        # linux-vm was built once the VM was off: it powered itself off after its signal was heard
+        assert serial.find(r"installer: done, powering off") and not libvirt_running(locator)
     print(f"{locator}: accelerator {foundation['id_map']['accelerator']}")
 
 
 def test_a_vm_is_built_and_destroyed(rig):
-    """A VM and its linux-vm structure: both create jobs done, the VM really booted; destroy removes it from
-    libvirt and the foundation is planned again with its host released."""
+    """A VM and its linux-vm structure: both create jobs done, the VM really booted and installed, then powered
+    itself off; destroy removes it from libvirt and the foundation is planned again with its host released."""
     vm = rig.plan_vm(1)
     locator = vm["locator"]
     states = rig.wait_jobs(rig.create_jobs(locator))
@@ -82,9 +88,38 @@ def test_a_vm_is_built_and_destroyed(rig):
     assert rig.get(f"libvirt-complexes/{rig.prefix}/")["vm_count"] == 1
 
 
+def test_a_uefi_vm_is_built_and_destroyed(rig):
+    """The shipped libvirt-vm-uefi blueprint: the VM boots OVMF (secure boot off), whose NIC's iPXE EFI ROM asks
+    DHCP as an x86-64 UEFI client and chains the same boot script; it has its own NVRAM variable store, which
+    its destroy removes."""
+    import xml.etree.ElementTree as ET
+
+    from vmlab import all_domains
+
+    locator = rig.plan_vm(1, blueprint="libvirt-vm-uefi")["locator"]
+    states = rig.wait_jobs(rig.create_jobs(locator))
+    assert [s["state"] for s in states.values()] == ["done", "done"], f"{states}\n{rig.logs()}\n{rig.lab.report()}"
+    _check_booted(rig, locator)
+    uuid = libvirt_domains()[locator]
+    domain = ET.fromstring(all_domains()[uuid])
+    assert domain.find("os").get("firmware") == "efi"
+    assert domain.find("os/firmware/feature[@name='secure-boot']").get("enabled") == "no"
+    # libvirt picks the firmware at each start, so only a running VM's definition names its NVRAM; this one is
+    # off (its installer powered it off), and its variable store stays where libvirt made it
+    nvram = Path("/var/lib/libvirt/qemu/nvram") / f"{locator}_VARS.fd"
+    assert nvram.is_file()
+    mac = rig.get(f"foundations/{locator}/")["interfaces"][0]["mac"]
+    assert "vendor class: PXEClient:Arch:00007:" in rig.lab.dnsmasq_log() and mac in rig.lab.dnsmasq_log()
+    assert rig.lab.serial(locator).find(r"Features: .*EFI"), rig.lab.serial(locator).text()[-3000:]
+
+    rig.destroy(locator)
+    assert locator not in libvirt_domains() and not nvram.exists()
+
+
 def test_two_vms_built_at_once_on_one_host(rig):
-    """Two VMs' create jobs at once: both placed on the one host, both boot to their own addresses."""
-    locators = [rig.plan_vm(index)["locator"] for index in (1, 2)]
+    """Two VMs' create jobs at once: both placed on the one host, both boot to their own addresses, and (their
+    installers staying up: installer_finish listen) answer on their SSH ports there."""
+    locators = [rig.plan_vm(index, finish="listen")["locator"] for index in (1, 2)]
     jobs = [job for locator in locators for job in rig.create_jobs(locator)]
     states = rig.wait_jobs(jobs)
     assert [s["state"] for s in states.values()] == ["done"] * 4, f"{states}\n{rig.logs()}\n{rig.lab.report()}"

@@ -208,18 +208,21 @@ class VmRig:
         self.host = host
         return host
 
-    def plan_vm(self, index: int) -> dict:
-        """VM `<prefix>-vm<index>` (libvirt-vm) and its linux-vm structure with a static address .(20 + index)."""
+    def plan_vm(self, index: int, blueprint: str = "libvirt-vm", finish: str = "poweroff") -> dict:
+        """VM `<prefix>-vm<index>` (libvirt-vm) and its linux-vm structure with a static address .(20 + index);
+        `finish` is its installer_finish (the installer powers off after its signal, or stays up listening)."""
         locator = f"{self.prefix}-vm{index}"
-        self.post("foundations/", {"type": "libvirt", "locator": locator, "site": "lab", "blueprint": "libvirt-vm",
+        self.post("foundations/", {"type": "libvirt", "locator": locator, "site": "lab", "blueprint": blueprint,
                                    "complex": self.prefix})  # fmt: skip
         structure = self.post("structures/", {"hostname": f"vm{index}", "site": "lab", "blueprint": "linux-vm",
-                                              "foundation": locator})  # fmt: skip
+                                              "foundation": locator,
+                                              "config_values": {"installer_finish": finish}})  # fmt: skip
         block = self.get("address-blocks/?name=lab-vms")["results"][0]
         address = self.post(f"address-blocks/{block['id']}/allocate/", {
             "kind": "static", "structure": structure["id"], "interface_name": "eth0", "is_primary": True,
             "address": self.lab.address(20 + index)})  # fmt: skip
-        self.vms[locator] = {"structure": structure["id"], "address": address["address"], "locator": locator}
+        self.vms[locator] = {"structure": structure["id"], "address": address["address"], "locator": locator,
+                             "finish": finish}  # fmt: skip
         from vmlab import SerialLog
 
         # follow its console from now on: libvirt_serial_dir is the lab's folder, the handler writes <locator>.log
@@ -278,6 +281,7 @@ class VmRig:
         tasks = {t.function: t for t in Task.objects.filter(job_id__in=job_ids).order_by("pk")}
         serial = self.lab.serial(locator)
         signal = serial.find(r"installer: signal ok")
+        off = serial.find(r"reboot: Power down")  # the kernel's last line as the installer powers the VM off
         offset = time.time() - time.monotonic()
         return {
             "job_created": log.created.timestamp(),
@@ -285,9 +289,21 @@ class VmRig:
             "create_done": tasks["create"].finished_at.timestamp(),
             "start_done": tasks["start"].finished_at.timestamp(),
             "signal": signal[0] + offset if signal else None,
+            "off": off[0] + offset if off else None,
             "built": structure.built_at.timestamp(),
             "tasks": {name: (t.finished_at - t.created).total_seconds() for name, t in tasks.items() if t.finished_at},
         }
+
+
+def libvirt_running(name: str, uri: str = "qemu:///system") -> bool:
+    """Whether the libvirt domain of that name is running."""
+    import libvirt
+
+    connection = libvirt.open(uri)
+    try:
+        return bool(connection.lookupByName(name).isActive())
+    finally:
+        connection.close()
 
 
 def libvirt_domains(uri: str = "qemu:///system") -> dict[str, str]:

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import uuid as uuid_module
+import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -45,8 +46,9 @@ class BootServer:
         files = f"{base}/boot/files/contractor-installer"
         return (
             "#!ipxe\n"
-            f"kernel {files}/vmlinuz console=ttyS0 contractor={base} config={base}/boot/{uuid}/config/ "
-            f"signal={base}/boot/{uuid}/signal/ template={base}/boot/{uuid}/template/\n"
+            f"kernel {files}/vmlinuz initrd=initrd.img console=ttyS0 contractor={base} "
+            f"config={base}/boot/{uuid}/config/ signal={base}/boot/{uuid}/signal/ "
+            f"template={base}/boot/{uuid}/template/\n"
             f"initrd {files}/initrd.img\n"
             "boot\n"
         )
@@ -116,10 +118,28 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image, vm_accelerator):
+def nvram_path(uuid: str) -> Path | None:
+    """The running VM's own UEFI variable store (None for a BIOS VM); libvirt chooses the firmware at each start,
+    so only the live definition names it."""
+    import libvirt
+
+    connection = libvirt.open(LIBVIRT_URI)
+    try:
+        nvram = ET.fromstring(connection.lookupByUUIDString(uuid).XMLDesc()).findtext("os/nvram")
+    finally:
+        connection.close()
+    return Path(nvram) if nvram else None
+
+
+@pytest.mark.parametrize(("firmware", "finish"), [("bios", "listen"), ("uefi", "poweroff")])
+def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image, vm_accelerator, firmware, finish):
     """DHCP from the lab's dnsmasq, iPXE to the boot script, kernel and initrd over HTTP; the installer takes
-    its planned address, writes the hostname, keys and files its config names, listens on its SSH port and
-    signals; the port answers from inside the namespace; an ACPI shutdown powers it off."""
+    its planned address, writes the hostname, keys and files its config names, and signals. Then it finishes as
+    installer_finish says: `listen` stays up with its SSH port answering from inside the namespace (and an ACPI
+    shutdown powers it off); `poweroff` (the default) powers the VM off itself once the signal was heard.
+
+    With UEFI firmware (OVMF, secure boot off) the NIC's iPXE EFI ROM does the same boot, asking DHCP as an
+    x86-64 UEFI client (client-arch 7); the VM has its own NVRAM variable store, which destroy removes."""
     keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9vm1 ops@contractor", "ssh-rsa AAAAB3NzaC1yc2EAAAAD admin@site"]
     name = f"{vm_lab.namespace}-web1"
     vm = {
@@ -130,6 +150,7 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image, 
         "accelerator": vm_accelerator,
         "interfaces": [{"name": "eth0", "bridge": vm_lab.bridge}],
         "serial_log": vm_lab.serial_log(name),
+        "firmware": firmware,
     }
     started = time.monotonic()
     created = handler.create(vm)
@@ -142,6 +163,7 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image, 
         "installer_files": {"/etc/motd": MOTD},
         "installer_template_path": "/etc/contractor/role.conf",
         "ssh_port": 22,
+        "installer_finish": finish,
     }
     boot = BootServer(vm_lab, installer_image, host, config)
     try:
@@ -157,6 +179,7 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image, 
             ],
             "dynamic": [],
             "boot_file": "undionly.kpxe",
+            "efi_boot_file": "ipxe.efi",
             "tftp_server": vm_lab.server_address,
         }
         report = vm_lab.pxe_sync(plan)
@@ -166,27 +189,38 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image, 
         wall_start, started = datetime.datetime.now(), time.monotonic()
         assert handler.start(vm) == {"state": "on"}
         start_seconds = time.monotonic() - started
+        nvram = nvram_path(vm["uuid"])
         assert boot.signalled.wait(BOOT_TIMEOUT), f"no signal within {BOOT_TIMEOUT} s\n{vm_lab.report()}"
         signalled = time.monotonic()
-        assert wait_until(lambda: vm_lab.port_open(host["address"], 22) == "open", 60), vm_lab.report()
-        banner = vm_lab.read_banner(host["address"], 22)
-        # The installer's acpid powers off on the ACPI power button: libvirt.shutdown really shuts it down.
-        started_shutdown = time.monotonic()
-        assert handler.shutdown({**vm, "wait": 120}) == {"state": "off"}, vm_lab.report()
+        if finish == "listen":
+            assert wait_until(lambda: vm_lab.port_open(host["address"], 22) == "open", 60), vm_lab.report()
+            banner = vm_lab.read_banner(host["address"], 22)
+            # The installer's acpid powers off on the ACPI power button: libvirt.shutdown really shuts it down.
+            started_shutdown = time.monotonic()
+            assert handler.shutdown({**vm, "wait": 120}) == {"state": "off"}, vm_lab.report()
+        else:
+            started_shutdown = time.monotonic()
+            off = wait_until(lambda: handler.power_state(vm) == {"state": "off"}, 120, 0.5)
+            assert off, f"still on 120 s after its signal\n{vm_lab.report()}"
+            assert vm_lab.port_open(host["address"], 22, timeout=1) != "open"  # it never listened
         shutdown_seconds = time.monotonic() - started_shutdown
     finally:
         boot.stop()
 
-    assert banner == "SSH-2.0-ContractorInstaller web1"
     serial = vm_lab.serial(name)
-    serial.wait_for(r"installer: done", 10)
+    if finish == "listen":
+        assert banner == "SSH-2.0-ContractorInstaller web1"
+        serial.wait_for(r"installer: done$", 10)
+        assert serial.find(r"installer: listening 22") and serial.find(r"installer: power button, powering off")
+    else:
+        serial.wait_for(r"installer: done, powering off", 10)
+        assert not serial.find(r"installer: listening")
     assert serial.find(rf"installer: dhcp {re.escape(host['address'])}/24 ")
     assert serial.find(r"installer: hostname web1$")
     assert serial.find(r"installer: wrote /root/.ssh/authorized_keys " + sha256("\n".join(keys) + "\n"))
     assert serial.find(r"installer: wrote /etc/motd " + sha256(MOTD))
     assert serial.find(r"installer: wrote /etc/contractor/role.conf " + sha256(TEMPLATE))
     assert serial.find(r'installer: signal ok \{"job": 1, "signalled": true\}')
-    assert serial.find(r"installer: power button, powering off")
     # Everything the VM asked for came from its planned address, in the order of a PXE boot.
     paths = [unquote(path) for _at, client, _method, path in boot.requests if client == host["address"]]
     assert paths[0] == f"/boot/script/?mac={mac}" and paths[1:3] == [
@@ -198,8 +232,18 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image, 
     assert all(client == host["address"] for _at, client, _method, _path in boot.requests)
     acks = dnsmasq_acks(vm_lab.dnsmasq_log(), mac)
     assert len(acks) >= 2, vm_lab.dnsmasq_log()  # iPXE's lease and the installer's own
+    arch = "00007" if firmware == "uefi" else "00000"
+    assert f"vendor class: PXEClient:Arch:{arch}:" in vm_lab.dnsmasq_log(), vm_lab.dnsmasq_log()[-3000:]
+    if firmware == "uefi":
+        assert serial.find(r"iPXE .* -- Open Source Network Boot Firmware") and serial.find(r"Features: .*EFI")
+        assert nvram is not None and nvram.is_file() and nvram.name == f"{name}_VARS.fd"
+        assert handler.destroy(vm) == {"destroyed": True}
+        assert not nvram.exists()  # destroy removed the VM's own variable store with it
+    else:
+        assert nvram is None
 
     figures = {
+        "firmware": firmware,
         "accelerator": created["accelerator"],
         "libvirt create s": round(create_seconds, 3),
         "libvirt start s": round(start_seconds, 3),
@@ -210,7 +254,8 @@ def test_a_vm_pxe_boots_the_installer_and_reports_back(vm_lab, installer_image, 
         "installer start s": round(serial.find(r"installer: start")[0] - started, 1),
         "installer lease s": round(serial.find(r"installer: dhcp \d")[0] - started, 1),
         "signal s": round(signalled - started, 1),
-        "ACPI shutdown s": round(shutdown_seconds, 1),
+        "installer_finish": finish,
+        "off after (ACPI shutdown, or its own power-off) s": round(shutdown_seconds, 1),
     }
     print(f"boot figures (from VM start): {figures}; load: {Path('/proc/loadavg').read_text().strip()}")
 
@@ -226,7 +271,9 @@ def test_a_subcontractor_in_the_lab_builds_and_removes_a_vm(vm_lab, installer_im
     name = f"{vm_lab.namespace}-db1"
     vm = {"uri": LIBVIRT_URI, "uuid": str(uuid_module.uuid4())}
     host = {"mac": "", "address": vm_lab.address(30), "config_uuid": str(uuid_module.uuid4())}
-    boot = BootServer(vm_lab, installer_image, host, {"_hostname": "db1", "ssh_port": 2222})
+    boot = BootServer(
+        vm_lab, installer_image, host, {"_hostname": "db1", "ssh_port": 2222, "installer_finish": "listen"}
+    )
     pxe = vm_lab.pxe_section()
     config = tmp_path / "sc.toml"
     config.write_text(

@@ -42,6 +42,17 @@ def test_render_one_file_per_host_and_a_conf_part(tmp_path):
     assert "dhcp-boot=tag:!ipxe,undionly.kpxe,,10.250.0.1" in lines
 
 
+def test_render_tells_uefi_clients_apart(tmp_path):
+    """With an efi_boot_file (Contractor's plans have one), a firmware whose client-arch is x86-64 UEFI (7 or 9)
+    loads it, and the BIOS boot file is kept for the others; iPXE gets its boot script either way."""
+    files = pxe_render({**plan(WEB1), "efi_boot_file": "ipxe.efi"}, hosts_dir=tmp_path / "h", opts_dir=tmp_path / "o")
+    lines = files.conf.splitlines()
+    assert "dhcp-match=set:efi64,option:client-arch,7" in lines and "dhcp-match=set:efi64,option:client-arch,9" in lines
+    assert "dhcp-boot=tag:!ipxe,tag:!efi64,undionly.kpxe,,10.250.0.1" in lines
+    assert "dhcp-boot=tag:!ipxe,tag:efi64,ipxe.efi,,10.250.0.1" in lines
+    assert not any(line.startswith("dhcp-boot=tag:!ipxe,undionly") for line in lines)
+
+
 @pytest.mark.parametrize("server", [None, ""])
 def test_render_without_a_tftp_server_lets_dnsmasq_serve_tftp(tmp_path, server):
     """No TFTP server in the plan (Contractor's default sends an empty one) boots from dnsmasq's own TFTP."""
@@ -58,6 +69,7 @@ def test_render_without_a_tftp_server_lets_dnsmasq_serve_tftp(tmp_path, server):
         ({"static": [{**WEB1, "boot": "http://c/a,b"}]}, r"static\[0\].boot must be a URL"),
         ({"dynamic": [{**POOL, "lease": "forever"}]}, r"dynamic\[0\].lease"),
         ({"boot_file": "a file"}, "boot_file must be a file name"),
+        ({"efi_boot_file": "ipxe,efi"}, "efi_boot_file must be a file name"),
     ],
 )
 def test_render_refuses_bad_entries_naming_them(tmp_path, bad, message):
@@ -170,7 +182,7 @@ class Lab:
             raise AssertionError(f"dnsmasq exited: {(self.root / 'dnsmasq.log').read_text()}")
         return (self.root / "pid").exists() and (self.root / "pid").read_text().strip()
 
-    def lease(self, mac, *, ipxe=False):
+    def lease(self, mac, *, ipxe=False, arch=None):
         """Run udhcpc in the client namespace with this MAC; returns what the DHCP server offered."""
         self.ip("-n", self.client_ns, "link", "set", self.client_if, "down")
         self.ip("-n", self.client_ns, "link", "set", self.client_if, "address", mac)
@@ -178,6 +190,8 @@ class Lab:
         out = self.root / "lease.out"
         out.unlink(missing_ok=True)
         extra = ["-x", "0xaf:01"] if ipxe else []  # DHCP option 175 is how iPXE identifies itself
+        if arch is not None:
+            extra += ["-x", f"0x5d:{arch:04x}"]  # option 93, client-arch: 7 is x86-64 UEFI firmware
         command = ["ip", "netns", "exec", self.client_ns, need_binary("udhcpc", "udhcpc"), "-i", self.client_if]
         command += ["-n", "-q", "-f", "-t", "5", "-T", "1", "-s", str(self.script), *extra]
         subprocess.run(command, capture_output=True, timeout=30)
@@ -234,3 +248,16 @@ def test_dnsmasq_gives_clients_what_contractor_planned(lab):
     stranger = lab.lease("52:54:00:00:00:99", ipxe=True)
     assert 100 <= int(stranger["ip"].rsplit(".", 1)[1]) <= 150
     assert stranger["boot_file"] == "http://c/boot/any.ipxe"
+
+
+@pytest.mark.slow
+def test_dnsmasq_hands_a_uefi_firmware_the_efi_boot_file(lab):
+    """A client saying client-arch 7 or 9 (x86-64 UEFI, as OVMF's own PXE does) gets efi_boot_file, a BIOS one
+    boot_file, and iPXE (either) its boot script."""
+    pxe_sync({**plan(WEB1), "efi_boot_file": "ipxe.efi"}, **paths(lab.shared), pid_file=lab.root / "pid")
+    lab.start_dnsmasq(lab.shared / "dnsmasq.conf")
+    assert lab.lease(WEB1["mac"], arch=7)["boot_file"] == "ipxe.efi"
+    assert lab.lease(WEB1["mac"], arch=9)["boot_file"] == "ipxe.efi"
+    assert lab.lease(WEB1["mac"], arch=0)["boot_file"] == "undionly.kpxe"
+    assert lab.lease(WEB1["mac"])["boot_file"] == "undionly.kpxe"
+    assert lab.lease(WEB1["mac"], ipxe=True, arch=7)["boot_file"] == "http://c/boot/web1.ipxe"

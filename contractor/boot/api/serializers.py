@@ -33,9 +33,10 @@ class PxePoolSerializer(serializers.Serializer):
 
 
 class PxePlanSerializer(serializers.Serializer):
-    """Static hosts (a MAC with its address) and dynamic pools, with the boot file and TFTP server."""
+    """Static hosts (a MAC with its address) and dynamic pools, with the boot files (BIOS, UEFI) and TFTP server."""
 
     static = PxeHostSerializer(many=True)
     dynamic = PxePoolSerializer(many=True)
     boot_file = serializers.CharField()
+    efi_boot_file = serializers.CharField()
     tftp_server = serializers.CharField(allow_blank=True)

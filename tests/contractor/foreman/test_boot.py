@@ -140,6 +140,7 @@ def test_pxe_plan_for_the_site(machine):
     ]
     assert plan["dynamic"][0]["boot"] == "http://contractor.test:8000/boot/script/?mac=${net0/mac}"
     assert plan["boot_file"] == "undionly.kpxe"
+    assert plan["efi_boot_file"] == "ipxe.efi"
 
 
 def test_pxe_plan_of_another_site_is_refused(machine):

@@ -98,7 +98,12 @@ def test_shipped_blueprints_load_and_parse():
         for script in blueprint.scripts.all():
             parse(script.script)
     assert "iputils.wait_for_port" in linux.get_script("create").script
+    assert 'foundation.power_state() == "on"' in linux.get_script("create").script
+    assert linux.config_values["installer_finish"] == "poweroff"
     assert "signaling.wait()" in vm.get_script("create").script
+    uefi = FoundationBluePrint.objects.get(name="libvirt-vm-uefi")
+    assert uefi.config_values == {"libvirt_firmware": "uefi"} and linux.allows_foundation_blueprint(uefi)
+    assert uefi.get_script("create").script == vm.get_script("create").script  # its parent's scripts
     boot = PXE.objects.get(name="contractor-installer").boot_script
     assert "{{ __boot_files }}contractor-installer/vmlinuz" in boot
     assert "{{ __boot_files }}contractor-installer/initrd.img" in boot
