@@ -70,13 +70,20 @@ def test_serve_hands_out_the_port_it_serves_and_its_docs_work_offline(serve):
     assert "URLconf" not in session.get(f"{url}/no-such-page/", timeout=60).text
     assert session.get(f"{url}/static/admin/css/base.css", timeout=60).status_code == 200
     assert (tmp_path / "var" / "admin-password").exists()
+    # the DNS follower writes its zone files (none yet: the demo has no zone) and the named.conf fragment
+    assert wait_until(lambda: (tmp_path / "var" / "dns" / "zones.conf").exists(), 60), log.read_text()
 
 
 def test_serve_starts_a_process_that_dies_again_and_says_why(serve):
     """A killed foreman worker, webhook sender or gunicorn is started again and the log says how it ended."""
     url, session, tmp_path, log = serve
     var = tmp_path / "var"
-    for name, command in (("foreman", "foreman"), ("webhooks", "webhooks"), ("gunicorn", "gunicorn")):
+    for name, command in (
+        ("foreman", "foreman"),
+        ("webhooks", "webhooks"),
+        ("dns", "dns_zones"),
+        ("gunicorn", "gunicorn"),
+    ):
         killed = int((var / f"{name}.pid").read_text())
         os.kill(killed, signal.SIGKILL)
 
