@@ -61,30 +61,46 @@ class _Loop:
         self.enter, self.test, self.make, self.fallbacks = enter, test, make, fallbacks
 
 
-def loops(code) -> list[_Loop]:
-    """The generated loops of a compiled script (made on first use, then kept with the Code)."""
+def _candidates(code) -> dict[int, n.While]:
+    """The loops of a compiled script that can run as Python, by the pc of their `enter` (kept with the Code,
+    with each loop's generated function once it first runs)."""
     if code.fused is None:
-        found = []
-        for stmt in code.whiles:
-            if fusable(stmt):
-                loop = _Generator(code, cached=True).loop(stmt)  # None when the loop needs the closures
-                loop = loop or _Generator(code, cached=False).loop(stmt)
-                if loop is not None:
-                    found.append(loop)
-        code.fused = found
-    return code.fused
+        code.fused = ({code.spans[id(stmt)][0]: stmt for stmt in code.whiles if fusable(stmt)}, {})
+    return code.fused[0]
+
+
+def _generated(code, enter: int) -> _Loop | None:
+    made = code.fused[1]
+    if enter not in made:
+        stmt = code.fused[0][enter]
+        loop = _Generator(code, cached=True).loop(stmt)  # None when the loop needs the closures
+        made[enter] = loop or _Generator(code, cached=False).loop(stmt)
+    return made[enter]
 
 
 def bind(code, rt) -> tuple[list, list]:
-    """Per runner: a list by pc of the loop entry there (or None), and the box an error leaves."""
+    """Per runner: a list by pc of the loop entry there (or None), and the box an error leaves.
+
+    A loop is generated (once per script) and bound (once per runner) when it first runs, so a runner
+    made for one step of a long script pays only for the loops that step reaches.
+    """
     entries: list[Any] = [None] * len(code.instructions)
     box = [0, 0]
-    for loop in loops(code):
+
+    def first_run(enter: int, from_enter: bool, budget: int) -> tuple[int, int]:
+        loop = _generated(code, enter)
+        if loop is None:  # nested deeper than Python compiles: the instructions run it
+            entries[enter] = entries[enter + 1] = None
+            return (enter if from_enter else enter + 1), 0
         expressions = Expressions(rt.vars, rt.read_module)
         fallbacks = [expressions.compile(node) for node in loop.fallbacks]
         run = loop.make(rt.vars, rt.frames, rt.stack, rt.clock, rt.instructions, fallbacks, box)
-        entries[loop.enter] = functools.partial(run, True)
-        entries[loop.test] = functools.partial(run, False)
+        entries[loop.enter], entries[loop.test] = functools.partial(run, True), functools.partial(run, False)
+        return run(from_enter, budget)
+
+    for enter in _candidates(code):
+        entries[enter] = functools.partial(first_run, enter, True)
+        entries[enter + 1] = functools.partial(first_run, enter, False)
     return entries, box
 
 
