@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -131,8 +132,10 @@ class Processes:
     def __init__(self, directory: Path, database_url: str):
         self.directory = directory
         self.running: dict[str, subprocess.Popen] = {}
+        # DEBUG off, as in production: Contractor then refuses the development secret key, so give it one
+        secret_key = os.environ.get("CONTRACTOR_SECRET_KEY") or secrets.token_urlsafe(50)
         self.env = {**os.environ, "CONTRACTOR_DATABASE_URL": database_url, "CONTRACTOR_DEBUG": "false",
-                    "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
+                    "CONTRACTOR_SECRET_KEY": secret_key, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
                     "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}  # fmt: skip
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
             self.env.pop(name, None)
