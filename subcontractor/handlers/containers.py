@@ -9,6 +9,7 @@ made, so a create run again after a lost result finds it (and starts it if it is
 failing on the name or making a second one; a container of that name made by someone else is refused.
 """
 
+import json
 from contextlib import contextmanager
 
 from subcontractor.handlers import HandlerError, require
@@ -148,13 +149,37 @@ def _image(client, parameters: dict) -> str:
 def _import(client, source: str, repository: str, tag: str) -> None:
     """``docker import``: a root filesystem tarball, from a URL the engine fetches or a file sent from here."""
     if source.startswith(("http://", "https://")):
-        client.api.import_image_from_url(source, repository=repository, tag=tag)
-        return
-    try:
-        with open(source, "rb") as tarball:
-            client.api.import_image_from_data(tarball, repository=repository, tag=tag)
-    except OSError as error:
-        raise HandlerError(f"parameter 'import_from': cannot read {source}: {error.strerror}") from error
+        answer = client.api.import_image_from_url(source, repository=repository, tag=tag)
+    else:
+        try:
+            with open(source, "rb") as tarball:
+                answer = client.api.import_image_from_data(tarball, repository=repository, tag=tag)
+        except OSError as error:
+            raise HandlerError(f"parameter 'import_from': cannot read {source}: {error.strerror}") from error
+    # Docker tags the import as asked; Podman's compatible API tags it "latest" whatever the tag: tag it here.
+    image_id = _imported_id(answer)
+    if image_id and f"{repository}:{tag}" not in _tags(client, image_id):
+        client.images.get(image_id).tag(repository, tag)
+
+
+def _imported_id(answer: str) -> str | None:
+    """The image id in an import's answer (JSON lines, the last of which names it)."""
+    for line in reversed(str(answer).splitlines()):
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        for key in ("status", "id"):
+            value = message.get(key, "") if isinstance(message, dict) else ""
+            if isinstance(value, str) and value.startswith("sha256:"):
+                return value
+    return None
+
+
+def _tags(client, image_id: str) -> list[str]:
+    """The image's tags, each also without the ``localhost/`` prefix Podman gives local images."""
+    tags = client.images.get(image_id).tags
+    return tags + [tag.removeprefix("localhost/") for tag in tags]
 
 
 def _ports(parameters: dict) -> dict:

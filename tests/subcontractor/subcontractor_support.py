@@ -50,10 +50,12 @@ class ServerProcess:
     true. A server that exits or is never ready fails the test with the end of its log.
     """
 
-    def __init__(self, command: list[str], log_path: Path, ready, timeout: float = 60):
+    def __init__(self, command: list[str], log_path: Path, ready, timeout: float = 60, env: dict | None = None):
         self.log_path = log_path
         self.log = open(log_path, "w")
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+        )
         check = partial(_answers, ready) if isinstance(ready, str) else ready
         deadline = time.monotonic() + timeout
         while self.process.poll() is None and time.monotonic() < deadline:
