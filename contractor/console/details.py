@@ -32,15 +32,18 @@ def structure_get(pk: int) -> Structure:
     )
 
 
-def type_fields(foundation: Foundation, *, reveal_secrets: bool) -> list[tuple[str, object]]:
-    """(label, value) of the fields a foundation's type adds to the base (a BMC address, a VM's size...)."""
+def type_fields(foundation: Foundation) -> list[tuple[str, object]]:
+    """(label, value) of the fields a foundation's type adds to the base (a BMC address, a VM's size...).
+
+    A secret field (a BMC password) shows only whether it is set, to everyone: the API never returns it either.
+    """
     base = {field.name for field in Foundation._meta.get_fields()}
     rows = []
     for field in type(foundation)._meta.concrete_fields:
         if field.name in base or field.name.endswith("_ptr"):
             continue
         value = getattr(foundation, field.attname)
-        if is_secret_key(field.name) and not reveal_secrets and value not in ("", None):
+        if is_secret_key(field.name) and value not in ("", None):
             value = REDACTED
         rows.append((field.verbose_name, value))
     return rows
@@ -130,7 +133,7 @@ def foundation_page(locator: str, *, reveal_secrets: bool) -> dict:
     return {
         "foundation": foundation,
         "structure": structure,
-        "type_fields": type_fields(foundation, reveal_secrets=reveal_secrets),
+        "type_fields": type_fields(foundation),
         "id_map": foundation.id_map if reveal_secrets else redact(foundation.id_map),
         "config": config,
         "config_error": config_error,

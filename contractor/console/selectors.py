@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Value
+from django.db.models import Case, Count, Value, When
 from django.db.models.functions import Replace
 from django.utils import timezone
 
@@ -37,9 +37,8 @@ def state_counts(model, states) -> list[tuple[str, str, int]]:
 
 def jobs_needing_attention(limit: int = 20) -> list[Job]:
     """Active jobs, paused first, then in error, running, waiting and queued; the oldest first within each."""
-    jobs = list(job_list().filter(state__in=ATTENTION_ORDER).order_by("created")[:500])
-    jobs.sort(key=lambda job: ATTENTION_ORDER.index(job.state))
-    return jobs[:limit]
+    rank = Case(*(When(state=state, then=Value(n)) for n, state in enumerate(ATTENTION_ORDER)))
+    return list(job_list().filter(state__in=ATTENTION_ORDER).order_by(rank, "created", "pk")[:limit])
 
 
 def job_state_counts() -> dict[str, int]:

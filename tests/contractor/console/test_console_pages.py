@@ -245,3 +245,15 @@ def test_a_job_in_error_is_reset_from_the_console_and_runs_to_done(builder, mach
 def test_a_refusal_page_names_the_roles(make_user):
     page = _client(make_user("nobody")).get("/console/")
     assert page.status_code == 403 and "with no role" in page.content.decode()
+
+
+def test_a_bmc_password_never_shows_on_the_foundation_page(make_user, machine):
+    """Not even to an infrastructure admin, who sees secrets in config: the API never returns it either."""
+    from plugins.ipmi.models import IPMIFoundation
+
+    blueprint = FoundationBluePrintFactory(name="bmc-server", foundation_types=["ipmi"])
+    IPMIFoundation.objects.create(locator="rack2-u01", site=machine.site, blueprint=blueprint,
+                                  bmc_address="10.1.1.5", bmc_username="admin", bmc_password="s3cret-bmc")  # fmt: skip
+    page = _client(make_user("infra", roles.INFRA_ADMIN)).get("/console/foundations/rack2-u01/").content.decode()
+    summary = page[page.index('id="summary"') : page.index('id="interfaces"')]
+    assert "10.1.1.5" in summary and "********" in summary and "s3cret-bmc" not in summary
