@@ -81,7 +81,8 @@ def job_logs_of(kind: str, name: str) -> list:
 
 
 def waits_on_links(kind: str, pk: int) -> list[dict]:
-    """The wait chain as {kind, label, foundation, structure} (the last two for links)."""
+    """What the target waits on to be built, nearest first, as {kind, label, pk} (and a foundation's locator),
+    for links; the target itself is left out."""
     chain = []
     for (node_kind, node_pk), label in list(wait_chain(kind, pk))[1:]:
         entry = {"kind": node_kind, "label": label, "pk": node_pk}
