@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "contractor.console",
     *PLUGINS,
     "auditlog",
+    "axes",  # login lockout (contractor/user/backends.py)
     "contractor.audit",  # last: it registers every app's models, plugins' foundation types too, and their admins
 ]
 
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "contractor.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login with a 429
 ]
 
 ROOT_URLCONF = "contractor.urls"
@@ -127,6 +129,16 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "user.User"
+# Logins (the admin's, the API's session login at /api-auth/login/) go through django-axes first: a client (by
+# address) that fails CONTRACTOR_LOGIN_FAILURE_LIMIT times is locked out with 429s for
+# CONTRACTOR_LOGIN_LOCKOUT_SECONDS, doubled for each failure past the limit (contractor/user/backends.py).
+AUTHENTICATION_BACKENDS = ["contractor.user.backends.LoginLockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+CONTRACTOR_LOGIN_LOCKOUT_SECONDS = float(env("LOGIN_LOCKOUT_SECONDS", "60"))
+AXES_COOLOFF_TIME = "contractor.user.backends.login_cooloff"
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -142,7 +154,7 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))  # fill
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "contractor.api.authentication.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["contractor.api.permissions.ModelPermissions"],
@@ -152,6 +164,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # Failed token authentications per client address before it gets 429s with a growing Retry-After.
+    "DEFAULT_THROTTLE_RATES": {"auth-failure": env("AUTH_FAILURE_RATE", "10/min")},
     "DEFAULT_PAGINATION_CLASS": "contractor.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -33,6 +33,14 @@ def make_user(db, django_user_model):
     return make
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Failed-authentication counts (kept in the cache, per client address) do not carry from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _client_for(user):
     from rest_framework.test import APIClient
 
