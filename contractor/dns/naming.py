@@ -59,3 +59,9 @@ def reverse_origins(subnet: str, prefix: int) -> list[str]:
     base, step = int(network.network_address), 1 << (network.max_prefixlen - bits)
     count = 1 << (bits - prefix)
     return [reverse_origin(base + index * step, network.version, bits) for index in range(count)]
+
+
+def classless_origin(base: int, prefix: int) -> str:
+    """The RFC 2317 zone of an IPv4 block smaller than a /24: '<first octet>-<prefix>' under its /24's zone
+    (64-26.2.0.192.in-addr.arpa for 192.0.2.64/26; RFC 2317 writes 64/26, but '/' cannot be in a file name)."""
+    return f"{base & 255}-{prefix}.{reverse_origin(base, 4, 24)}"

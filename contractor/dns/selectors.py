@@ -42,8 +42,8 @@ def zone_address_rows(sites: dict[int, int], structure_ids=None):
 
 
 def zone_block_rows(sites: dict[int, int]) -> list[tuple]:
-    """(block id, subnet, prefix, vlan, zone id of its site or None) of every address block."""
-    rows = AddressBlock.objects.values_list("id", "subnet", "prefix", "vlan", "site_id").order_by()
+    """(block id, subnet, prefix, vlan, classless reverse, zone id of its site or None) of every address block."""
+    rows = AddressBlock.objects.values_list("id", "subnet", "prefix", "vlan", "classless_reverse", "site_id").order_by()
     return [(*row, sites.get(site)) for *row, site in rows]
 
 

@@ -25,9 +25,25 @@ class Block(NamedTuple):
     vlan: int
     zone_id: int | None  # the zone its site lands in
     bits: int  # the prefix length of its reverse zones
+    classless: bool  # an IPv4 block under a /24 with its own RFC 2317 reverse zone
 
     def origins(self) -> list[str]:
+        """The reverse zones it spans (with the RFC 2317 option: its own, then its /24's)."""
+        if self.classless:
+            return [naming.classless_origin(self.base, self.prefix), naming.reverse_origin(self.base, 4, 24)]
         return naming.reverse_origins(naming.ip_text(self.base, self.version), self.prefix)
+
+    def delegation(self, zone: Zone) -> list[tuple]:
+        """With the RFC 2317 option, the rows of its /24's zone: NS records delegating its own zone to `zone`'s
+        name servers, and a CNAME from every address of the block to its name there."""
+        if not self.classless:
+            return []
+        label = naming.classless_origin(self.base, self.prefix).split(".", 1)[0]
+        rows = [(self.base, "", server, f"{label} IN NS {server}.\n") for server in zone.name_servers]
+        for value in range(self.base, self.base + (1 << (32 - self.prefix))):
+            owner = str(value & 255)
+            rows.append((value, owner, "", f"{owner} IN CNAME {owner}.{label}\n"))
+        return rows
 
 
 class ZoneState:
@@ -38,6 +54,8 @@ class ZoneState:
         self.servers: dict[int, tuple[set[str], set[str]]] = {}
         self.sites: dict[int, int] = {}  # site id -> the zone its structures land in
         self.blocks: dict[int, Block] = {}
+        self.block_claims: dict[int, tuple[int, list[str], list[tuple]]] = {}  # what each block put in: undone alike
+        self.classless: dict[int, list[tuple[int, int, str]]] = {}  # a /24 (address >> 8) -> RFC 2317 ranges
         self.hosts: dict[int, Host] = {}  # structure id -> host
         self.chunks: dict[int, str] = {}  # structure id -> its forward records
         self.order: dict[int, list[tuple[str, int]]] = {}  # zone id -> sorted (hostname, structure id)
@@ -113,11 +131,16 @@ class ZoneState:
     def zones_reload(self, zone_ids):
         """Read the zones again: their name, name servers and glue shape their hosts' records and PTR targets."""
         affected = {structure_id: host for structure_id, host in self.hosts.items() if host.zone_id in zone_ids}
+        blocks = [pk for pk, block in self.blocks.items() if block.zone_id in zone_ids]
         for structure_id, host in affected.items():
             self._replace(structure_id, host, None)
+        for pk in blocks:
+            self._unclaim_block(pk)
         self._dirty_zones(zone_ids)
         self._zones_load()
         self._dirty_zones(zone_ids)
+        for pk in blocks:
+            self._claim_block(pk)
         for structure_id, host in affected.items():
             if host.zone_id in self.zones:  # else its site is pointed elsewhere in this batch: sites_reload() reads it
                 self._replace(structure_id, None, host)
@@ -133,11 +156,13 @@ class ZoneState:
     def blocks_reload(self):
         """Read the blocks again; the structures with addresses in a changed block are read again too."""
         before = self.blocks
-        for block in before.values():
-            self._claim_block(block, -1)
+        for pk in list(self.block_claims):
+            self._unclaim_block(pk)
         self._blocks_load()
         changed = {pk for pk in before.keys() | self.blocks.keys() if before.get(pk) != self.blocks.get(pk)}
-        if changed:
+        if any(block.classless for pk in changed for block in (before.get(pk), self.blocks.get(pk)) if block):
+            self.hosts_reload(None)  # an RFC 2317 range moves the PTRs of any block's addresses inside it
+        elif changed:
             self.hosts_reload([pk for pk, host in self.hosts.items() if any(a[5] in changed for a in host.addresses)])
 
     def foundations_reload(self, foundation_ids):
@@ -154,17 +179,46 @@ class ZoneState:
         }
 
     def _blocks_load(self):
-        self.blocks = {}
-        for block_id, subnet, prefix, vlan, zone_id in selectors.zone_block_rows(self.sites):
+        self.blocks, self.classless = {}, {}
+        for block_id, subnet, prefix, vlan, classless, zone_id in selectors.zone_block_rows(self.sites):
             ip = ipaddress.ip_address(subnet)
-            block = Block(int(ip), ip.version, prefix, vlan, zone_id, naming.reverse_bits(prefix, ip.version))
+            bits = naming.reverse_bits(prefix, ip.version)
+            block = Block(int(ip), ip.version, prefix, vlan, zone_id, bits, classless and ip.version == 4)
             self.blocks[block_id] = block
-            self._claim_block(block, 1)
+            if block.classless:
+                end = block.base + (1 << (32 - prefix)) - 1
+                self.classless.setdefault(block.base >> 8, []).append((block.base, end, block.origins()[0]))
+            self._claim_block(block_id)
 
-    def _claim_block(self, block: Block, count: int):
-        if block.zone_id is not None:
-            for origin in block.origins():
-                self._claim(origin, block.zone_id, count)
+    def _claim_block(self, pk: int):
+        """Put block `pk`'s reverse zones (and its RFC 2317 delegation) in, if its site is under a zone."""
+        block = self.blocks.get(pk)
+        if block is None or block.zone_id not in self.zones:
+            return
+        origins, rows = block.origins(), block.delegation(self.zones[block.zone_id])
+        for origin in origins:
+            self._claim(origin, block.zone_id, 1)
+        for row in rows:
+            bisect.insort(self.ptrs.setdefault(origins[-1], []), row)
+        self.block_claims[pk] = (block.zone_id, origins, rows)
+
+    def _unclaim_block(self, pk: int):
+        zone_id, origins, rows = self.block_claims.pop(pk, (None, [], []))
+        for origin in origins:
+            self._claim(origin, zone_id, -1)
+        for row in rows:
+            _remove(self.ptrs[origins[-1]], row)
+
+    def _reverse_place(self, value: int, block: Block) -> tuple[str, str]:
+        """The reverse zone and owner name of an address: in an RFC 2317 block's own zone if one covers it."""
+        if block.version == 4:
+            for start, end, origin in self.classless.get(value >> 8, ()):
+                if start <= value <= end:
+                    return origin, str(value & 255)
+        return (
+            naming.reverse_origin(value, block.version, block.bits),
+            naming.reverse_owner(value, block.version, block.bits),
+        )
 
     def _claim(self, origin: str, zone_id: int, count: int):
         held = self.claims.setdefault(origin, Counter())
@@ -191,8 +245,7 @@ class ZoneState:
                 continue  # written between the two reads: the notice of that change reads it again
             name = naming.address_name(host.hostname, interface, alias_index, block.vlan)
             value = block.base + offset
-            origin = naming.reverse_origin(value, block.version, block.bits)
-            owner = naming.reverse_owner(value, block.version, block.bits)
+            origin, owner = self._reverse_place(value, block)
             host.addresses.append((name, block.version, value, origin, owner, block_id))
             if is_primary:
                 host.primary = name

@@ -17,7 +17,7 @@ class NetworkAdmin(admin.ModelAdmin):
 @admin.register(AddressBlock)
 class AddressBlockAdmin(admin.ModelAdmin):
     list_display = ["name", "site", "network", "cidr", "vlan", "gateway", "usage"]
-    list_filter = ["site", "network"]
+    list_filter = ["site", "network", "classless_reverse"]
     list_select_related = ["site", "network"]
     search_fields = ["name", "subnet"]
     readonly_fields = ["created", "updated"]

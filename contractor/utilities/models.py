@@ -45,6 +45,12 @@ class AddressBlock(Timestamped):
     gateway_offset = models.BigIntegerField(
         null=True, blank=True, help_text="Offset of the gateway within the block (1 is the first address)."
     )
+    classless_reverse = models.BooleanField(
+        default=False,
+        verbose_name="classless reverse zone (RFC 2317)",
+        help_text="For an IPv4 block smaller than a /24: its PTRs go in a zone of its own (64-26.2.0.192.in-addr.arpa)"
+        " that the /24's reverse zone delegates to and points CNAMEs into.",
+    )
 
     class Meta:
         ordering = ["site", "name"]
@@ -116,6 +122,8 @@ class AddressBlock(Timestamped):
         except ValueError as error:
             raise ValidationError({"subnet": str(error)}) from error
         self.subnet = str(network.network_address)
+        if self.classless_reverse and not (network.version == 4 and network.prefixlen > 24):
+            raise ValidationError({"classless_reverse": "Only an IPv4 block smaller than a /24 (/25 to /32) has one."})
         if self.gateway_offset is not None and not self.first_offset <= self.gateway_offset <= self.last_offset:
             raise ValidationError({"gateway_offset": f"Must be between {self.first_offset} and {self.last_offset}."})
         if self.site_id:

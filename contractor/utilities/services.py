@@ -18,7 +18,7 @@ ALLOCATE_ATTEMPTS = 5
 # Stands for "leave the gateway as it is" where None means "no gateway".
 UNCHANGED = object()
 
-BLOCK_FIELDS = {"name", "site", "network", "vlan", "subnet", "prefix", "gateway"}
+BLOCK_FIELDS = {"name", "site", "network", "vlan", "subnet", "prefix", "gateway", "classless_reverse"}
 ADDRESS_FIELDS = {"offset", "kind", "structure", "interface_name", "alias_index", "is_primary", "reason", "pxe"}
 
 
@@ -128,10 +128,12 @@ def address_block_create(
     network: Network | None = None,
     vlan: int = 0,
     gateway: str | None = None,
+    classless_reverse: bool = False,
 ) -> AddressBlock:
     """Create an address block; `subnet` may carry the prefix ('10.0.0.0/24'), `gateway` is an address in it."""
     subnet, prefix = _parse_subnet(subnet, prefix)
     block = AddressBlock(site=site, name=name, subnet=subnet, prefix=prefix, network=network, vlan=vlan)
+    block.classless_reverse = classless_reverse
     return _block_save(block, gateway)
 
 

@@ -47,6 +47,7 @@ class AddressBlockSerializer(ModelSerializer):
             "gateway",
             "netmask",
             "size",
+            "classless_reverse",
             *TIMESTAMPS,
         ]
         read_only_fields = TIMESTAMPS

@@ -58,6 +58,9 @@ def build():
     blocks = []
     for index, site in enumerate(sites):
         blocks.append(AddressBlockFactory(site=site, subnet=f"10.{index}.0.0", prefix=23))
+        blocks.append(
+            AddressBlockFactory(site=site, subnet=f"10.{index}.8.64", prefix=26, classless_reverse=index % 2 == 0)
+        )
         blocks.append(AddressBlockFactory(site=site, subnet=f"2001:db8:{index}::", prefix=64, vlan=index * 10))
     return zones, sites, blocks
 
@@ -71,7 +74,7 @@ class Changes:
 
     def free_offset(self, block: AddressBlock) -> int:
         taken = set(Address.objects.filter(address_block=block).values_list("offset", flat=True))
-        return self.rng.choice([offset for offset in range(2, 300) if offset not in taken])
+        return self.rng.choice([offset for offset in range(2, 62) if offset not in taken])
 
     def _structure(self) -> Structure | None:
         return Structure.objects.order_by("?").first()
@@ -149,6 +152,11 @@ class Changes:
     def change_block(self):
         block = self.rng.choice(self.blocks)
         block.vlan = self.rng.randint(0, 30)
+        block.save()
+
+    def toggle_classless(self):
+        block = self.rng.choice([block for block in self.blocks if block.prefix == 26])
+        block.classless_reverse = not block.classless_reverse
         block.save()
 
     def all(self):
