@@ -1,8 +1,5 @@
 """The blueprint app's bridge to the TScript checker: syntax errors block a save, module warnings do not."""
 
-from contractor.blueprint.models import StructureBluePrint
-from contractor.blueprint.selectors import structure_foundation_types
-
 
 def script_errors(source: str) -> list[str]:
     """Syntax errors in `source`, each as 'line L, column C: message' with the line and a caret."""
@@ -37,53 +34,23 @@ def _about_modules(message: str) -> bool:
     return message.startswith(("Unknown module", "Module '")) or "() has no parameter" in message
 
 
-class _DeclarationContext:
-    """Stands in for a job's context while module factories only declare their functions (nothing runs)."""
+#: Says which TScript modules a job of a blueprint offers (see blueprint_modules); the foreman, which runs the
+#: scripts, sets it when it starts (modules_described_by), so that this app below it does not import it.
+_describer = None
 
-    job = foundation = structure = None
 
-    def pause(self, message: str) -> None:
-        pass
-
-    def sleep(self, seconds: float) -> None:
-        pass
+def modules_described_by(describer) -> None:
+    """Let the app that runs scripts say which modules a blueprint's jobs offer: `describer(blueprint,
+    foundation_calls=...)` returns them described for `tscript.check`, or None when they are not known. Called from
+    its AppConfig.ready()."""
+    global _describer
+    _describer = describer
 
 
 def blueprint_modules(blueprint, *, foundation_calls: bool = True) -> dict | None:
     """The TScript modules a job of this blueprint offers, described for `tscript.check` (None: not known).
 
-    The foundation module's functions come from the foundation types a job of the blueprint can
-    meet: a foundation blueprint's own types, a structure blueprint's the types of the foundation
-    blueprints it may sit on (all installed types when either names none). A call is flagged only
-    when none of them has it. Modules filled from the job (structure, config) are known by name only.
-    With `foundation_calls` false (the script calls no foundation function) a structure blueprint's
-    foundation blueprints are not read.
+    With `foundation_calls` false (the script calls no foundation function) the foundation module's functions
+    need not be known precisely (a structure blueprint's foundation blueprints are not read).
     """
-    from contractor.foreman.modules import modules_for
-    from contractor.foreman.modules.lazy import LazyModule
-    from contractor.plugins import foundation_types
-    from tscript.modules import describe, parameters
-
-    context = _DeclarationContext()
-    try:
-        modules = modules_for(context)
-        types = foundation_types()
-        if isinstance(blueprint, StructureBluePrint) and foundation_calls:
-            wanted = structure_foundation_types(blueprint) or list(types)
-        else:
-            wanted = getattr(blueprint, "foundation_types", None) or list(types)  # a structure's: all of them
-        foundation = {}
-        for name in wanted:
-            model = types.get(name)
-            hook = getattr(model, "tscript_functions", None) if model is not None else None
-            for function_name, function in (hook(model(), context) if hook else {}).items():
-                takes = parameters(function)
-                known = foundation.get(function_name, [])
-                merged = None if takes is None or known is None else known + [t for t in takes if t not in known]
-                foundation[function_name] = merged
-    except Exception:  # noqa: BLE001 - a plugin that cannot declare its modules must not block a save
-        return None
-    described = describe([module for module in modules if not isinstance(module, LazyModule)])
-    described.update(dict.fromkeys(module.name for module in modules if isinstance(module, LazyModule)))
-    described["foundation"] = foundation
-    return described
+    return _describer(blueprint, foundation_calls=foundation_calls) if _describer is not None else None

@@ -4,7 +4,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
 
 from contractor.building import services
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
@@ -13,8 +12,11 @@ from contractor.building.selectors import complex_queryset, complex_state
 FOUNDATION_LIST = ("locator", "type", "site", "blueprint", "state", "located_at", "built_at")
 
 
-def _target_action(name: str, description: str, call):
-    """An admin action running `call(target, user)` through the services on each selected row; refusals reported."""
+def target_action(name: str, description: str, call, *, said=None):
+    """An admin action running `call(target, user)` through the services on each selected row; refusals reported.
+
+    `said(target, outcome)` is what the success message says (by default the target's new state).
+    """
 
     def act(modeladmin, request, queryset):
         for target in queryset:
@@ -23,36 +25,25 @@ def _target_action(name: str, description: str, call):
             except ValidationError as error:
                 modeladmin.message_user(request, f"{target}: {'; '.join(error.messages)}", messages.ERROR)
                 continue
-            if getattr(outcome, "_meta", None) and outcome._meta.model_name == "job":
-                url = reverse("admin:foreman_job_change", args=[outcome.pk])
-                text = format_html('{}: <a href="{}">job {}</a> ({})', target, url, outcome.pk, outcome.state)
-            else:
-                text = f"{target}: {outcome.state}"
+            text = said(target, outcome) if said else f"{target}: {outcome.state}"
             modeladmin.message_user(request, text, messages.SUCCESS)
 
     act.__name__ = name
     return admin.action(description=description, permissions=["change"])(act)
 
 
-def _job(script_name: str):
-    def call(target, user):
-        from contractor.foreman.services import job_create
-
-        return job_create(target=target, script_name=script_name, user=user)
-
-    return call
-
-
 FOUNDATION_ACTIONS = [
-    _target_action("foundation_locate", "Mark selected foundations located",
-                   lambda foundation, user: services.foundation_locate(foundation=foundation)),
-    _target_action("foundation_create_job", "Build selected foundations (create job)", _job("create")),
-    _target_action("foundation_destroy_job", "Destroy selected foundations (destroy job)", _job("destroy")),
+    target_action("foundation_locate", "Mark selected foundations located",
+                  lambda foundation, user: services.foundation_locate(foundation=foundation)),
 ]  # fmt: skip
-STRUCTURE_ACTIONS = [
-    _target_action("structure_create_job", "Build selected structures (create job)", _job("create")),
-    _target_action("structure_destroy_job", "Destroy selected structures (destroy job)", _job("destroy")),
-]
+STRUCTURE_ACTIONS = []
+
+
+def target_actions_add(*, foundation=(), structure=()) -> None:
+    """Add admin actions of an app above building (the foreman's build and destroy jobs) to every foundation admin
+    (each type's too) and to the structure admin. Called from that app's AppConfig.ready()."""
+    FOUNDATION_ACTIONS.extend(act for act in foundation if act not in FOUNDATION_ACTIONS)
+    STRUCTURE_ACTIONS.extend(act for act in structure if act not in STRUCTURE_ACTIONS)
 
 
 @admin.register(Foundation)

@@ -4,12 +4,14 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from contractor.building.admin import target_action
 from contractor.configuration import redact
 from contractor.foreman import services
-from contractor.foreman.choices import ACTIVE_STATES
+from contractor.foreman.choices import ACTIVE_STATES, CREATE, DESTROY
 from contractor.foreman.models import Job, JobLog
 from contractor.foreman.selectors import job_log_steps, job_pending_task_view, job_progress
 
@@ -191,3 +193,28 @@ class JobLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _job_started(target, job) -> str:
+    url = reverse("admin:foreman_job_change", args=[job.pk])
+    return format_html('{}: <a href="{}">job {}</a> ({})', target, url, job.pk, job.state)
+
+
+def _job_action(kind: str, script_name: str, description: str):
+    """An action of the `kind` (foundation, structure) admin starting a `script_name` job on each selected row."""
+
+    def call(target, user):
+        return services.job_create(target=target, script_name=script_name, user=user)
+
+    return target_action(f"{kind}_{script_name}_job", description, call, said=_job_started)
+
+
+#: The build and destroy actions of the foundation and structure admins (ForemanConfig.ready() adds them there).
+FOUNDATION_JOB_ACTIONS = [
+    _job_action("foundation", CREATE, "Build selected foundations (create job)"),
+    _job_action("foundation", DESTROY, "Destroy selected foundations (destroy job)"),
+]
+STRUCTURE_JOB_ACTIONS = [
+    _job_action("structure", CREATE, "Build selected structures (create job)"),
+    _job_action("structure", DESTROY, "Destroy selected structures (destroy job)"),
+]

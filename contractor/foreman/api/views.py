@@ -1,4 +1,5 @@
-"""Viewsets of the foreman API: jobs, their operator actions, and the job logs."""
+"""Viewsets of the foreman API: jobs, their operator actions, the job logs, and the `jobs/` route it gives
+foundations and structures."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
@@ -7,6 +8,7 @@ from rest_framework.response import Response
 
 from contractor.foreman import selectors, services
 from contractor.foreman.api.serializers import (
+    JobCreateSerializer,
     JobDetailSerializer,
     JobLogDetailSerializer,
     JobLogSerializer,
@@ -22,6 +24,18 @@ def job_response(job, request, status=200) -> Response:
 
 
 OPERATOR_ACTION = {"request": None, "responses": JobDetailSerializer}
+
+
+@extend_schema(request=JobCreateSerializer, responses={201: JobDetailSerializer})
+@action(detail=True, methods=["post"], url_path="jobs", url_name="jobs")
+def jobs(viewset, request, *args, **kwargs):
+    """`POST <foundation or structure>/jobs/` with `{"script": "create"}` (or destroy, or a utility script): starts a
+    job. A route of building's viewsets that the foreman adds (ForemanConfig.ready())."""
+    body = JobCreateSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    job = services.job_create(target=viewset.get_object(), script_name=body.validated_data["script"],
+                              user=request.user)  # fmt: skip
+    return job_response(job, request, status=201)
 
 
 class JobViewSet(viewsets.ReadOnlyModelViewSet):

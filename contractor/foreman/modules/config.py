@@ -2,6 +2,7 @@
 
 import re
 
+from contractor.configuration import merged_config
 from contractor.foreman.modules.lazy import LazyModule
 from tscript import NotDefinedError
 
@@ -17,8 +18,6 @@ def config_module(context) -> LazyModule:
 
 
 def _fill(module, context) -> None:
-    from contractor.configuration import merged_config
-
     cache = {}
 
     def values() -> dict:
