@@ -257,3 +257,18 @@ def test_a_bmc_password_never_shows_on_the_foundation_page(make_user, machine):
     page = _client(make_user("infra", roles.INFRA_ADMIN)).get("/console/foundations/rack2-u01/").content.decode()
     summary = page[page.index('id="summary"') : page.index('id="interfaces"')]
     assert "10.1.1.5" in summary and "********" in summary and "s3cret-bmc" not in summary
+
+
+def test_a_builder_builds_a_structure_through_the_same_rules(builder, machine):
+    """Refused on a foundation neither built nor being built; once the foundation's create runs, it waits on it."""
+    structure = StructureFactory(hostname="web02", site=machine.site, foundation=machine)
+    ScriptFactory(blueprint=structure.blueprint, name="create", script="pass\n")
+    url = f"/console/structures/{structure.pk}/jobs/"
+    refused = builder.post(url, {"script": "create"}, follow=True).content.decode()
+    assert "a structure is created on a built foundation" in refused and not Job.objects.exists()
+    builder.post("/console/foundations/rack1-u07/jobs/", {"script": "create"})
+    answer = builder.post(url, {"script": "create"}, follow=True)
+    job = Job.objects.get(structure=structure)
+    assert answer.redirect_chain[-1][0] == f"/console/jobs/{job.pk}/" and job.state == JobState.WAITING
+    page = builder.get(f"/console/structures/{structure.pk}/").content.decode()
+    assert f"/console/jobs/{job.pk}/" in page and "waiting" in page
