@@ -1,6 +1,7 @@
-"""Database helpers shared by the apps: the timestamped abstract model, and the "in use" conflict of a delete."""
+"""Database helpers shared by the apps: the timestamped abstract model, the "in use" conflict of a delete, and
+mending the broken connections of a long-running worker."""
 
-from django.db import IntegrityError, models
+from django.db import IntegrityError, connections, models
 from django.db.models import ProtectedError, RestrictedError
 
 
@@ -26,3 +27,14 @@ def in_use_message(error: ProtectedError | RestrictedError, obj=None) -> str:
 def in_use_error(obj, error: ProtectedError | RestrictedError) -> IntegrityError:
     """A clear 'still in use' conflict (a 409 over the API) naming a few of the objects that hold on to `obj`."""
     return IntegrityError(in_use_message(error, obj))
+
+
+def connections_mend() -> None:
+    """Close each database connection that broke (a cut connection, a restarted server), so the next query of a
+    long-running worker opens a fresh one instead of failing again; a working one is kept."""
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and connection.errors_occurred:
+            if connection.is_usable():
+                connection.errors_occurred = False
+            else:
+                connection.close()

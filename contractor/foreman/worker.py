@@ -4,8 +4,9 @@ import logging
 import signal
 import time
 
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import DatabaseError, close_old_connections
 
+from contractor.db import connections_mend
 from contractor.foreman import selectors
 from contractor.foreman.runner import StepFailed, job_step_next
 from contractor.foreman.watch import tasks_unclaimed_check
@@ -92,12 +93,7 @@ class Worker:
             close_old_connections()
             self.reconnect_at = time.monotonic() + RECONNECT_SECONDS
             return
-        for connection in connections.all(initialized_only=True):
-            if connection.connection is not None and connection.errors_occurred:
-                if connection.is_usable():
-                    connection.errors_occurred = False
-                else:
-                    connection.close()
+        connections_mend()
 
     def _sleep(self) -> None:
         deadline = time.monotonic() + self.interval

@@ -1,7 +1,10 @@
-"""The delivery worker: signs and POSTs due deliveries, one in flight per subscription, and records each attempt.
+"""The delivery worker: signs and POSTs due deliveries, one in flight per (subscription, target) queue, and records
+each attempt; deliveries about different targets of one subscription are sent at the same time.
 
 The database is only touched from the thread that calls `Worker.run_once()`; the pool threads do nothing
-but HTTP, so a slow or dead receiver occupies one pool thread and never a database transaction.
+but HTTP, so a slow or dead receiver occupies one pool thread and never a database transaction. A database
+error (the server restarted, the connection was cut) interrupts a pass, not the worker: `run()` drops the
+broken connection and carries on after a growing pause, and results already received are recorded then.
 """
 
 import dataclasses
@@ -15,9 +18,10 @@ from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from contractor.db import connections_mend
 from contractor.webhooks.choices import DeliveryState
 from contractor.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from contractor.webhooks.selectors import delivery_heads
@@ -26,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Contractor-Signature"
 CLAIM_MARGIN = 60.0  # seconds beyond the request timeout before a claimed delivery may be tried again
+DATABASE_PAUSE_CAP = 30.0  # the longest pause after database errors in a row
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -112,7 +117,8 @@ class Worker:
 
     def __post_init__(self):
         self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="webhook")
-        self._in_flight: dict[Future, tuple[Request, int]] = {}  # future -> (its request, subscription id)
+        self._in_flight: dict[Future, tuple[Request, tuple]] = {}  # future -> (its request, its queue)
+        self._database_errors = 0  # in a row
 
     def stop(self):
         """Finish the deliveries in flight, start no more (safe to call from a signal handler)."""
@@ -125,11 +131,29 @@ class Worker:
         """Deliver until stopped, waking at least every `poll` seconds for new deliveries."""
         try:
             while not self.stopping:
-                self._submit_due()
-                self._collect(timeout=poll)
+                self.cycle(poll=poll)
         finally:
             self._collect_all()
             self.close()
+
+    def cycle(self, *, poll: float = 1.0) -> None:
+        """One turn of the loop; a database error ends it, the broken connection is dropped, and the next turn
+        comes after a pause that doubles with each error in a row (`poll` seconds, at most DATABASE_PAUSE_CAP)."""
+        try:
+            self._submit_due()
+            self._collect(timeout=poll)
+            self._database_errors = 0
+        except DatabaseError:
+            self._database_errors += 1
+            pause = min(DATABASE_PAUSE_CAP, poll * 2 ** (self._database_errors - 1))
+            log.exception("A database error interrupted webhook delivery; trying again in %.1f s", pause)
+            connections_mend()
+            self._pause(pause)
+
+    def _pause(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < deadline:
+            time.sleep(min(0.1, seconds))
 
     def run_once(self, *, now=None) -> int:
         """Deliver everything due at `now`, queue after queue, until nothing due is left. Returns attempts made."""
@@ -142,20 +166,18 @@ class Worker:
 
     def _submit_due(self, *, now=None, skip=None):
         # `skip` holds the deliveries already tried in this pass, so that one pass tries each at most once.
-        busy = {subscription_id for _, subscription_id in self._in_flight.values()}
-        for delivery in delivery_heads(now=now, exclude_subscriptions=busy):
-            if self.stopping or delivery.subscription_id in busy or delivery.pk in (skip or ()):
+        busy = {queue for _, queue in self._in_flight.values()}
+        for delivery in delivery_heads(now=now, exclude_queues=busy):
+            queue = (delivery.subscription_id, delivery.target_key)
+            if self.stopping or queue in busy or delivery.pk in (skip or ()):
                 continue
             if not claim(delivery, lease=self.timeout + CLAIM_MARGIN):
                 continue
-            busy.add(delivery.subscription_id)
+            busy.add(queue)
             if skip is not None:
                 skip.add(delivery.pk)
             request = build_request(delivery)
-            self._in_flight[self._pool.submit(send, request, timeout=self.timeout)] = (
-                request,
-                delivery.subscription_id,
-            )
+            self._in_flight[self._pool.submit(send, request, timeout=self.timeout)] = (request, queue)
 
     def _collect(self, *, timeout) -> int:
         if not self._in_flight:
@@ -164,8 +186,9 @@ class Worker:
             return 0
         done, _ = wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
         for future in done:
-            request, _ = self._in_flight.pop(future)
+            request, _ = self._in_flight[future]
             record_attempt(delivery_id=request.delivery_id, result=future.result(), worker=self)
+            del self._in_flight[future]  # only once recorded: after a database error it is recorded next turn
         return len(done)
 
     def _collect_all(self):

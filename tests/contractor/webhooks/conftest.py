@@ -41,6 +41,7 @@ class Receiver:
         self.fail_next = 0
         self.delay = 0.0
         self.hang = False
+        self.before_answer = lambda: None  # called in the request's thread before it answers; raising makes a 500
         self.release = threading.Event()
         receiver = self
 
@@ -53,6 +54,10 @@ class Receiver:
                     return
                 time.sleep(receiver.delay)
                 status = 500 if receiver.fail_next > 0 else 200
+                try:
+                    receiver.before_answer()
+                except Exception:
+                    status = 500
                 receiver.fail_next -= 1
                 if status == 200:
                     receiver.accepted.append(json.loads(body))

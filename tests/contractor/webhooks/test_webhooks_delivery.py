@@ -1,5 +1,6 @@
 """The delivery worker against real HTTP receivers on 127.0.0.1: signed, retried, in order, never held up."""
 
+import threading
 import time
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from contractor.webhooks.choices import DeliveryState
 from contractor.webhooks.delivery import SIGNATURE_HEADER, backoff, verify
 from contractor.webhooks.models import Delivery, DeliveryAttempt
 from contractor.webhooks.services import event_emit
+from tests.contractor.webhooks.conftest import Receiver
 from tests.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +235,39 @@ def test_each_delivery_attempt_is_logged(structure, make_subscription, make_rece
     )
     assert "retry at" in first
     assert second.endswith("delivered") and "attempt 2: 200" in second
+
+
+def test_deliveries_about_different_targets_of_one_subscription_are_sent_at_once(make_subscription, worker):
+    """Two targets' queue heads are in flight together: the receiver answers only once both requests arrived
+    (one at a time per subscription, the first waited past the timeout and was retried)."""
+    both = threading.Barrier(2, timeout=5)
+    receiver = Receiver()
+    receiver.before_answer = both.wait
+    try:
+        make_subscription(url=receiver.url)
+        for hostname in ("web", "db"):
+            event_emit(event="structure.built", obj=StructureFactory(hostname=hostname))
+        worker.timeout = 10.0
+        assert worker.run_once() == 2
+        assert sorted(Delivery.objects.values_list("state", "attempts")) == [(DeliveryState.DELIVERED, 1)] * 2
+    finally:
+        receiver.close()
+
+
+def test_a_backlog_to_two_receivers_keeps_order_per_target(make_subscription, make_receiver, worker):
+    """A backlog of 4 events about each of 3 targets, for two subscriptions with receivers of their own, is all
+    delivered, each target's events in the order they happened."""
+    receivers = [make_receiver(), make_receiver()]
+    for receiver in receivers:
+        make_subscription(url=receiver.url)
+    targets = [StructureFactory(hostname=f"node{index}") for index in range(3)]
+    kinds = ["structure.created", "structure.built", "structure.updated", "structure.destroyed"]
+    for kind in kinds:
+        for target in targets:
+            event_emit(event=kind, obj=target)
+    assert worker.run_once() == 24
+    assert Delivery.objects.filter(state=DeliveryState.DELIVERED, attempts=1).count() == 24
+    for receiver in receivers:
+        for target in targets:
+            got = [p["event"] for p in receiver.accepted if p["target"]["id"] == str(target.pk)]
+            assert got == kinds, (receiver.url, target.hostname)
