@@ -10,7 +10,12 @@ from django.utils.safestring import mark_safe
 
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
-from contractor.blueprint.selectors import foundation_blueprint_list, structure_blueprint_list
+from contractor.blueprint.selectors import (
+    FoundationTypes,
+    foundation_blueprint_list,
+    foundation_types_read_once,
+    structure_blueprint_list,
+)
 from contractor.blueprint.services import blueprint_parents_validate
 
 MONOSPACE = {"style": "font-family: monospace; width: 60em;", "rows": 12, "spellcheck": "false"}
@@ -123,10 +128,12 @@ class BluePrintAdmin(admin.ModelAdmin):
 
         super().save_related(request, form, formsets, change)
         blueprint = form.instance
-        for script in blueprint.scripts.order_by("name"):
-            for warning in script_warnings(script.script, blueprint):
-                where = f"line {warning['line']}, column {warning['column']}"
-                self.message_user(request, f"Script '{script.name}', {where}: {warning['message']}", messages.WARNING)
+        with foundation_types_read_once(FoundationTypes()):
+            for script in blueprint.scripts.order_by("name"):
+                for warning in script_warnings(script.script, blueprint):
+                    where = f"line {warning['line']}, column {warning['column']}"
+                    text = f"Script '{script.name}', {where}: {warning['message']}"
+                    self.message_user(request, text, messages.WARNING)
 
     @admin.display(description="parents")
     def parent_names(self, obj):

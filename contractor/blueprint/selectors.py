@@ -1,6 +1,9 @@
 """Reads for blueprints: listing querysets and the inheritance graph (lineage, inherited scripts, what inherits)."""
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from graphlib import CycleError
 
@@ -133,22 +136,63 @@ def structure_blueprint_allows(structure_blueprint: StructureBluePrint, foundati
     return allowed.filter(foundationblueprint_id__in=_lineage_ids(foundation_blueprint, graph)).exists()
 
 
-def structure_foundation_types(structure_blueprint: StructureBluePrint) -> list[str] | None:
-    """The foundation types a structure of `structure_blueprint` can sit on, or None when it may sit on any.
+class FoundationTypes:
+    """The foundation types structure blueprints can sit on, answered for any number of them in three queries
+    (made at the first question): the inheritance graph, every allowed-foundation link, every foundation
+    blueprint's types. One per request or save (see `foundation_types_read_once`), so a list of blueprints
+    costs the same few queries."""
 
-    The allowed foundation blueprints are those listed along its lineage and every blueprint inheriting one
-    (as in `structure_blueprint_allows`); the types are theirs. None listed, or an allowed one that names no
-    type, means any type. Three queries.
-    """
-    graph = blueprint_graph()
-    through = StructureBluePrint.foundation_blueprint_list.through
-    listed = through.objects.filter(structureblueprint_id__in=_lineage_ids(structure_blueprint, graph))
-    allowed = set().union(*(graph.descendants(pk) for pk in listed.values_list("foundationblueprint_id", flat=True)))
-    if not allowed:
-        return None
-    types: set[str] = set()
-    for applies_to in FoundationBluePrint.objects.filter(pk__in=allowed).values_list("foundation_types", flat=True):
-        if not applies_to:
+    def __init__(self):
+        self._graph: BluePrintGraph | None = None
+        self._listed: dict[int, list[int]] = defaultdict(list)
+        self._applies: dict[int, list] = {}
+
+    def _load(self) -> BluePrintGraph:
+        if self._graph is None:
+            through = StructureBluePrint.foundation_blueprint_list.through
+            for structure, foundation in through.objects.values_list("structureblueprint_id", "foundationblueprint_id"):
+                self._listed[structure].append(foundation)
+            self._applies = dict(FoundationBluePrint.objects.values_list("pk", "foundation_types"))
+            self._graph = blueprint_graph()
+        return self._graph
+
+    def of(self, structure_blueprint: StructureBluePrint) -> list[str] | None:
+        """The types a structure of `structure_blueprint` can sit on, or None when it may sit on any.
+
+        The allowed foundation blueprints are those listed along its lineage and every blueprint inheriting
+        one (as in `structure_blueprint_allows`); the types are theirs. None listed, or an allowed one that
+        names no type, means any type.
+        """
+        graph = self._load()
+        listed = [pk for ancestor in _lineage_ids(structure_blueprint, graph) for pk in self._listed[ancestor]]
+        allowed = set().union(*(graph.descendants(pk) for pk in listed))
+        if not allowed:
             return None
-        types.update(applies_to)
-    return sorted(types)
+        types: set[str] = set()
+        for pk in allowed:
+            applies_to = self._applies.get(pk)
+            if applies_to is None:
+                continue  # not a foundation blueprint (validation keeps the kinds apart)
+            if not applies_to:
+                return None
+            types.update(applies_to)
+        return sorted(types)
+
+
+_reading: ContextVar[FoundationTypes | None] = ContextVar("foundation_types", default=None)
+
+
+@contextmanager
+def foundation_types_read_once(index: FoundationTypes) -> Iterator[None]:
+    """Inside the block, `structure_foundation_types` answers from `index` (hold one for a whole list)."""
+    token = _reading.set(index)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def structure_foundation_types(structure_blueprint: StructureBluePrint) -> list[str] | None:
+    """The foundation types a structure of `structure_blueprint` can sit on, or None when it may sit on any
+    (`FoundationTypes.of`): three queries, or none inside `foundation_types_read_once` once the index is read."""
+    return (_reading.get() or FoundationTypes()).of(structure_blueprint)

@@ -33,8 +33,11 @@ class ScriptWarningsField(serializers.DictField):
 
     def get_attribute(self, instance):
         from contractor.blueprint.scripting import script_warnings
+        from contractor.blueprint.selectors import FoundationTypes, foundation_types_read_once
 
-        found = {script.name: script_warnings(script.script, instance) for script in instance.scripts.all()}
+        index = self.context.setdefault("foundation_types", FoundationTypes())  # one for a whole list
+        with foundation_types_read_once(index):
+            found = {script.name: script_warnings(script.script, instance) for script in instance.scripts.all()}
         return {name: warnings for name, warnings in found.items() if warnings}
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from contractor.blueprint.models import PXE, BluePrint, FoundationBluePrint
+from contractor.blueprint.models import PXE, BluePrint, FoundationBluePrint, StructureBluePrint
 from contractor.blueprint.services import blueprint_create
 from tests.factories import (
     FoundationBluePrintFactory,
@@ -293,3 +293,26 @@ def test_structure_script_is_checked_against_the_foundation_types_it_sits_on(adm
     assert child.status_code == 201 and child.data["script_warnings"] == {}
     on_nothing = admin_client_api.post(SBP, {"name": "free", "scripts": script}, format="json")
     assert on_nothing.status_code == 201 and on_nothing.data["script_warnings"] == {}
+
+
+def test_structure_list_checks_foundation_calls_in_the_same_queries_however_many(admin_client_api):
+    """Listing structure blueprints whose scripts call foundation.* reads what they sit on once, not per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    blueprint_create(kind="foundation", name="by-hand", foundation_types=["manual"])
+    expected = [{"line": 1, "column": 1, "message": "Module 'foundation' has no function 'link_test'"}]
+    counts = []
+    for rows in (2, 12):
+        for index in range(StructureBluePrint.objects.count(), rows):
+            blueprint_create(
+                kind="structure",
+                name=f"s{index}",
+                foundation_blueprints=["by-hand"],
+                scripts={"create": "foundation.link_test()\n", "destroy": "foundation.power_off()\n"},
+            )
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client_api.get(SBP + "?limit=1000")
+        assert [item["script_warnings"] for item in response.data["results"]] == [{"create": expected}] * rows
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
