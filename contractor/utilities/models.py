@@ -89,13 +89,35 @@ class AddressBlock(Timestamped):
         return 1 if network.num_addresses > 1 else 0
 
     @property
-    def last_offset(self) -> int:
-        """The highest offset hosts may use (the IPv4 broadcast is skipped)."""
+    def usable_last_offset(self) -> int:
+        """The highest offset hosts may use (the IPv4 broadcast is skipped), exact for any IPv6 block."""
         network = self.ip_network
         last = network.num_addresses - 1
         if network.version == 4 and self.prefix < 31:
             last -= 1
-        return min(last, MAX_OFFSET)
+        return last
+
+    @property
+    def last_offset(self) -> int:
+        """The highest offset an address may be stored at: the usable one, or MAX_OFFSET in a block larger than
+        2**63 addresses (the upper half of an IPv6 /64 and beyond are not stored yet)."""
+        return min(self.usable_last_offset, MAX_OFFSET)
+
+    def offset_refusal(self, offset: int) -> str | None:
+        """Why an address may not be at `offset` (a sentence naming it), or None when it may."""
+        address = self.address_at(offset) if 0 <= offset < self.size else f"offset {offset}"
+        if offset < 0 or offset >= self.size:
+            return f"{address} is not in {self.subnet}/{self.prefix}."
+        if offset < self.first_offset:
+            return f"{address} is the network address of {self}."
+        if offset > self.usable_last_offset:
+            return f"{address} is the broadcast address of {self}."
+        if offset > MAX_OFFSET:
+            return (
+                f"{address} is past the first 2**63 addresses of {self}, the most Contractor stores offsets for "
+                f"(offsets up to {MAX_OFFSET}); take one below {self.address_at(MAX_OFFSET)}."
+            )
+        return None
 
     @property
     def gateway(self) -> str | None:
@@ -124,8 +146,8 @@ class AddressBlock(Timestamped):
         self.subnet = str(network.network_address)
         if self.classless_reverse and not (network.version == 4 and network.prefixlen > 24):
             raise ValidationError({"classless_reverse": "Only an IPv4 block smaller than a /24 (/25 to /32) has one."})
-        if self.gateway_offset is not None and not self.first_offset <= self.gateway_offset <= self.last_offset:
-            raise ValidationError({"gateway_offset": f"Must be between {self.first_offset} and {self.last_offset}."})
+        if self.gateway_offset is not None and self.offset_refusal(self.gateway_offset):
+            raise ValidationError({"gateway_offset": self.offset_refusal(self.gateway_offset)})
         if self.site_id:
             self._clean_overlap(network)
         if self.network_id and self.site_id and self.network.site_id != self.site_id:
@@ -191,7 +213,8 @@ class Address(Timestamped):
         if self.address_block_id and self.offset is not None:
             block = self.address_block
             if not block.first_offset <= self.offset <= block.last_offset:
-                errors["offset"] = f"Must be between {block.first_offset} and {block.last_offset} for {block}."
+                refusal = block.offset_refusal(self.offset)
+                errors["offset"] = f"{refusal} Offsets of {block} go from {block.first_offset} to {block.last_offset}."
             elif self.offset == block.gateway_offset:
                 errors["offset"] = f"{block.address_at(self.offset)} is the gateway of {block}."
         if errors:

@@ -46,9 +46,9 @@ def address_block_next_free(block: AddressBlock) -> int | None:
 
 
 def address_block_capacity(block: AddressBlock) -> int:
-    """How many addresses hosts may use: the usable range less the gateway."""
-    usable = max(block.last_offset - block.first_offset + 1, 0)
-    if block.gateway_offset is not None and block.first_offset <= block.gateway_offset <= block.last_offset:
+    """How many addresses hosts may use: the usable range less the gateway, exact for any size (a /48 too)."""
+    usable = max(block.usable_last_offset - block.first_offset + 1, 0)
+    if block.gateway_offset is not None and block.first_offset <= block.gateway_offset <= block.usable_last_offset:
         usable -= 1
     return usable
 

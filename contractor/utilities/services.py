@@ -89,8 +89,8 @@ def _gateway_offset(block: AddressBlock, gateway: str | None) -> int | None:
         raise ValidationError({"gateway": str(error)}) from error
     except ValidationError as error:
         raise ValidationError({"gateway": error.messages}) from error
-    if not block.first_offset <= offset <= block.last_offset:
-        raise ValidationError({"gateway": f"{gateway} is the network or broadcast address of {block}."})
+    if block.offset_refusal(offset):
+        raise ValidationError({"gateway": block.offset_refusal(offset)})
     return offset
 
 
@@ -171,8 +171,8 @@ def address_offset(*, address_block: AddressBlock, address: str) -> int:
         raise ValidationError({"address": str(error)}) from error
     except ValidationError as error:
         raise ValidationError({"address": error.messages}) from error
-    if not address_block.first_offset <= offset <= address_block.last_offset:
-        raise ValidationError({"address": f"{address} is the network or broadcast address of {address_block}."})
+    if address_block.offset_refusal(offset):
+        raise ValidationError({"address": address_block.offset_refusal(offset)})
     if offset == address_block.gateway_offset:
         raise ValidationError({"address": f"{address} is the gateway of {address_block}."})
     return offset

@@ -103,14 +103,15 @@ def test_slash_8_allocates_without_walking(make_block, reserve):
 
 
 def test_ipv6_slash_64(make_block, reserve):
-    """An IPv6 /64 allocates from ::1 up (skipping the gateway) and reports its size without overflowing."""
+    """An IPv6 /64 allocates from ::1 up (skipping the gateway) and reports its exact size (2**64, less the
+    subnet-router anycast ::0 and the gateway)."""
     block = make_block(subnet="2001:db8:0:1::/64", gateway="2001:db8:0:1::1")
     assert ips(reserve(block, 2)) == ["2001:db8:0:1::2", "2001:db8:0:1::3"]
     far = reserve(block, 1, start=2**62)[0]
     assert far.ip_address == "2001:db8:0:1:4000::"
     assert address_block_next_free(block) == 4
     usage = address_block_usage(block)
-    assert usage["total"] == 2**63 - 2 and usage["used"] == 3 and usage["percent_used"] == 0.0
+    assert usage["total"] == 2**64 - 2 and usage["used"] == 3 and usage["percent_used"] == 0.0
 
 
 def test_next_free_does_not_take_it(block, reserve):
@@ -147,3 +148,28 @@ def test_ip_lookup_finds_the_address_in_the_right_block(make_block, reserve, sit
     assert list(Address.objects.filter(address_ip_q("10.0.1.3"))) == [wanted]
     assert not Address.objects.filter(address_ip_q("10.0.2.3")).exists()
     assert address_ip_q("not-an-ip") is None
+
+
+def test_usage_of_a_slash_48_is_exact(make_block, reserve):
+    """A /48 has 2**80 addresses: usage says so to the address (it stopped at 2**63), free included."""
+    block = make_block(subnet="2001:db8:7::/48", gateway="2001:db8:7::1")
+    reserve(block, 2)
+    usage = address_block_usage(block)
+    assert usage["total"] == 2**80 - 2 and usage["free"] == 2**80 - 4 and usage["used"] == 2
+
+
+def test_the_eui64_half_of_a_slash_64_is_refused_saying_why(make_block):
+    """An address past offset 2**63 - 1 (the EUI-64 one of MAC a4:bb:cc:dd:ee:ff) is refused naming it and the
+    limit, not called a network or broadcast address; the highest storable offset is taken."""
+    block = make_block(subnet="2001:db8:0:2::/64", gateway=None)
+    with pytest.raises(ValidationError) as refused:
+        services.address_offset(address_block=block, address="2001:db8:0:2:a6bb:ccff:fedd:eeff")
+    message = refused.value.message_dict["address"][0]
+    assert "2001:db8:0:2:a6bb:ccff:fedd:eeff is past the first 2**63 addresses" in message
+    assert "take one below 2001:db8:0:2:7fff:ffff:ffff:ffff" in message
+    assert "broadcast" not in message
+    highest = services.address_allocate(address_block=block, kind="reserved", offset=2**63 - 1)
+    assert highest.ip_address == "2001:db8:0:2:7fff:ffff:ffff:ffff"
+    with pytest.raises(ValidationError) as beyond:
+        services.address_allocate(address_block=block, kind="reserved", offset=2**63)
+    assert "past the first 2**63 addresses" in str(beyond.value)
