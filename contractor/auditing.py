@@ -6,7 +6,7 @@ import functools
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 
-from contractor.configuration.redaction import REDACTED, redact
+from contractor.redaction import REDACTED, redact
 
 __all__ = ["disable_auditlog", "mask", "operator_action", "record_change"]
 

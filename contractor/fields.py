@@ -3,7 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from contractor.hooks import Hook
 from contractor.validators import config_key_validator
+
+config_checks = Hook("config values check")
 
 
 def validate_config_values(value):
@@ -24,12 +27,9 @@ def validate_config_values(value):
 
 def check_config_values(instance) -> None:
     """Refuse (a ValidationError on `config_values`) a site, blueprint, foundation or structure whose config can
-    never be built as it is about to be saved; called from each model's clean(), so every write path checks it."""
-    # The configuration engine sits above the apps whose models use this field and imports them, so it is
-    # imported when a model is cleaned, not when this module is.
-    from contractor.configuration.checks import config_values_check
-
-    config_values_check(instance)
+    never be built as it is about to be saved; called from each model's clean(), so every write path checks it.
+    The configuration engine, which sits above the apps whose models use this field, registers the check."""
+    config_checks.check(target=instance)
 
 
 class ConfigValuesField(models.JSONField):

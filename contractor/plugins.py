@@ -1,8 +1,9 @@
 """The plugin mechanism: plugins are Django apps that add foundation types and TScript modules.
 
 A plugin lists itself in CONTRACTOR_PLUGINS (settings.PLUGINS), and its AppConfig subclasses
-PluginConfig. Foundation types are found by walking the concrete subclasses of Foundation, each of
-which names itself with a `foundation_type` class attribute.
+PluginConfig. Foundation types are the installed models that inherit from building's Foundation, each
+of which names itself with a `foundation_type` class attribute; they are read from Django's app
+registry, so this module, which sits below every app, imports none of them.
 """
 
 from django.apps import AppConfig, apps
@@ -46,16 +47,9 @@ def plugin_configs() -> list[PluginConfig]:
 
 def foundation_types() -> dict[str, type]:
     """Map of foundation type name -> concrete Foundation subclass, from every installed plugin."""
-    from contractor.building.models import Foundation
-
-    found = {}
-    pending = list(Foundation.__subclasses__())
-    while pending:
-        model = pending.pop()
-        pending.extend(model.__subclasses__())
-        if model._meta.abstract or model._meta.proxy or model._meta.app_config is None:
-            continue
-        name = getattr(model, "foundation_type", None)
-        if name:
-            found[name] = model
-    return found
+    base = apps.get_model("building", "Foundation")
+    return {
+        model.foundation_type: model
+        for model in apps.get_models()
+        if issubclass(model, base) and not model._meta.proxy and getattr(model, "foundation_type", None)
+    }

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "contractor.blueprint",
     "contractor.building",
     "contractor.utilities",
+    "contractor.configuration",  # no models: its ready() registers the config check the models' clean() calls
     "contractor.subcontracting",
     "contractor.foreman",
     "contractor.boot",

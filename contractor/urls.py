@@ -13,7 +13,7 @@ urlpatterns = [
     path("", home),
     path("console/", include("contractor.console.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("contractor.api.urls")),
+    path("api/v1/", include("contractor.rest_urls")),
     path("api-auth/", include("rest_framework.urls")),
     path("boot/", include("contractor.boot.urls")),
 ]

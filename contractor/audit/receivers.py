@@ -4,7 +4,7 @@ from django.db.models.signals import post_delete, post_save
 from rest_framework.authtoken.models import Token
 
 from contractor.auditing import record_change
-from contractor.configuration.redaction import REDACTED
+from contractor.redaction import REDACTED
 
 
 def token_saved(sender, instance, created, **kwargs):

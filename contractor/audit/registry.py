@@ -4,8 +4,8 @@ from auditlog.registry import auditlog
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 
-from contractor.configuration.redaction import is_secret_key
 from contractor.plugins import foundation_types
+from contractor.redaction import is_secret_key
 
 # object type -> model label; "foundation" also covers every installed foundation type (see object_types()).
 AUDITED = {

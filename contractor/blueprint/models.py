@@ -6,6 +6,7 @@ from django.db import models
 from contractor.blueprint.choices import BluePrintKind
 from contractor.db import Timestamped
 from contractor.fields import ConfigValuesField, check_config_values
+from contractor.plugins import foundation_types
 from contractor.validators import name_validator
 
 HARDWARE_KEYS = {
@@ -127,8 +128,6 @@ class FoundationBluePrint(BluePrint):
         super().save(*args, **kwargs)
 
     def clean(self):
-        from contractor.plugins import foundation_types
-
         known = foundation_types()
         if not isinstance(self.foundation_types, list):
             raise ValidationError({"foundation_types": "A list of foundation type names."})

@@ -7,3 +7,8 @@ class BuildingConfig(AppConfig):
     name = "contractor.building"
     label = "building"
     verbose_name = "Building"
+
+    def ready(self):
+        from contractor.building.api.site_views import site_actions_add
+
+        site_actions_add()

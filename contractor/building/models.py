@@ -9,6 +9,7 @@ from django.db import models
 from contractor.building.choices import DependencyLink, FoundationState, StructureState
 from contractor.db import Timestamped
 from contractor.fields import ConfigValuesField, check_config_values
+from contractor.plugins import foundation_types
 from contractor.site.selectors import site_tree
 from contractor.validators import hostname_validator, name_validator
 
@@ -63,8 +64,6 @@ class Foundation(Timestamped):
     @property
     def subclass(self) -> "Foundation":
         """This foundation as its plugin's model, with the type's own fields."""
-        from contractor.plugins import foundation_types
-
         model = foundation_types().get(self.type)
         if model is None or isinstance(self, model):
             return self

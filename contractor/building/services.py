@@ -11,8 +11,8 @@ from contractor.blueprint.models import FoundationBluePrint
 from contractor.blueprint.selectors import blueprint_lineage
 from contractor.building.choices import FoundationState, StructureState
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
+from contractor.events import event_emit
 from contractor.plugins import foundation_types
-from contractor.webhooks.services import event_emit
 
 
 def foundation_model(foundation_type: str) -> type[Foundation]:

@@ -5,8 +5,8 @@ from fnmatch import fnmatchcase
 from contractor.building.models import Structure
 from contractor.configuration.layers import blueprint_layers, config_layers, target_class_list
 from contractor.configuration.merge import merge_layers
-from contractor.configuration.redaction import is_secret_key
 from contractor.configuration.templating import render_config
+from contractor.redaction import is_secret_key
 
 INSTALLER_SECRETS_KEY = "installer_secrets"
 

@@ -8,8 +8,8 @@ from contractor.building.models import Foundation, Structure
 from contractor.configuration.attributes import foundation_attributes, foundation_interfaces, structure_attributes
 from contractor.configuration.errors import ConfigError
 from contractor.configuration.merge import merge_layers_traced
-from contractor.configuration.redaction import redact
 from contractor.configuration.templating import render_config
+from contractor.redaction import redact
 from contractor.site.models import Site
 
 Layer = tuple[str, dict]

@@ -1,18 +1,6 @@
-"""Hiding secret config values (keys naming a password, token or secret) from those not allowed to see them."""
+"""The engine's redaction of secret config values: contractor/redaction.py, which sits below every app so that
+the audit-log helpers (contractor/auditing.py) use the same rule without importing the engine."""
 
-REDACTED = "********"
-SECRET_WORDS = ("password", "token", "secret")
+from contractor.redaction import REDACTED, SECRET_WORDS, is_secret_key, redact
 
-
-def is_secret_key(key) -> bool:
-    lowered = str(key).lower()
-    return any(word in lowered for word in SECRET_WORDS)
-
-
-def redact(config):
-    """A copy of `config` with the value of every secret-named key, at any depth, replaced by REDACTED."""
-    if isinstance(config, dict):
-        return {key: REDACTED if is_secret_key(key) else redact(value) for key, value in config.items()}
-    if isinstance(config, list):
-        return [redact(item) for item in config]
-    return config
+__all__ = ["REDACTED", "SECRET_WORDS", "is_secret_key", "redact"]

@@ -7,3 +7,9 @@ class DnsConfig(AppConfig):
     name = "contractor.dns"
     label = "dns"
     verbose_name = "DNS"
+
+    def ready(self):
+        from contractor.dns.checks import site_zone_check
+        from contractor.site.hooks import site_placement_checks
+
+        site_placement_checks.register(site_zone_check)

@@ -5,6 +5,7 @@ from django.db import models
 
 from contractor.db import Timestamped
 from contractor.fields import ConfigValuesField, check_config_values
+from contractor.site.hooks import site_placement_checks
 from contractor.validators import name_validator
 
 
@@ -33,7 +34,9 @@ class Site(Timestamped):
     def clean(self):
         if self.parent_id is not None:
             self._clean_parent()
-        self._clean_zone()
+        if self.pk is not None:
+            # A new parent or zone moves what the site already holds; the apps that own those rules check them.
+            site_placement_checks.check(site=self)
         check_config_values(self)
 
     def _clean_parent(self):
@@ -46,19 +49,6 @@ class Site(Timestamped):
                 raise ValidationError({"parent": f"Making {ancestor.name} the parent would create a cycle."})
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
-
-    def _clean_zone(self):
-        """A new zone or parent moves the site's subtree into a zone: its hostnames must be free there."""
-        if self.pk is None:
-            return
-        # Sites sit below DNS; the clash check is a DNS read, looked up here so Site.clean() keeps the rule.
-        from contractor.dns.selectors import zone_hostname_clashes
-
-        clash = zone_hostname_clashes(site_id=self.pk, parent_id=self.parent_id, zone_id=self.zone_id)
-        if clash is not None:
-            zone, hostnames = clash
-            field = "zone" if self.zone_id else "parent"
-            raise ValidationError({field: f"Hostnames already used in zone {zone}: {', '.join(hostnames[:5])}."})
 
     def ancestors(self) -> list["Site"]:
         """The chain from the root down to this site, this site last."""

@@ -7,3 +7,9 @@ class UtilitiesConfig(AppConfig):
     name = "contractor.utilities"
     label = "utilities"
     verbose_name = "Networks and addresses"
+
+    def ready(self):
+        from contractor.site.hooks import site_placement_checks
+        from contractor.utilities.checks import site_blocks_check
+
+        site_placement_checks.register(site_blocks_check)

@@ -9,6 +9,7 @@ from django.db.models import ProtectedError
 from contractor.db import in_use_error
 from contractor.site.models import Site
 from contractor.site.selectors import site_tree
+from contractor.utilities.checks import site_roots_lock
 from contractor.utilities.models import Address, AddressBlock, AggregatedNetworkInterface, Network, RealNetworkInterface
 from contractor.utilities.selectors import address_block_next_free
 
@@ -109,8 +110,8 @@ def _check_block_keeps_addresses(block: AddressBlock) -> None:
 def _block_save(block: AddressBlock, gateway: str | None | object) -> AddressBlock:
     # Locking the root of the site's tree serialises block writes along its ancestry (the sites the overlap
     # check looks at), so two overlapping blocks in a site and its sub-site cannot both pass the check.
-    root = site_tree().ancestors(block.site_id)[-1] if block.site_id else None
-    Site.objects.select_for_update().filter(pk=root).first()
+    if block.site_id:
+        site_roots_lock(site_tree().ancestors(block.site_id)[-1])
     if gateway is not UNCHANGED:
         block.gateway_offset = _gateway_offset(block, gateway)
     _validate(block, _check_block_keeps_addresses)
@@ -205,6 +206,14 @@ def _check_structure_slots(address: Address) -> None:
         raise ValidationError(
             {"alias_index": f"{address.interface_name} of {address.structure} already has alias {address.alias_index}."}
         )
+
+
+def address_slots_check(*, address: Address) -> None:
+    """The checks every address write runs beyond the model's own (a free offset, one primary per structure, one
+    main address per family and alias per interface), without writing: for a form that shows errors first."""
+    if address.address_block_id and address.offset is not None:
+        _check_offset_free(address)
+        _check_structure_slots(address)
 
 
 def _next_offset(block: AddressBlock) -> int:

@@ -7,3 +7,9 @@ class WebhooksConfig(AppConfig):
     name = "contractor.webhooks"
     label = "webhooks"
     verbose_name = "Webhooks"
+
+    def ready(self):
+        from contractor.events import event_recorder
+        from contractor.webhooks.services import event_emit
+
+        event_recorder.register(event_emit)

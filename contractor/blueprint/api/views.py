@@ -6,13 +6,12 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contractor.api.mixins import ConfigActionMixin
 from contractor.blueprint import filtersets, selectors, services
 from contractor.blueprint.api import serializers
 from contractor.blueprint.models import PXE
 
 
-class BluePrintViewSet(ConfigActionMixin, viewsets.ModelViewSet):
+class BluePrintViewSet(viewsets.ModelViewSet):
     """What both blueprint collections share: lookup by name, search, deletes refused while in use."""
 
     search_fields = ["name", "description"]

@@ -9,6 +9,7 @@ from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
 from contractor.building import services
 from contractor.building.models import Complex, Dependency, Foundation, Structure
 from contractor.building.selectors import complex_state
+from contractor.plugins import foundation_types
 from contractor.site.models import Site
 
 FOUNDATION_FIELDS = (
@@ -204,8 +205,6 @@ class FoundationTypeSerializer(serializers.Serializer):
 
 def foundation_type_descriptions() -> list[dict]:
     """Every installed foundation type with the fields it adds to the API."""
-    from contractor.plugins import foundation_types
-
     described = []
     for name, model in sorted(foundation_types().items()):
         fields = foundation_serializer_class(model)().fields

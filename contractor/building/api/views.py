@@ -5,7 +5,7 @@ from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contractor.api.mixins import ConfigActionMixin
+from contractor.api.actions import viewset_action_add
 from contractor.building import selectors, services
 from contractor.building.api import serializers
 from contractor.building.filtersets import (
@@ -17,7 +17,7 @@ from contractor.building.filtersets import (
 from contractor.building.models import Dependency, Structure
 
 
-class FoundationViewSet(ConfigActionMixin, viewsets.ModelViewSet):
+class FoundationViewSet(viewsets.ModelViewSet):
     """Foundations of every installed type; POST with a `type` and that type's own fields."""
 
     queryset = selectors.foundation_queryset()
@@ -66,7 +66,7 @@ class FoundationViewSet(ConfigActionMixin, viewsets.ModelViewSet):
         return Response(serializers.foundation_type_descriptions())
 
 
-class StructureViewSet(ConfigActionMixin, viewsets.ModelViewSet):
+class StructureViewSet(viewsets.ModelViewSet):
     """Structures, addressed by id."""
 
     queryset = Structure.objects.select_related("site", "blueprint", "foundation")
@@ -100,4 +100,4 @@ def target_action_add(route) -> None:
     under its own name to both viewsets (the foreman adds `POST .../jobs/` so). Called from that app's
     AppConfig.ready(), before the URLconf builds the routes: what gets built does not import who builds it."""
     for viewset in (FoundationViewSet, StructureViewSet):
-        setattr(viewset, route.__name__, route)
+        viewset_action_add(viewset, route)

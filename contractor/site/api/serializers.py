@@ -3,7 +3,6 @@
 from rest_framework import serializers
 
 from contractor.api.serializers import ModelSerializer
-from contractor.dns.models import Zone
 from contractor.site import services
 from contractor.site.models import Site
 
@@ -15,7 +14,13 @@ class SiteSerializer(ModelSerializer):
         slug_field="name", queryset=Site.objects.all(), allow_null=True, required=False
     )
     children = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-    zone = serializers.SlugRelatedField(slug_field="name", queryset=Zone.objects.all(), allow_null=True, required=False)
+    # The zone model is dns's, an app above this one: it is reached through the site's own foreign key.
+    zone = serializers.SlugRelatedField(
+        slug_field="name",
+        queryset=Site._meta.get_field("zone").related_model.objects.all(),
+        allow_null=True,
+        required=False,
+    )
 
     class Meta:
         model = Site

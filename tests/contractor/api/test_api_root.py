@@ -2,7 +2,7 @@
 
 import pytest
 
-from contractor.api.urls import router
+from contractor.rest_urls import router
 
 pytestmark = pytest.mark.django_db
 

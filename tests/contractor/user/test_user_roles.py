@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from rest_framework.test import APIClient
 
-from contractor.api.urls import router
+from contractor.rest_urls import router
 from contractor.user import roles
 from contractor.user.services import roles_sync
 

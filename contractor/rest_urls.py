@@ -1,4 +1,8 @@
-"""The /api/v1/ URL tree: every app's router, the schema, and its browsable reference."""
+"""The /api/v1/ URL tree: every app's router, the schema, and its browsable reference.
+
+It includes every app, so it sits at the top with contractor/urls.py; contractor/api/ below the apps is the base
+they build their APIs on.
+"""
 
 from django.urls import include, path
 from django.utils.module_loading import import_string

@@ -1,0 +1,18 @@
+"""App config for the configuration engine: it has no models; starting it registers the config check that the
+models' clean() calls and adds the `config/` action to the viewsets of the objects it configures."""
+
+from django.apps import AppConfig
+
+
+class ConfigurationConfig(AppConfig):
+    name = "contractor.configuration"
+    label = "configuration"
+    verbose_name = "Configuration"
+
+    def ready(self):
+        from contractor.configuration.api import config_actions_add
+        from contractor.configuration.checks import config_values_check
+        from contractor.fields import config_checks
+
+        config_checks.register(config_values_check)
+        config_actions_add()
