@@ -9,6 +9,7 @@ class BuildingConfig(AppConfig):
     verbose_name = "Building"
 
     def ready(self):
+        # Imported here, not at the top: Django loads apps.py before any model can be imported.
         from contractor.building.api.site_views import site_actions_add
 
         site_actions_add()

@@ -10,6 +10,7 @@ class ConfigurationConfig(AppConfig):
     verbose_name = "Configuration"
 
     def ready(self):
+        # Imported here, not at the top: Django loads apps.py before any model can be imported.
         from contractor.configuration.api import config_actions_add
         from contractor.configuration.checks import config_values_check
         from contractor.fields import config_checks

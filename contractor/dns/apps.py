@@ -9,6 +9,7 @@ class DnsConfig(AppConfig):
     verbose_name = "DNS"
 
     def ready(self):
+        # Imported here, not at the top: Django loads apps.py before any model can be imported.
         from contractor.dns.checks import site_zone_check
         from contractor.site.hooks import site_placement_checks
 

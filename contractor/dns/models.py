@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from contractor.building.models import Structure
 from contractor.db import Timestamped
 from contractor.dns.validators import validate_domain_name, validate_extra_records, validate_glue, validate_name_servers
 from contractor.site.selectors import site_tree
@@ -68,8 +69,6 @@ class Zone(Timestamped):
 
     def records_on_hostnames(self) -> list[str]:
         """Extra record names that are hostnames of this zone's structures (which hold a CNAME or TXT already)."""
-        from contractor.building.models import Structure
-
         names = {str(record.get("name", "@")).lower() for record in self.extra_records if isinstance(record, dict)}
         names.discard("@")
         if not self.pk or not names:
@@ -83,8 +82,6 @@ class Zone(Timestamped):
 
     def unglued_servers(self) -> list[str]:
         """In-zone name servers with neither glue nor a structure of that hostname with a primary address here."""
-        from contractor.building.models import Structure
-
         missing = [server for server in self.name_servers if self.in_zone(server) and server not in self.glue]
         labels = {self.relative(server) for server in missing}
         found = set()

@@ -11,6 +11,7 @@ from contractor.db import in_use_error
 from contractor.dns import selectors
 from contractor.dns.models import Zone, ZoneFile
 from contractor.site.models import Site
+from contractor.site.services import site_update
 
 ZONE_FIELDS = (
     "name",
@@ -58,8 +59,6 @@ def zone_delete(*, zone: Zone) -> None:
 @transaction.atomic
 def site_zone_set(*, site: Site, zone: Zone | None) -> Site:
     """Point `site` at `zone` (or at none); refuses (on `zone`) if a hostname of the site is taken there."""
-    from contractor.site.services import site_update
-
     return site_update(site=site, zone=zone)
 
 

@@ -9,6 +9,7 @@ class UtilitiesConfig(AppConfig):
     verbose_name = "Networks and addresses"
 
     def ready(self):
+        # Imported here, not at the top: Django loads apps.py before any model can be imported.
         from contractor.site.hooks import site_placement_checks
         from contractor.utilities.checks import site_blocks_check
 

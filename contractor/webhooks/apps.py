@@ -9,6 +9,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
+        # Imported here, not at the top: Django loads apps.py before any model can be imported.
         from contractor.events import event_recorder
         from contractor.webhooks.services import event_emit
 
