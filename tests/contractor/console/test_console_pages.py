@@ -9,6 +9,7 @@ from contractor.foreman.choices import JobState
 from contractor.foreman.models import Job
 from contractor.foreman.services import job_create, job_pause
 from contractor.user import roles
+from contractor.webhooks.services import event_emit
 from tests.factories import (
     AddressBlockFactory,
     AddressFactory,
@@ -80,6 +81,17 @@ def test_the_dashboard_counts_states_and_lists_paused_jobs_first(viewer, machine
     assert attention.index(f"#{paused.pk}<") < attention.index(f"#{running.pk}<")
     counts = page[page.index('id="job-counts"') : page.index("</ul>", page.index('id="job-counts"'))]
     assert "running</span></a><strong>1<" in counts and "paused</span></a><strong>1<" in counts
+
+
+def test_the_dashboard_lists_events_whatever_their_data(viewer, machine):
+    """Recent events show a message or a state when their data has one, and nothing when it has neither
+    (foundation.located carries only the type): the page still renders."""
+    event_emit(event="foundation.located", obj=machine, data={"type": "manual"}, site=machine.site)
+    event_emit(event="job.paused", obj=machine, data={"message": "Rack and cable the server"}, site=machine.site)
+    answer = viewer.get("/console/")
+    assert answer.status_code == 200
+    page = answer.content.decode()
+    assert "<code>foundation.located</code>" in page and "Rack and cable the server" in page
 
 
 @pytest.mark.parametrize("typed", ["52:54:00:ab:cd:ef", "52-54-00-AB-CD-EF", "525400abcdef", "ab:cd:ef", "abcdef"])
