@@ -1,5 +1,8 @@
-"""Database helpers shared by the apps: the timestamped abstract model, the "in use" conflict of a delete, and
-mending the broken connections of a long-running worker."""
+"""Database helpers shared by the apps: the timestamped abstract model, the one validated save of the services, the
+"in use" conflict of a delete, and mending the broken connections of a long-running worker."""
+
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import IntegrityError, connections, models
 from django.db.models import ProtectedError, RestrictedError
@@ -13,6 +16,30 @@ class Timestamped(models.Model):
 
     class Meta:
         abstract = True
+
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+def validated_save(
+    instance: Row, *checks: Callable[[Row], None], exclude_constraints: set[str] | None = None, **save_options
+) -> Row:
+    """Validate `instance` in full, then save it: how every service writes a row (and nowhere else a full_clean).
+
+    `full_clean()` checks the fields, the model's `clean()`, uniqueness and the constraints. `checks` (callables
+    taking the instance and raising ValidationError) run after the fields and clean() and before the database
+    constraints, so a message naming a field comes before a constraint's generic one; `exclude_constraints` leaves
+    out the constraints a check stands for. `save_options` go to `save()`.
+    """
+    if checks or exclude_constraints:
+        instance.full_clean(validate_constraints=False)
+        for check in checks:
+            check(instance)
+        instance.validate_constraints(exclude=exclude_constraints)
+    else:
+        instance.full_clean()
+    instance.save(**save_options)
+    return instance
 
 
 def in_use_message(error: ProtectedError | RestrictedError, obj=None) -> str:

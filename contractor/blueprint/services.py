@@ -8,7 +8,7 @@ from contractor.auditing import record_change
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
 from contractor.blueprint.selectors import blueprint_graph
-from contractor.db import in_use_error
+from contractor.db import in_use_error, validated_save
 from contractor.fields import check_config_values
 
 MODELS = {BluePrintKind.FOUNDATION: FoundationBluePrint, BluePrintKind.STRUCTURE: StructureBluePrint}
@@ -59,8 +59,7 @@ def _blueprint_write(blueprint, fields, parents, scripts, foundation_blueprints)
         raise ValidationError({"foundation_blueprints": "Only structure blueprints list foundation blueprints."})
     for field, value in fields.items():
         setattr(blueprint, field, value)
-    blueprint.full_clean()
-    blueprint.save()
+    validated_save(blueprint)
     if parents is not None:
         blueprint_parents_set(blueprint=blueprint, names=parents)
     if scripts is not None:
@@ -128,11 +127,9 @@ def blueprint_scripts_set(*, blueprint: BluePrint, scripts: dict[str, str]) -> N
             continue
         script.script = body
         try:
-            script.full_clean()
+            validated_save(script)
         except ValidationError as error:
             errors.extend(f"{name}: {message}" for message in error.messages)
-            continue
-        script.save()
     if errors:
         raise ValidationError({"scripts": errors})
     blueprint.scripts.exclude(name__in=list(scripts)).delete()
@@ -150,10 +147,7 @@ def blueprint_delete(*, blueprint: BluePrint) -> None:
 @transaction.atomic
 def pxe_create(*, name: str, boot_script: str, description: str = "", template: str = "") -> PXE:
     """Create a PXE boot target."""
-    pxe = PXE(name=name, description=description, boot_script=boot_script, template=template)
-    pxe.full_clean()
-    pxe.save()
-    return pxe
+    return validated_save(PXE(name=name, description=description, boot_script=boot_script, template=template))
 
 
 @transaction.atomic
@@ -163,9 +157,7 @@ def pxe_update(*, pxe: PXE, **fields) -> PXE:
         if field not in ("name", "description", "boot_script", "template"):
             raise TypeError(f"pxe_update() got an unexpected field {field!r}")
         setattr(pxe, field, value)
-    pxe.full_clean()
-    pxe.save()
-    return pxe
+    return validated_save(pxe)
 
 
 @transaction.atomic

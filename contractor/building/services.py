@@ -11,6 +11,7 @@ from contractor.blueprint.models import FoundationBluePrint
 from contractor.blueprint.selectors import blueprint_lineage
 from contractor.building.choices import FoundationState, StructureState
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
+from contractor.db import validated_save
 from contractor.events import event_emit
 from contractor.plugins import foundation_types
 
@@ -24,12 +25,6 @@ def foundation_model(foundation_type: str) -> type[Foundation]:
             {"type": f"Unknown foundation type {foundation_type!r}; installed: {', '.join(sorted(known)) or 'none'}."}
         )
     return model
-
-
-def _save(instance):
-    instance.full_clean()
-    instance.save()
-    return instance
 
 
 def _transition(instance, **fields):
@@ -50,7 +45,7 @@ def _assign(instance, fields: dict):
 @transaction.atomic
 def foundation_create(*, foundation_type: str, **fields) -> Foundation:
     """Create a foundation of an installed type; `fields` are the base fields plus the type's own."""
-    foundation = _save(foundation_model(foundation_type)(**fields))
+    foundation = validated_save(foundation_model(foundation_type)(**fields))
     event_emit(event="foundation.created", obj=foundation, data={"type": foundation.type})
     return foundation
 
@@ -60,7 +55,7 @@ def foundation_update(*, foundation: Foundation, **fields) -> Foundation:
     """Change a foundation's fields (its type's own included); its type and state stay."""
     foundation = foundation.subclass
     _assign(foundation, fields)
-    return _save(foundation)
+    return validated_save(foundation)
 
 
 def hardware_requirements(blueprint: FoundationBluePrint) -> dict:
@@ -194,7 +189,7 @@ def structure_create(*, hostname: str, site, blueprint, foundation, config_value
         hostname=hostname, site=site, blueprint=blueprint, foundation=foundation, config_values=config_values or {}
     )
     _check_hostname_free(structure)
-    _save(structure)
+    validated_save(structure)
     event_emit(event="structure.created", obj=structure, data=_structure_data(structure))
     return structure
 
@@ -204,7 +199,7 @@ def structure_update(*, structure: Structure, **fields) -> Structure:
     """Change a structure's hostname, site, blueprint, foundation or config values."""
     _assign(structure, fields)
     _check_hostname_free(structure)
-    return _save(structure)
+    return validated_save(structure)
 
 
 @transaction.atomic
@@ -244,7 +239,9 @@ def complex_create(
     *, name: str, site, description: str = "", built_percentage: int = 90, members=(), model=Complex, **fields
 ) -> Complex:
     """Create a complex of structures; a plugin's complex type passes its `model` and that model's own `fields`."""
-    complex_ = _save(model(name=name, site=site, description=description, built_percentage=built_percentage, **fields))
+    complex_ = validated_save(
+        model(name=name, site=site, description=description, built_percentage=built_percentage, **fields)
+    )
     _set_members(complex_, members)
     return complex_
 
@@ -253,7 +250,7 @@ def complex_create(
 def complex_update(*, complex_: Complex, members=None, **fields) -> Complex:
     """Change a complex's fields; `members`, when given, replaces the member list."""
     _assign(complex_, fields)
-    _save(complex_)
+    validated_save(complex_)
     if members is not None:
         _set_members(complex_, members)
     return complex_
@@ -262,7 +259,7 @@ def complex_update(*, complex_: Complex, members=None, **fields) -> Complex:
 @transaction.atomic
 def dependency_create(**fields) -> Dependency:
     """Make something wait on a structure or on another dependency."""
-    return _save(Dependency(**fields))
+    return validated_save(Dependency(**fields))
 
 
 @transaction.atomic
@@ -272,4 +269,4 @@ def dependency_update(*, dependency: Dependency, data: dict) -> Dependency:
     The changes come as a dict because `dependency` is both this argument and one of the fields.
     """
     _assign(dependency, data)
-    return _save(dependency)
+    return validated_save(dependency)

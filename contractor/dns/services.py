@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from contractor.db import in_use_error
+from contractor.db import in_use_error, validated_save
 from contractor.dns import selectors
 from contractor.dns.models import Zone, ZoneFile
 from contractor.site.models import Site
@@ -42,9 +42,7 @@ def zone_update(*, zone: Zone, **fields) -> Zone:
         if name not in ZONE_FIELDS:
             raise TypeError(f"zone_update() got an unexpected field {name!r}")
         setattr(zone, name, value)
-    zone.full_clean()
-    zone.save()
-    return zone
+    return validated_save(zone)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.utils import timezone
 from contractor.auditing import operator_action
 from contractor.building.choices import FoundationState
 from contractor.building.models import Dependency, Foundation, Structure
+from contractor.db import validated_save
 from contractor.foreman.choices import ACTIVE_STATES, CREATE, DESTROY, JobState
 from contractor.foreman.lifecycle import BUILT, job_event, job_finish, job_line, job_step_record, job_tasks_cancel
 from contractor.foreman.models import Job, JobLog
@@ -141,8 +142,7 @@ def job_create(*, target, script_name: str, user=None) -> Job:
     if blocker:
         job.state, job.message = JobState.WAITING, blocker
         job_step_record(job, status=JobState.WAITING, message=blocker)
-    job.full_clean()
-    job.save()
+    validated_save(job)
     JobLog.objects.create(
         job_id_ref=job.pk, target_kind=target_kind(target), target=target_text(target), script_name=script_name,
         created_by=user, message=f"Created{who}",

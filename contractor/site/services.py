@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from contractor.db import in_use_error
+from contractor.db import in_use_error, validated_save
 from contractor.site.models import Site
 
 SITE_FIELDS = ("name", "description", "parent", "zone", "config_values")
@@ -19,7 +19,9 @@ def site_create(
     config_values: dict | None = None,
 ) -> Site:
     """Create a site under `parent` (or at the top), optionally in a DNS zone."""
-    return _save(Site(name=name, description=description, parent=parent, zone=zone, config_values=config_values or {}))
+    return validated_save(
+        Site(name=name, description=description, parent=parent, zone=zone, config_values=config_values or {})
+    )
 
 
 @transaction.atomic
@@ -30,13 +32,7 @@ def site_update(*, site: Site, **fields) -> Site:
         raise TypeError(f"site_update() got unexpected field(s) {', '.join(sorted(unknown))}")
     for field, value in fields.items():
         setattr(site, field, value)
-    return _save(site)
-
-
-def _save(site: Site) -> Site:
-    site.full_clean()
-    site.save()
-    return site
+    return validated_save(site)
 
 
 @transaction.atomic

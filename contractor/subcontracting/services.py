@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from contractor.db import validated_save
 from contractor.site.models import Site
 from contractor.subcontracting.choices import FINISHED_STATES, TaskState
 from contractor.subcontracting.models import Subcontractor, Task
@@ -221,7 +222,6 @@ def subcontractor_register(*, name: str, sites: list[str], modules: list[str]) -
         user_roles_set(user=user, roles=[roles.SUBCONTRACTOR])
     subcontractor, _ = Subcontractor.objects.get_or_create(user=user, defaults={"name": name})
     subcontractor.name, subcontractor.modules = name, sorted(set(modules))
-    subcontractor.full_clean()
-    subcontractor.save()
+    validated_save(subcontractor)
     subcontractor.sites.set(found)
     return subcontractor, user_token(user=user).key

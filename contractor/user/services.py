@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from contractor.db import validated_save
 from contractor.user import roles
 from contractor.user.models import User
 
@@ -130,8 +131,7 @@ def user_create(*, username: str, password: str | None = None, roles: list[str] 
         _password_set(user, password)
     else:
         user.set_unusable_password()
-    user.full_clean()
-    user.save()
+    validated_save(user)
     user_roles_set(user=user, roles=roles or [])
     return user
 
@@ -147,8 +147,7 @@ def user_update(*, user, password: str | None = None, roles: list[str] | None = 
     user_superusers_keep(user=user, is_superuser=user.is_superuser, is_active=user.is_active)
     if password:
         _password_set(user, password)
-    user.full_clean()
-    user.save()
+    validated_save(user)
     if roles is not None:
         user_roles_set(user=user, roles=[name for name in roles if name in role_names()])
     return user

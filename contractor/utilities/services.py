@@ -1,12 +1,13 @@
 """Writes for networks, address blocks, addresses and interfaces: validated, atomic and race-safe."""
 
+import functools
 import ipaddress
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 
-from contractor.db import in_use_error
+from contractor.db import in_use_error, validated_save
 from contractor.site.models import Site
 from contractor.site.selectors import site_tree
 from contractor.utilities.checks import site_roots_lock
@@ -31,14 +32,6 @@ def _apply(instance: models.Model, changes: dict, allowed: set[str]) -> None:
         setattr(instance, field, value)
 
 
-def _validate(instance: models.Model, *checks, exclude_constraints: set[str] | None = None) -> None:
-    """full_clean(), with field-named checks run before the generic constraint messages."""
-    instance.full_clean(validate_constraints=False)
-    for check in checks:
-        check(instance)
-    instance.validate_constraints(exclude=exclude_constraints)
-
-
 # --- networks ---------------------------------------------------------------------------------------------------
 
 
@@ -46,18 +39,14 @@ def _validate(instance: models.Model, *checks, exclude_constraints: set[str] | N
 def network_create(*, site: Site, name: str, description: str = "", mtu: int = 1500) -> Network:
     """Create a layer-2 network in a site."""
     network = Network(site=site, name=name, description=description, mtu=mtu)
-    _validate(network)
-    network.save()
-    return network
+    return validated_save(network)
 
 
 @transaction.atomic
 def network_update(*, network: Network, **changes) -> Network:
     """Change a network's name, site, description or mtu."""
     _apply(network, changes, {"name", "site", "description", "mtu"})
-    _validate(network)
-    network.save()
-    return network
+    return validated_save(network)
 
 
 # --- address blocks ---------------------------------------------------------------------------------------------
@@ -114,9 +103,7 @@ def _block_save(block: AddressBlock, gateway: str | None | object) -> AddressBlo
         site_roots_lock(site_tree().ancestors(block.site_id)[-1])
     if gateway is not UNCHANGED:
         block.gateway_offset = _gateway_offset(block, gateway)
-    _validate(block, _check_block_keeps_addresses)
-    block.save()
-    return block
+    return validated_save(block, _check_block_keeps_addresses)
 
 
 @transaction.atomic
@@ -254,12 +241,12 @@ def address_allocate(
     )
     for _ in range(ALLOCATE_ATTEMPTS):
         address.offset = _next_offset(block) if offset is None else offset
-        # _check_offset_free is the (block, offset) constraint's check with a field-named message: not run twice.
-        _validate(address, _check_offset_free, _check_structure_slots, exclude_constraints={"offset"})
         try:
             with transaction.atomic():
-                address.save()
-            return address
+                # _check_offset_free stands for the (block, offset) constraint, with a message naming the field.
+                return validated_save(
+                    address, _check_offset_free, _check_structure_slots, exclude_constraints={"offset"}
+                )
         except IntegrityError:
             # Retry only when a writer that did not lock the block took this offset first.
             if offset is not None or not Address.objects.filter(address_block=block, offset=address.offset).exists():
@@ -272,9 +259,7 @@ def address_update(*, address: Address, **changes) -> Address:
     """Change an address: move it in its block (`offset`) or change what it is for."""
     _apply(address, changes, ADDRESS_FIELDS)
     AddressBlock.objects.select_for_update().filter(pk=address.address_block_id).first()
-    _validate(address, _check_offset_free, _check_structure_slots)
-    address.save()
-    return address
+    return validated_save(address, _check_offset_free, _check_structure_slots)
 
 
 @transaction.atomic
@@ -305,18 +290,14 @@ def interface_create(*, foundation, name: str, **fields) -> RealNetworkInterface
     """Add a real network interface to a foundation."""
     interface = RealNetworkInterface(foundation=foundation, name=name)
     _apply(interface, fields, INTERFACE_FIELDS)
-    _validate(interface, _check_interface_unique)
-    interface.save()
-    return interface
+    return validated_save(interface, _check_interface_unique)
 
 
 @transaction.atomic
 def interface_update(*, interface: RealNetworkInterface, **changes) -> RealNetworkInterface:
     """Change a real network interface (its MAC once known, its network, PXE...)."""
     _apply(interface, changes, INTERFACE_FIELDS)
-    _validate(interface, _check_interface_unique)
-    interface.save()
-    return interface
+    return validated_save(interface, _check_interface_unique)
 
 
 def _check_members(aggregate: AggregatedNetworkInterface, members) -> None:
@@ -330,10 +311,7 @@ AGGREGATE_FIELDS = {"structure", "name", "primary", "mode", "parameters"}
 
 
 def _aggregate_save(aggregate: AggregatedNetworkInterface, members) -> AggregatedNetworkInterface:
-    _validate(aggregate)
-    if members is not None:
-        _check_members(aggregate, members)
-    aggregate.save()
+    validated_save(aggregate, *([] if members is None else [functools.partial(_check_members, members=members)]))
     if members is not None:
         aggregate.members.set(members)
     return aggregate

@@ -8,15 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from contractor.building.models import Foundation
+from contractor.db import validated_save
 from contractor.site.selectors import site_tree
 from contractor.webhooks.choices import AckState, DeliveryState
 from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription, new_token
-
-
-def _save(instance):
-    instance.full_clean()
-    instance.save()
-    return instance
 
 
 def event_target(obj) -> tuple[str, str]:
@@ -67,7 +62,7 @@ def event_emit(*, event: str, obj=None, data: dict | None = None, site=None) -> 
     payload = {"target": {"kind": kind, "id": target_id}, "site": site.name if site else None, "data": data or {}}
     row = Event(kind=event, payload=payload, target_kind=kind, target_id=target_id, site=site)
     row.blueprint_id = blueprint.pk if blueprint is not None else None
-    _save(row)
+    validated_save(row)
     _fan_out(row, blueprint)
     return row
 
@@ -75,7 +70,7 @@ def event_emit(*, event: str, obj=None, data: dict | None = None, site=None) -> 
 @transaction.atomic
 def subscription_create(**fields) -> Subscription:
     """Subscribe a receiver URL to events."""
-    return _save(Subscription(**fields))
+    return validated_save(Subscription(**fields))
 
 
 @transaction.atomic
@@ -83,7 +78,7 @@ def subscription_update(*, subscription: Subscription, **fields) -> Subscription
     """Change a subscription."""
     for name, value in fields.items():
         setattr(subscription, name, value)
-    return _save(subscription)
+    return validated_save(subscription)
 
 
 @transaction.atomic
@@ -104,7 +99,7 @@ def ack_request_create(*, event: str, obj=None, data: dict | None = None, ack_ur
     token = new_token()
     url = f"{ack_url_base.rstrip('/')}/api/v1/webhook-acks/{token}/"
     row = event_emit(event=event, obj=obj, data={**(data or {}), "ack": {"token": token, "url": url}})
-    return _save(AckRequest(event=row, token=token))
+    return validated_save(AckRequest(event=row, token=token))
 
 
 @transaction.atomic
@@ -117,7 +112,7 @@ def ack_request_acknowledge(*, token: str, data: dict | None = None) -> AckReque
         ack.state = AckState.ACKED
         ack.acked_at = timezone.now()
         ack.ack_data = data or {}
-        _save(ack)
+        validated_save(ack)
     return ack
 
 

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from contractor.blueprint.models import PXE
 from contractor.building import services as building
+from contractor.db import validated_save
 from contractor.utilities.models import RealNetworkInterface
 from plugins.libvirt.models import LibvirtComplex, LibvirtFoundation
 from plugins.libvirt.selectors import host_loads
@@ -63,8 +64,7 @@ def libvirt_vm_record(*, foundation: LibvirtFoundation, spec: dict, result: dict
         interface.mac, interface.is_provisioning = row["mac"], position == 0
         if position == 0 and pxe and interface.pxe_id is None:
             interface.pxe = _pxe(pxe)
-        interface.full_clean()
-        interface.save()
+        validated_save(interface)
         row["pinned"] = row["name"] in pinned
     sizes = {key: spec[key] for key in ("cpu_count", "memory_mb", "disk_gb")}
     foundation.id_map = {**sizes, "accelerator": result.get("accelerator", ""), "interfaces": rows,
