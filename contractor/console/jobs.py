@@ -12,6 +12,7 @@ from contractor.console.objects import refusal
 from contractor.console.templatetags.console import foundation_url, structure_url
 from contractor.foreman import services
 from contractor.foreman.choices import ACTIVE_STATES, JobState
+from contractor.foreman.filtersets import JobFilterSet
 from contractor.foreman.models import Job, JobLog
 from contractor.foreman.selectors import job_detail, job_list, job_pending_task_view, job_progress
 
@@ -69,10 +70,10 @@ class JobListView(ConsoleAccess, TemplateView):
     template_name = "console/jobs.html"
 
     def get_context_data(self, **kwargs):
-        wanted = [state for state in self.request.GET.getlist("state") if state in JobState.values]
-        jobs = job_list().order_by("-created")
-        if wanted:
-            jobs = jobs.filter(state__in=wanted)
+        # The API's filters (?state= repeatable, ?foundation=, ?structure=, ?script_name=); a bad value is ignored.
+        found = JobFilterSet(self.request.GET, queryset=job_list().order_by("-created"))
+        jobs = found.qs
+        wanted = found.form.cleaned_data.get("state") or []
         return {
             **super().get_context_data(**kwargs),
             "jobs": list(jobs[:JOBS_SHOWN]),

@@ -10,5 +10,3 @@ class LibvirtComplexViewSet(ComplexViewSet):
 
     queryset = libvirt_complex_queryset().prefetch_related("members")
     serializer_class = LibvirtComplexSerializer
-    filterset_class = None
-    filterset_fields = ["name"]
