@@ -49,6 +49,13 @@ def network_update(*, network: Network, **changes) -> Network:
     return validated_save(network)
 
 
+@transaction.atomic
+def network_delete(*, network: Network) -> None:
+    """Delete a network; one an address block is on is refused (ProtectedError, a 409 naming the blocks), and
+    interfaces on it are left on no network."""
+    network.delete()
+
+
 # --- address blocks ---------------------------------------------------------------------------------------------
 
 
@@ -300,6 +307,12 @@ def interface_update(*, interface: RealNetworkInterface, **changes) -> RealNetwo
     return validated_save(interface, _check_interface_unique)
 
 
+@transaction.atomic
+def interface_delete(*, interface: RealNetworkInterface) -> None:
+    """Delete a real network interface; an aggregate whose primary it is goes with it, others lose a member."""
+    interface.delete()
+
+
 def _check_members(aggregate: AggregatedNetworkInterface, members) -> None:
     strangers = [member for member in members if member.foundation_id != aggregate.structure.foundation_id]
     if strangers:
@@ -334,3 +347,9 @@ def aggregated_interface_update(
     if members is None and "structure" in changes:
         members = list(aggregated_interface.members.all())
     return _aggregate_save(aggregated_interface, None if members is None else list(members))
+
+
+@transaction.atomic
+def aggregated_interface_delete(*, aggregated_interface: AggregatedNetworkInterface) -> None:
+    """Delete an aggregated interface; its member interfaces stay on the foundation."""
+    aggregated_interface.delete()

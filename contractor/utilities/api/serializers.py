@@ -6,6 +6,7 @@ from contractor.api.serializers import ModelSerializer
 from contractor.blueprint.models import PXE
 from contractor.building.models import Foundation
 from contractor.site.models import Site
+from contractor.utilities import services
 from contractor.utilities.choices import AddressKind
 from contractor.utilities.models import Address, AddressBlock, AggregatedNetworkInterface, Network, RealNetworkInterface
 from contractor.utilities.services import address_offset
@@ -22,6 +23,12 @@ class NetworkSerializer(ModelSerializer):
         fields = ["id", "name", "site", "description", "mtu", "address_blocks", *TIMESTAMPS]
         read_only_fields = TIMESTAMPS
         validators = []  # the services validate, naming the field
+
+    def create(self, validated_data):
+        return services.network_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.network_update(network=instance, **validated_data)
 
 
 class AddressBlockSerializer(ModelSerializer):
@@ -52,6 +59,12 @@ class AddressBlockSerializer(ModelSerializer):
         ]
         read_only_fields = TIMESTAMPS
         validators = []
+
+    def create(self, validated_data):
+        return services.address_block_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.address_block_update(address_block=instance, **validated_data)
 
 
 class AddressSerializer(ModelSerializer):
@@ -100,6 +113,12 @@ class AddressSerializer(ModelSerializer):
             data["offset"] = offset
         return data
 
+    def create(self, validated_data):
+        return services.address_allocate(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.address_update(address=instance, **validated_data)
+
 
 class AddressAllocateSerializer(AddressSerializer):
     """The body of POST address-blocks/<id>/allocate/: an Address without its block."""
@@ -142,6 +161,12 @@ class RealNetworkInterfaceSerializer(ModelSerializer):
         read_only_fields = TIMESTAMPS
         validators = []
 
+    def create(self, validated_data):
+        return services.interface_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.interface_update(interface=instance, **validated_data)
+
 
 class AggregatedNetworkInterfaceSerializer(ModelSerializer):
     members = serializers.PrimaryKeyRelatedField(many=True, queryset=RealNetworkInterface.objects.all(), required=False)
@@ -151,3 +176,9 @@ class AggregatedNetworkInterfaceSerializer(ModelSerializer):
         fields = ["id", "structure", "name", "primary", "members", "mode", "parameters", *TIMESTAMPS]
         read_only_fields = TIMESTAMPS
         validators = []
+
+    def create(self, validated_data):
+        return services.aggregated_interface_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.aggregated_interface_update(aggregated_interface=instance, **validated_data)

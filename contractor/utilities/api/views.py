@@ -1,4 +1,4 @@
-"""Viewsets for networks, address blocks, addresses and interfaces: declarative, writing through services."""
+"""Viewsets for networks, address blocks, addresses and interfaces: declarative; writes go through the services."""
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
@@ -20,32 +20,13 @@ from contractor.utilities.models import Address, AddressBlock, AggregatedNetwork
 from contractor.utilities.selectors import address_block_next_free, address_block_usage
 
 
-class ServiceModelViewSet(viewsets.ModelViewSet):
-    """A ModelViewSet whose create, update and delete call the app's services."""
-
-    create_service = update_service = delete_service = None
-    instance_name = ""  # the keyword the update and delete services take the instance by
-
-    def perform_create(self, serializer):
-        serializer.instance = self.create_service(**serializer.validated_data)
-
-    def perform_update(self, serializer):
-        instance = {self.instance_name: serializer.instance}
-        serializer.instance = self.update_service(**instance, **serializer.validated_data)
-
-    def perform_destroy(self, instance):
-        if self.delete_service is None:
-            return super().perform_destroy(instance)
-        self.delete_service(**{self.instance_name: instance})
-
-
 class CanAllocate(ModelPermissions):
     """Allocating from a block needs to see the block and to add addresses, not to change the block."""
 
     perms_map = {**ModelPermissions.perms_map, "POST": ["utilities.view_addressblock", "utilities.add_address"]}
 
 
-class NetworkViewSet(ServiceModelViewSet):
+class NetworkViewSet(viewsets.ModelViewSet):
     queryset = Network.objects.select_related("site").prefetch_related(
         Prefetch("address_blocks", queryset=AddressBlock.objects.only("pk", "network_id", "site_id", "name"))
     )
@@ -53,21 +34,20 @@ class NetworkViewSet(ServiceModelViewSet):
     filterset_class = NetworkFilterSet
     search_fields = ["name", "description"]
     ordering_fields = ["name", "mtu", "created"]
-    create_service = staticmethod(services.network_create)
-    update_service = staticmethod(services.network_update)
-    instance_name = "network"
+
+    def perform_destroy(self, instance):
+        services.network_delete(network=instance)
 
 
-class AddressBlockViewSet(ServiceModelViewSet):
+class AddressBlockViewSet(viewsets.ModelViewSet):
     queryset = AddressBlock.objects.select_related("site")
     serializer_class = serializers.AddressBlockSerializer
     filterset_class = AddressBlockFilterSet
     search_fields = ["name", "subnet"]
     ordering_fields = ["name", "subnet", "vlan", "created"]
-    create_service = staticmethod(services.address_block_create)
-    update_service = staticmethod(services.address_block_update)
-    delete_service = staticmethod(services.address_block_delete)
-    instance_name = "address_block"
+
+    def perform_destroy(self, instance):
+        services.address_block_delete(address_block=instance)
 
     @extend_schema(request=serializers.AddressAllocateSerializer, responses={201: serializers.AddressSerializer})
     @action(detail=True, methods=["post"], permission_classes=[CanAllocate])
@@ -95,30 +75,29 @@ class AddressBlockViewSet(ServiceModelViewSet):
         return Response(serializers.UsageSerializer(address_block_usage(self.get_object())).data)
 
 
-class AddressViewSet(ServiceModelViewSet):
+class AddressViewSet(viewsets.ModelViewSet):
     queryset = Address.objects.select_related("address_block", "pxe")
     serializer_class = serializers.AddressSerializer
     filterset_class = AddressFilterSet
     search_fields = ["interface_name", "reason"]
     ordering_fields = ["offset", "kind", "created"]
-    create_service = staticmethod(services.address_allocate)
-    update_service = staticmethod(services.address_update)
-    delete_service = staticmethod(services.address_release)
-    instance_name = "address"
+
+    def perform_destroy(self, instance):
+        services.address_release(address=instance)
 
 
-class RealNetworkInterfaceViewSet(ServiceModelViewSet):
+class RealNetworkInterfaceViewSet(viewsets.ModelViewSet):
     queryset = RealNetworkInterface.objects.select_related("foundation", "pxe")
     serializer_class = serializers.RealNetworkInterfaceSerializer
     filterset_class = RealNetworkInterfaceFilterSet
     search_fields = ["name", "mac", "physical_location", "foundation__locator"]
     ordering_fields = ["name", "mac", "created"]
-    create_service = staticmethod(services.interface_create)
-    update_service = staticmethod(services.interface_update)
-    instance_name = "interface"
+
+    def perform_destroy(self, instance):
+        services.interface_delete(interface=instance)
 
 
-class AggregatedNetworkInterfaceViewSet(ServiceModelViewSet):
+class AggregatedNetworkInterfaceViewSet(viewsets.ModelViewSet):
     queryset = AggregatedNetworkInterface.objects.prefetch_related(
         Prefetch("members", queryset=RealNetworkInterface.objects.only("pk"))
     )
@@ -126,6 +105,6 @@ class AggregatedNetworkInterfaceViewSet(ServiceModelViewSet):
     filterset_class = AggregatedNetworkInterfaceFilterSet
     search_fields = ["name"]
     ordering_fields = ["name", "created"]
-    create_service = staticmethod(services.aggregated_interface_create)
-    update_service = staticmethod(services.aggregated_interface_update)
-    instance_name = "aggregated_interface"
+
+    def perform_destroy(self, instance):
+        services.aggregated_interface_delete(aggregated_interface=instance)
