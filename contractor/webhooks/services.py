@@ -82,6 +82,12 @@ def subscription_update(*, subscription: Subscription, **fields) -> Subscription
 
 
 @transaction.atomic
+def subscription_delete(*, subscription: Subscription) -> None:
+    """Delete a subscription with its deliveries (and their attempt logs); the events stay."""
+    subscription.delete()
+
+
+@transaction.atomic
 def hardware_event_create(*, foundation: Foundation, kind: str, data: dict | None = None) -> Event:
     """A plugin or operator reports something about a foundation's hardware (`hardware.disk_failing`...)."""
     kind = kind if kind.startswith("hardware.") else f"hardware.{kind}"

@@ -28,6 +28,9 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[^/]+"
     search_fields = ["name", "url"]
 
+    def perform_destroy(self, instance):
+        services.subscription_delete(subscription=instance)
+
 
 class EventViewSet(viewsets.ReadOnlyModelViewSet):
     """Every event emitted, newest last."""

@@ -10,7 +10,6 @@ NOT_YET = {
     "contractor.building.api.views.DependencyViewSet",
     "contractor.building.api.views.FoundationViewSet",
     "contractor.building.api.views.StructureViewSet",
-    "contractor.webhooks.api.views.SubscriptionViewSet",
     "plugins.libvirt.api.views.LibvirtComplexViewSet",
 }
 
