@@ -58,6 +58,12 @@ def foundation_update(*, foundation: Foundation, **fields) -> Foundation:
     return validated_save(foundation)
 
 
+@transaction.atomic
+def foundation_delete(*, foundation: Foundation) -> None:
+    """Delete a foundation no structure sits on; one in use is refused (ProtectedError, a 409 naming the user)."""
+    foundation.delete()
+
+
 def hardware_requirements(blueprint: FoundationBluePrint) -> dict:
     """The foundation blueprint's hardware requirements, inherited along its lineage (its own values win)."""
     merged = {}
@@ -203,6 +209,12 @@ def structure_update(*, structure: Structure, **fields) -> Structure:
 
 
 @transaction.atomic
+def structure_delete(*, structure: Structure) -> None:
+    """Delete a structure nothing waits on; its addresses and complex memberships go with it."""
+    structure.delete()
+
+
+@transaction.atomic
 def structure_set_built(*, structure: Structure) -> Structure:
     """Planned -> built: the structure's create script finished (its foundation must be built)."""
     structure = Structure.objects.select_for_update().select_related("foundation").get(pk=structure.pk)
@@ -257,6 +269,12 @@ def complex_update(*, complex_: Complex, members=None, **fields) -> Complex:
 
 
 @transaction.atomic
+def complex_delete(*, complex_: Complex) -> None:
+    """Delete a complex; its member structures stay."""
+    complex_.delete()
+
+
+@transaction.atomic
 def dependency_create(**fields) -> Dependency:
     """Make something wait on a structure or on another dependency."""
     return validated_save(Dependency(**fields))
@@ -270,3 +288,9 @@ def dependency_update(*, dependency: Dependency, data: dict) -> Dependency:
     """
     _assign(dependency, data)
     return validated_save(dependency)
+
+
+@transaction.atomic
+def dependency_delete(*, dependency: Dependency) -> None:
+    """Delete a dependency nothing else waits on."""
+    dependency.delete()

@@ -52,6 +52,9 @@ class FoundationViewSet(viewsets.ModelViewSet):
         page = super().paginate_queryset(queryset)
         return None if page is None else selectors.foundations_as_types(page)
 
+    def perform_destroy(self, instance):
+        services.foundation_delete(foundation=instance)
+
     @extend_schema(request=serializers.LocateSerializer, responses=serializers.FoundationSerializer)
     @action(detail=True, methods=["post"])
     def located(self, request, **kwargs):
@@ -75,6 +78,9 @@ class StructureViewSet(viewsets.ModelViewSet):
     search_fields = ["hostname"]
     ordering_fields = ["hostname", "state", "created"]
 
+    def perform_destroy(self, instance):
+        services.structure_delete(structure=instance)
+
 
 class ComplexViewSet(viewsets.ModelViewSet):
     """Complexes, addressed by name; their state is computed from their members'."""
@@ -86,6 +92,9 @@ class ComplexViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[^/]+"
     search_fields = ["name"]
 
+    def perform_destroy(self, instance):
+        services.complex_delete(complex_=instance)
+
 
 class DependencyViewSet(viewsets.ModelViewSet):
     """Dependencies: something waiting on a structure or on another dependency."""
@@ -93,6 +102,9 @@ class DependencyViewSet(viewsets.ModelViewSet):
     queryset = Dependency.objects.select_related("foundation")
     serializer_class = serializers.DependencySerializer
     filterset_class = DependencyFilterSet
+
+    def perform_destroy(self, instance):
+        services.dependency_delete(dependency=instance)
 
 
 def target_action_add(route) -> None:
