@@ -15,7 +15,7 @@ from contractor.foreman.models import Job
 from contractor.foreman.modules import JobContext, modules_for
 from contractor.subcontracting.choices import TaskState
 from contractor.subcontracting.models import Task
-from tscript import NotAllowedError, Runner, StaleCookieError
+from tscript import MAX_STATE_BYTES, NotAllowedError, Runner, StaleCookieError, StateTooLargeError
 
 DEFAULT_STEP_BUDGET = 100_000
 #: What a step changes on the job row (never the source).
@@ -34,6 +34,11 @@ def step_budget() -> int:
     return getattr(settings, "FOREMAN_STEP_BUDGET", DEFAULT_STEP_BUDGET)
 
 
+def state_limit() -> int:
+    """The most JSON a job's saved script state may hold (bytes); a step that would save more errors the job."""
+    return getattr(settings, "FOREMAN_STATE_MAX_BYTES", MAX_STATE_BYTES)
+
+
 def _scripts_clock() -> float:
     return clock()  # looked up at each call, so that a test replacing `clock` moves every runner's time
 
@@ -47,8 +52,8 @@ def runner_for(job: Job, context: JobContext | None = None) -> Runner:
     """The job's runner, fresh or restored from its saved state, with the job's modules."""
     modules = modules_for(context or job_context(job))
     if not job.runner_state:
-        return Runner(job.source, modules, clock=_scripts_clock)
-    return Runner.from_state(job.source, job.runner_state, modules, clock=_scripts_clock)
+        return Runner(job.source, modules, clock=_scripts_clock, max_state_bytes=state_limit())
+    return Runner.from_state(job.source, job.runner_state, modules, clock=_scripts_clock, max_state_bytes=state_limit())
 
 
 #: What a claim loads with the job (one query): a foundation target and its site, for dispatch and events. Joining
@@ -64,14 +69,17 @@ class StepFailed(Exception):
         self.job_id = job_id
 
 
-@transaction.atomic
 def job_step(*, job_id: int) -> bool:
     """Step the job if it is still runnable and no other worker holds it; True if it was stepped."""
-    job = selectors.job_runnable().filter(pk=job_id).select_related(*CLAIM_RELATED)
-    job = job.select_for_update(skip_locked=True, of=("self",)).first()
-    if job is None:
-        return False
-    _step(job)
+    try:
+        with transaction.atomic():
+            job = selectors.job_runnable().filter(pk=job_id).select_related(*CLAIM_RELATED)
+            job = job.select_for_update(skip_locked=True, of=("self",)).first()
+            if job is None:
+                return False
+            _step(job)
+    except StateTooLargeError as error:
+        _state_refused(job_id, error)
     return True
 
 
@@ -90,11 +98,27 @@ def job_step_next(*, job_ids: list[int]) -> int | None:
             if claimed is None:
                 return None
             _step(claimed)
+    except StateTooLargeError as error:
+        _state_refused(claimed.pk, error)
     except Exception as error:
         if claimed is None:
             raise
         raise StepFailed(claimed.pk) from error
     return claimed.pk
+
+
+def _state_refused(job_id: int, error: StateTooLargeError) -> None:
+    """The step would have saved a state over the limit and was rolled back whole (its answers stay unapplied, the
+    saved state is the one before it); the job goes to error saying so, rather than failing again every pass."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            return
+        now = timezone.now()
+        job.state, job.message, job.last_step_at = JobState.ERROR, str(error), now
+        lifecycle.job_step_record(job, status=JobState.ERROR, message=job.message, now=now)
+        job.save(update_fields=STEP_FIELDS)
+        lifecycle.job_event(job, JobState.ERROR)
 
 
 def _step(job: Job) -> None:

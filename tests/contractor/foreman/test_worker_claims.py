@@ -143,3 +143,31 @@ def test_a_worker_keeps_its_connection_and_survives_losing_it(on_postgres, found
     for _ in range(10):
         worker.cycle()
     assert set(Job.objects.values_list("state", flat=True)) == {JobState.DONE}
+
+
+GROWS = (
+    "a = lab.power( port=1 )\n"
+    "s = 'abcdefgh'\nn = 0\nwhile n < 12 do begin()\n  s = s . s\n  n = n + 1\nend\n"
+    "b = lab.power( port=2 )\n"
+)
+
+
+@pytest.mark.django_db
+def test_a_step_that_would_save_too_large_a_state_errors_the_job_and_loses_nothing(foundation_with, settings):
+    """Past FOREMAN_STATE_MAX_BYTES the step is rolled back whole (its answer stays to be applied, the saved state is
+    the one before), and the job goes to error saying how large the state would have been, instead of being
+    retried every pass."""
+    settings.FOREMAN_STATE_MAX_BYTES = 4_000
+    (job,) = _jobs(foundation_with, GROWS, 1)
+    assert runner.job_step_next(job_ids=[job.pk]) == job.pk  # dispatches lab.power( port=1 ), a small state
+    job.refresh_from_db()
+    saved = job.runner_state
+    _answer_all()
+    assert runner.job_step_next(job_ids=[job.pk]) == job.pk  # applies it, grows s to 32 KiB, would dispatch port=2
+    job.refresh_from_db()
+    assert job.state == JobState.ERROR
+    assert job.message.startswith("The script's state would be ") and "over the limit of 4,000" in job.message
+    assert job.runner_state == saved
+    assert list(job.tasks.values_list("state", flat=True)) == [TaskState.DONE], "the answer is not lost"
+    assert job.steps[-1]["status"] == JobState.ERROR and job.steps[-1]["message"] == job.message
+    assert runner.job_step_next(job_ids=[job.pk]) is None, "an errored job is not stepped again"
