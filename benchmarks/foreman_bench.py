@@ -182,7 +182,7 @@ class Processes:
 
 def start_contractor(processes: Processes, port: int, web_workers: int) -> str:
     processes.start("gunicorn", [str(BIN / "gunicorn"), "contractor.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                                 "--workers", str(web_workers)])  # fmt: skip
+                                 "--workers", str(web_workers), "--no-control-socket"])  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         processes.check_alive()

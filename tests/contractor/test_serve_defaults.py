@@ -50,7 +50,8 @@ def served(tmp_path_factory):
     log = tmp_path / "gunicorn.log"
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     with open(log, "w") as out:
-        process = subprocess.Popen([gunicorn, "contractor.wsgi:application", "--bind", "127.0.0.1:0", "--workers", "1"],
+        process = subprocess.Popen([gunicorn, "contractor.wsgi:application", "--bind", "127.0.0.1:0", "--workers", "1",
+                                     "--no-control-socket"],
                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     try:
         deadline = time.monotonic() + 60

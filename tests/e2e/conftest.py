@@ -91,7 +91,7 @@ class Processes:
         self.start(
             "contractor",
             [gunicorn, "contractor.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--access-logfile", "-", "--capture-output"],
+             "--no-control-socket", "--access-logfile", "-", "--capture-output"],
         )  # fmt: skip
 
         def up():

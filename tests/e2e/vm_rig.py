@@ -130,8 +130,8 @@ class VmRig:
         self.processes.start(
             "contractor",
             [gunicorn, "contractor.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--bind",
-             f"{self.lab.host_address}:{self.port}", "--workers", str(web_workers), "--access-logfile", "-",
-             "--capture-output"],
+             f"{self.lab.host_address}:{self.port}", "--workers", str(web_workers), "--no-control-socket",
+             "--access-logfile", "-", "--capture-output"],
         )  # fmt: skip
 
         def up():
