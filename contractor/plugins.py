@@ -8,6 +8,8 @@ registry, so this module, which sits below every app, imports none of them.
 
 from django.apps import AppConfig, apps
 
+from contractor import __version__
+
 
 class PluginConfig(AppConfig):
     """Base AppConfig for Contractor plugins.
@@ -27,8 +29,6 @@ class PluginConfig(AppConfig):
     blueprints: str | None = None
 
     def ready(self):
-        from contractor import __version__
-
         current = _version_tuple(__version__)
         if self.min_version and current < _version_tuple(self.min_version):
             raise RuntimeError(f"Plugin {self.name} needs Contractor >= {self.min_version}, this is {__version__}")

@@ -9,6 +9,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self):
+        # Lazy, as in every ready(): these import models, loaded only after the app configs.
         from auditlog.models import LogEntry
         from django.db.models.signals import pre_save
 

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint, BluePrintParent, FoundationBluePrint, Script, StructureBluePrint
+from contractor.blueprint.scripting import script_warnings
 from contractor.blueprint.selectors import (
     FoundationTypes,
     foundation_blueprint_list,
@@ -57,8 +58,6 @@ class ScriptInline(admin.StackedInline):
     @admin.display(description="Warnings")
     def warnings(self, obj):
         """Calls that would fail as not defined when a job runs the saved script; they do not block a save."""
-        from contractor.blueprint.scripting import script_warnings
-
         found = script_warnings(obj.script, obj.blueprint.subclass) if obj and obj.pk else []
         return (
             format_html_join(
@@ -124,8 +123,6 @@ class BluePrintAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         """After the scripts are saved, say what the checker warns about in them (the save is not refused)."""
-        from contractor.blueprint.scripting import script_warnings
-
         super().save_related(request, form, formsets, change)
         blueprint = form.instance
         with foundation_types_read_once(FoundationTypes()):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from contractor.blueprint.choices import BluePrintKind
+from contractor.blueprint.scripting import script_errors
 from contractor.db import Timestamped
 from contractor.fields import ConfigValuesField, check_config_values
 from contractor.plugins import foundation_types
@@ -179,8 +180,6 @@ class Script(Timestamped):
         return f"{self.blueprint}:{self.name}"
 
     def clean(self):
-        from contractor.blueprint.scripting import script_errors
-
         errors = script_errors(self.script)
         if errors:
             raise ValidationError({"script": errors})

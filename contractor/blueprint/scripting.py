@@ -1,20 +1,16 @@
 """The blueprint app's bridge to the TScript checker: syntax errors block a save, module warnings do not."""
 
+from tscript import check
+
 
 def script_errors(source: str) -> list[str]:
     """Syntax errors in `source`, each as 'line L, column C: message' with the line and a caret."""
-    try:
-        from tscript import check
-    except ImportError:  # the TScript package is not importable: accept, the foreman checks on run
-        return []
     return [str(diagnostic) for diagnostic in check(source)]
 
 
 def script_warnings(source: str, blueprint) -> list[dict]:
     """Calls in `source` that would fail as not defined in a job of `blueprint`'s targets: unknown modules,
     functions and keyword arguments, as {line, column, message} (only for a script without syntax errors)."""
-    from tscript import check
-
     # a structure blueprint's foundation types cost queries: only a script that calls foundation.* needs them
     modules = blueprint_modules(blueprint, foundation_calls="foundation." in source)
     if modules is None:

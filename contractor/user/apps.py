@@ -5,6 +5,7 @@ from django.db.models.signals import post_migrate
 
 
 def _sync_roles(sender, **kwargs):
+    # Lazy: services import models, which Django loads only after every app config (this module) is imported.
     from contractor.user.services import roles_sync
 
     roles_sync()

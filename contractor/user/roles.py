@@ -2,6 +2,8 @@
 
 from django.db.models import Q
 
+from contractor.plugins import PluginConfig
+
 VIEWER = "viewer"
 BUILDER = "builder"
 INFRA_ADMIN = "infrastructure-admin"
@@ -37,8 +39,6 @@ def plugin_apps() -> tuple[str, ...]:
     """App labels of the installed plugins, whose models (foundation types) belong with building."""
     from django.apps import apps
     from django.conf import settings
-
-    from contractor.plugins import PluginConfig
 
     # settings.PLUGINS too: an apps.py that imports PluginConfig by name makes Django skip its own AppConfig.
     return tuple(

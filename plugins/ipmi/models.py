@@ -5,6 +5,7 @@ from django.db import models
 
 from contractor.building.models import Foundation
 from plugins.ipmi.fields import SecretCharField
+from plugins.ipmi.tscript import ipmi_functions
 
 
 class IPMIFoundation(Foundation):
@@ -49,6 +50,4 @@ class IPMIFoundation(Foundation):
 
     def tscript_functions(self, context) -> dict:
         """`foundation.power_on()` and the rest: remote calls answered by the subcontractor's `ipmi` module."""
-        from plugins.ipmi.tscript import ipmi_functions
-
         return ipmi_functions(self)

@@ -15,6 +15,7 @@ class LibvirtConfig(PluginConfig):
 
     def ready(self):
         super().ready()
+        # Lazy: the selectors import this plugin's models, loaded only after the app configs.
         from contractor.building.hosting import hosting_register
         from plugins.libvirt.selectors import hosted_vms
 

@@ -78,6 +78,7 @@ class LibvirtFoundation(Foundation):
 
     def tscript_functions(self, context) -> dict:
         """`foundation.create()`, the power functions, `set_boot` and `destroy`: `libvirt` tasks on its host."""
+        # Lazy: the functions use this plugin's services and selectors, which import these models.
         from plugins.libvirt.tscript import libvirt_functions
 
         return libvirt_functions(self)

@@ -3,6 +3,7 @@
 from django.db import models
 
 from contractor.building.models import Foundation
+from plugins.manual.tscript import manual_functions
 
 
 class ManualFoundation(Foundation):
@@ -19,6 +20,4 @@ class ManualFoundation(Foundation):
 
     def tscript_functions(self, context) -> dict:
         """The `foundation.*` power functions of a manual machine: each pauses the job for a person."""
-        from plugins.manual.tscript import manual_functions
-
         return manual_functions(context, self)

@@ -6,6 +6,8 @@ from contractor.api.serializers import ModelSerializer
 from contractor.blueprint import services
 from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, FoundationBluePrint, StructureBluePrint
+from contractor.blueprint.scripting import script_warnings
+from contractor.blueprint.selectors import FoundationTypes, foundation_types_read_once
 
 
 class ParentNamesField(serializers.ListField):
@@ -32,8 +34,6 @@ class ScriptWarningsField(serializers.DictField):
     child = serializers.ListField(child=serializers.DictField())
 
     def get_attribute(self, instance):
-        from contractor.blueprint.scripting import script_warnings
-        from contractor.blueprint.selectors import FoundationTypes, foundation_types_read_once
 
         index = self.context.setdefault("foundation_types", FoundationTypes())  # one for a whole list
         with foundation_types_read_once(index):
