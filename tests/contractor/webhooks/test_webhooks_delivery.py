@@ -184,7 +184,8 @@ def test_run_loop_delivers_new_events_until_stopped(structure, make_subscription
 
 
 def test_api_is_not_slowed_by_a_dead_receiver(admin_client_api, make_subscription, make_receiver):
-    """With a subscriber that never answers, a change through the API still returns at once (no network I/O)."""
+    """With a subscriber that never answers, a change through the API returns without contacting it: the delivery
+    is queued for the sender (no timing asserted: the receiver seeing no request is what shows it)."""
     from tests.factories import FoundationBluePrintFactory, SiteFactory
 
     receiver = make_receiver()
@@ -192,12 +193,10 @@ def test_api_is_not_slowed_by_a_dead_receiver(admin_client_api, make_subscriptio
     make_subscription(url=receiver.url)
     SiteFactory(name="lab")
     FoundationBluePrintFactory(name="server", foundation_types=["manual"])
-    started = time.monotonic()
     response = admin_client_api.post(
         "/api/v1/foundations/", {"type": "manual", "locator": "n1", "site": "lab", "blueprint": "server"}, format="json"
     )
     assert response.status_code == 201, response.data
-    assert time.monotonic() - started < 0.5
     assert receiver.requests == []
     assert Delivery.objects.get().event.kind == "foundation.created"
 
