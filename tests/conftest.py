@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite: users in each operator role and API clients for them."""
 
+import functools
 import os
 import secrets
 
@@ -11,6 +12,14 @@ from contractor.user import roles
 # The processes tests start (manage.py, gunicorn) refuse the development secret key with DEBUG off
 # (contractor/startup.py): they inherit a random one, which this process uses too (pytest_sessionstart).
 os.environ.setdefault("CONTRACTOR_SECRET_KEY", secrets.token_urlsafe(50))
+TEST_PASSWORD = "pw-for-tests"
+
+
+@functools.cache
+def _password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(TEST_PASSWORD)
 
 
 @pytest.fixture
@@ -23,8 +32,9 @@ def make_user(db, django_user_model):
     def make(username="operator", role=None, superuser=False):
         if role and not Group.objects.filter(name=role).exists():
             roles_sync()
-        user = django_user_model.objects.create_user(
-            username=username, password="pw-for-tests", is_superuser=superuser, is_staff=superuser
+        # The password's hash is made once: hashing it (PBKDF2, a million rounds) for each user took half a second.
+        user = django_user_model.objects.create(
+            username=username, password=_password_hash(), is_superuser=superuser, is_staff=superuser
         )
         if role:
             user.groups.add(Group.objects.get(name=role))

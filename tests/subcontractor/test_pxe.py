@@ -78,9 +78,14 @@ def test_render_refuses_bad_entries_naming_them(tmp_path, bad, message):
         pxe_render({**plan(), **bad}, hosts_dir=tmp_path, opts_dir=tmp_path)
 
 
+def _hup_target() -> subprocess.Popen:
+    """A process that SIGHUP ends, even when this one ignores SIGHUP (run under nohup, say): it would inherit that."""
+    return subprocess.Popen(["sleep", "60"], preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
+
+
 def test_sync_writes_only_what_changed_and_signals_when_needed(tmp_path):
     """Unchanged plans write nothing; new hosts need no signal; removed hosts and conf changes send SIGHUP."""
-    sleeper = subprocess.Popen(["sleep", "60"])
+    sleeper = _hup_target()
     hups = []
     try:
         (tmp_path / "pid").write_text(f"{sleeper.pid}\n")
@@ -90,7 +95,7 @@ def test_sync_writes_only_what_changed_and_signals_when_needed(tmp_path):
         assert first["signalled"] == "SIGHUP"
         sleeper.wait(timeout=5)
         hups.append(sleeper.returncode)
-        sleeper = subprocess.Popen(["sleep", "60"])
+        sleeper = _hup_target()
         (tmp_path / "pid").write_text(f"{sleeper.pid}\n")
         again = pxe_sync(plan(WEB1), **paths(tmp_path), pid_file=tmp_path / "pid")
         assert again == {"added": [], "changed": [], "removed": [], "conf_changed": False, "signalled": None}
