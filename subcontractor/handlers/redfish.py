@@ -73,16 +73,14 @@ def _system(parameters: dict):
 
 def _system_path(connection, system_id: str) -> str:
     """The path of the system to drive: the one named, or the only one the BMC has."""
-    systems = connection.get_system_collection()
-    paths = list(systems.members_identities)
+    paths = list(connection.get_system_collection().members_identities)
+    ids = [path.rstrip("/").rsplit("/", 1)[-1] for path in paths]  # a path ends in the system's Id
+    names = ", ".join(ids) or "none"
     if system_id:
-        for path in paths:
-            if path.rstrip("/").rsplit("/", 1)[-1] == system_id:
-                return path
-        names = ", ".join(path.rstrip("/").rsplit("/", 1)[-1] for path in paths) or "none"
+        if system_id in ids:
+            return paths[ids.index(system_id)]
         raise HandlerError(f"BMC has no system '{system_id}' (it has: {names})")
     if len(paths) != 1:
-        names = ", ".join(path.rstrip("/").rsplit("/", 1)[-1] for path in paths) or "none"
         raise HandlerError(f"BMC has {len(paths)} systems ({names}): set parameter 'system_id'")
     return paths[0]
 
