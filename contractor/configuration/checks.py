@@ -7,7 +7,7 @@ from contractor.blueprint.selectors import BluePrintGraph, blueprint_graph, blue
 from contractor.building.models import Foundation, Structure
 from contractor.configuration.errors import ConfigError
 from contractor.configuration.merge import merge_layers_traced
-from contractor.configuration.templating import environment, template_order
+from contractor.configuration.templating import environment, render_config, template_order
 from contractor.fields import validate_config_values
 from contractor.site.models import Site
 
@@ -19,8 +19,10 @@ def config_values_check(target) -> None:
 
     Checked: every template's syntax (class-filtered keys too), each modifier against what the layers below
     hold, and reference cycles, for the target itself and for every site or blueprint that inherits from it.
-    Attribute layers and rendering are left to read time: `{{ _structure_id + 1 }}` fails on a site but
-    renders on each structure, so a render error names its key and layer when the config is read.
+    Attribute layers and most render errors are left to read time: `{{ _structure_id + 1 }}` fails on a site
+    but renders on each structure, so a render error names its key and layer when the config is read. The
+    target's own config is rendered, though, and a template that breaks the sandbox's bounds there (a huge
+    value, too many steps, the time limit) is refused now, so no stored value can stall a worker later.
     """
     values = getattr(target, "config_values", {})
     try:
@@ -34,10 +36,21 @@ def config_values_check(target) -> None:
         try:
             config, origins = merge_layers_traced(layers, class_list=class_list)
             template_order(config, origins)
+            if owner is target:
+                _render_within_bounds(config, origins)
         except ConfigError as error:
             problems.append(str(error) if owner is target else f"It would break the config of {owner}: {error}")
     if problems:
         raise ValidationError({"config_values": problems})
+
+
+def _render_within_bounds(config: dict, origins: dict[str, list[str]]) -> None:
+    """Render `config`; raise only a bound's ConfigError (other render errors may not happen with attributes)."""
+    try:
+        render_config(config, origins)
+    except ConfigError as error:
+        if error.bound:
+            raise
 
 
 def _template_syntax_problems(values: dict) -> list[str]:

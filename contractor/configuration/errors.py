@@ -2,8 +2,12 @@
 
 
 class ConfigError(Exception):
-    """A config that cannot be built: a bad modifier, a template error or a reference cycle (`cycle` holds its keys)."""
+    """A config that cannot be built: a bad modifier, a template error or a reference cycle (`cycle` holds its keys).
 
-    def __init__(self, message: str, *, cycle: list[str] | None = None):
+    `bound` is set when a template went past the sandbox's bounds (too large a value, too many steps, too long).
+    """
+
+    def __init__(self, message: str, *, cycle: list[str] | None = None, bound: bool = False):
         super().__init__(message)
         self.cycle = cycle or []
+        self.bound = bound

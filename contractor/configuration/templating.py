@@ -6,13 +6,17 @@ from jinja2 import ChainableUndefined, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from contractor.configuration.errors import ConfigError
+from contractor.configuration.sandbox import BoundedEnvironment, TemplateBoundError
 
 TEMPLATE_MARKERS = ("{{", "{%")
 
 
 def environment() -> SandboxedEnvironment:
-    """The sandbox every config template renders in; undefined names render as empty strings."""
-    return SandboxedEnvironment(undefined=ChainableUndefined, keep_trailing_newline=True, autoescape=False)
+    """The sandbox every config template renders in; undefined names render as empty strings.
+
+    It is bounded (`sandbox.py`): one environment's step, output and time budget covers all it renders.
+    """
+    return BoundedEnvironment(undefined=ChainableUndefined, keep_trailing_newline=True, autoescape=False)
 
 
 def is_template(value) -> bool:
@@ -127,6 +131,11 @@ def _render_value(env: SandboxedEnvironment, key: str, value, trees: dict[str, n
         return value
     try:
         return env.from_string(trees[value]).render(context)
+    except TemplateBoundError as error:
+        raise ConfigError(f"Config value {key} could not be rendered: {error}", bound=True) from error
+    except RecursionError as error:
+        message = f"Config value {key} could not be rendered: its macros call themselves too deeply"
+        raise ConfigError(message, bound=True) from error
     except TemplateError as error:
         raise ConfigError(f"Config value {key} could not be rendered: {_describe(error)}") from error
     except (TypeError, ValueError, ArithmeticError, LookupError) as error:

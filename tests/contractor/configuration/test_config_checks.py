@@ -199,3 +199,21 @@ def test_layers_takes_a_boolean(viewer_client, layered):
     """An unreadable `layers` value is a 400 naming the parameter."""
     response = viewer_client.get(f"/api/v1/structures/{layered.pk}/config/?layers=maybe")
     assert response.status_code == 400 and "layers" in response.data
+
+
+def test_a_value_that_breaks_the_template_bounds_is_refused_when_saved(infra_client):
+    """`{{ 3 ** (3 ** 16) }}` is a 400 on config_values naming the key, so no worker meets it later."""
+    body = {"name": "east", "config_values": {"motd": "{{ 3 ** (3 ** 16) }}"}}
+    message = config_errors(infra_client.post(SITES, body, format="json"))
+    assert "'motd'" in message and "template bound" in message
+    assert not Site.objects.exists()
+
+
+def test_a_blueprint_value_that_loops_too_long_is_refused_when_saved(infra_client):
+    """A loop past the step bound is refused on a blueprint too; a value within the bounds is accepted."""
+    looping = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    body = {"name": "web", "config_values": {"slow": looping}}
+    message = config_errors(infra_client.post("/api/v1/structure-blueprints/", body, format="json"))
+    assert "'slow'" in message and "steps" in message
+    body["config_values"] = {"fine": "{% for i in range(3) %}{{ i }}{% endfor %}"}
+    assert infra_client.post("/api/v1/structure-blueprints/", body, format="json").status_code == 201
