@@ -1,5 +1,6 @@
 """Model fields shared by the apps."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -45,3 +46,53 @@ class ConfigValuesField(models.JSONField):
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("validators", None)
         return name, path, args, kwargs
+
+
+class OffsetField(models.Field):
+    """A whole number from 0 to 2**128 - 1 (an address's place in its block), exact on every database.
+
+    Stored as 39 zero-padded digits (a varchar), so SQLite, whose integers stop at 2**63, keeps it exact, and
+    equality, uniqueness and ordering on the column are those of the numbers. Python sees an int.
+    """
+
+    description = "An offset up to 2**128 - 1"
+    DIGITS = 39
+
+    def __init__(self, *args, **kwargs):
+        kwargs["max_length"] = self.DIGITS
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("max_length", None)
+        return name, path, args, kwargs
+
+    def get_internal_type(self) -> str:
+        return "CharField"
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else int(value)
+
+    def to_python(self, value):
+        if value is None or value == "":
+            return None
+        try:
+            number = int(value)
+        except (TypeError, ValueError) as error:
+            raise ValidationError(f"{value!r} is not a whole number.", code="invalid") from error
+        if number != value and not isinstance(value, str | int):
+            raise ValidationError(f"{value!r} is not a whole number.", code="invalid")
+        if not 0 <= number < 2**128:
+            raise ValidationError(f"{number} is not between 0 and 2**128 - 1.", code="invalid")
+        return number
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None:
+            return None
+        number = int(value)
+        # A negative number (never stored) pads to a string no stored value equals.
+        return f"{number:0{self.DIGITS}d}"
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": forms.IntegerField, "min_value": 0, **kwargs})

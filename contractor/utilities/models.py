@@ -7,12 +7,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from contractor.db import Timestamped
+from contractor.fields import OffsetField
 from contractor.site.selectors import site_tree
 from contractor.utilities.choices import AddressKind, AggregationMode
 from contractor.validators import name_validator
-
-# Offsets are stored as 64-bit integers: the first 2**63 addresses of any block are addressable.
-MAX_OFFSET = 2**63 - 1
 
 
 class Network(Timestamped):
@@ -42,7 +40,7 @@ class AddressBlock(Timestamped):
     )
     subnet = models.GenericIPAddressField(help_text="The network address, e.g. 10.0.0.0 or 2001:db8::")
     prefix = models.PositiveSmallIntegerField(validators=[MaxValueValidator(128)])
-    gateway_offset = models.BigIntegerField(
+    gateway_offset = OffsetField(
         null=True, blank=True, help_text="Offset of the gateway within the block (1 is the first address)."
     )
     classless_reverse = models.BooleanField(
@@ -89,19 +87,14 @@ class AddressBlock(Timestamped):
         return 1 if network.num_addresses > 1 else 0
 
     @property
-    def usable_last_offset(self) -> int:
-        """The highest offset hosts may use (the IPv4 broadcast is skipped), exact for any IPv6 block."""
+    def last_offset(self) -> int:
+        """The highest offset hosts may use (the IPv4 broadcast is skipped), exact for any block (an IPv6 /64's
+        EUI-64 half and a /48 included: offsets are stored whole, to 2**128 - 1)."""
         network = self.ip_network
         last = network.num_addresses - 1
         if network.version == 4 and self.prefix < 31:
             last -= 1
         return last
-
-    @property
-    def last_offset(self) -> int:
-        """The highest offset an address may be stored at: the usable one, or MAX_OFFSET in a block larger than
-        2**63 addresses (the upper half of an IPv6 /64 and beyond are not stored yet)."""
-        return min(self.usable_last_offset, MAX_OFFSET)
 
     def offset_refusal(self, offset: int) -> str | None:
         """Why an address may not be at `offset` (a sentence naming it), or None when it may."""
@@ -110,13 +103,8 @@ class AddressBlock(Timestamped):
             return f"{address} is not in {self.subnet}/{self.prefix}."
         if offset < self.first_offset:
             return f"{address} is the network address of {self}."
-        if offset > self.usable_last_offset:
+        if offset > self.last_offset:
             return f"{address} is the broadcast address of {self}."
-        if offset > MAX_OFFSET:
-            return (
-                f"{address} is past the first 2**63 addresses of {self}, the most Contractor stores offsets for "
-                f"(offsets up to {MAX_OFFSET}); take one below {self.address_at(MAX_OFFSET)}."
-            )
         return None
 
     @property
@@ -158,7 +146,7 @@ class Address(Timestamped):
     """One address of a block: static on a structure's interface, reserved, or in a dynamic pool."""
 
     address_block = models.ForeignKey(AddressBlock, on_delete=models.PROTECT, related_name="addresses")
-    offset = models.BigIntegerField(validators=[MinValueValidator(0), MaxValueValidator(MAX_OFFSET)])
+    offset = OffsetField()
     kind = models.CharField(max_length=10, choices=AddressKind.choices, default=AddressKind.STATIC)
     structure = models.ForeignKey(
         "building.Structure", null=True, blank=True, on_delete=models.CASCADE, related_name="addresses"

@@ -2,8 +2,10 @@
 
 import ipaddress
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, CharField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, LPad
 
+from contractor.fields import OffsetField
 from contractor.utilities.choices import AddressKind
 from contractor.utilities.models import Address, AddressBlock
 
@@ -14,16 +16,28 @@ def _is_free(block: AddressBlock, offset: int) -> bool:
     return not Address.objects.filter(address_block=block, offset=offset).exists()
 
 
+# Offsets are stored as zero-padded digits (OffsetField); SQL adds to them as 64-bit integers, so the anti-join
+# walks the offsets below this one. Every free address at or above it would need 2**63 rows below it taken first.
+_SQL_ARITHMETIC_LIMIT = 2**63 - 1
+
+
+def _successor(name: str):
+    """SQL for the stored form of offset `name` + 1 (for offsets below _SQL_ARITHMETIC_LIMIT)."""
+    plus_one = Cast(name, BigIntegerField()) + 1
+    return LPad(Cast(plus_one, CharField()), OffsetField.DIGITS, Value("0"))
+
+
 def _lowest_gap_after_taken(block: AddressBlock) -> int | None:
     """The lowest `offset + 1` over taken offsets whose successor is free, by an indexed anti-join."""
-    successor_taken = Address.objects.filter(address_block=block, offset=OuterRef("offset") + 1)
+    below = min(block.last_offset, _SQL_ARITHMETIC_LIMIT)
+    successor_taken = Address.objects.filter(address_block=block, offset=_successor(OuterRef("offset")))
     gaps = (
-        Address.objects.filter(address_block=block, offset__gte=block.first_offset, offset__lt=block.last_offset)
+        Address.objects.filter(address_block=block, offset__gte=block.first_offset, offset__lt=below)
         .exclude(Exists(successor_taken))
-        .annotate(gap=F("offset") + 1)
+        .annotate(gap=Cast("offset", BigIntegerField()) + 1)
     )
     if block.gateway_offset is not None:
-        gaps = gaps.exclude(gap=block.gateway_offset)
+        gaps = gaps.exclude(offset=block.gateway_offset - 1)
     return gaps.order_by("offset").values_list("gap", flat=True).first()
 
 
@@ -47,8 +61,8 @@ def address_block_next_free(block: AddressBlock) -> int | None:
 
 def address_block_capacity(block: AddressBlock) -> int:
     """How many addresses hosts may use: the usable range less the gateway, exact for any size (a /48 too)."""
-    usable = max(block.usable_last_offset - block.first_offset + 1, 0)
-    if block.gateway_offset is not None and block.first_offset <= block.gateway_offset <= block.usable_last_offset:
+    usable = max(block.last_offset - block.first_offset + 1, 0)
+    if block.gateway_offset is not None and block.first_offset <= block.gateway_offset <= block.last_offset:
         usable -= 1
     return usable
 

@@ -158,18 +158,39 @@ def test_usage_of_a_slash_48_is_exact(make_block, reserve):
     assert usage["total"] == 2**80 - 2 and usage["free"] == 2**80 - 4 and usage["used"] == 2
 
 
-def test_the_eui64_half_of_a_slash_64_is_refused_saying_why(make_block):
-    """An address past offset 2**63 - 1 (the EUI-64 one of MAC a4:bb:cc:dd:ee:ff) is refused naming it and the
-    limit, not called a network or broadcast address; the highest storable offset is taken."""
+def test_every_address_of_a_slash_64_is_allocatable_the_eui64_half_too(make_block):
+    """Offsets past 2**63 (the EUI-64 address of MAC a4:bb:cc:dd:ee:ff, the last of the block) are stored whole,
+    read back exactly, kept unique and ordered as numbers; past the block's end is refused naming the address."""
     block = make_block(subnet="2001:db8:0:2::/64", gateway=None)
-    with pytest.raises(ValidationError) as refused:
-        services.address_offset(address_block=block, address="2001:db8:0:2:a6bb:ccff:fedd:eeff")
-    message = refused.value.message_dict["address"][0]
-    assert "2001:db8:0:2:a6bb:ccff:fedd:eeff is past the first 2**63 addresses" in message
-    assert "take one below 2001:db8:0:2:7fff:ffff:ffff:ffff" in message
-    assert "broadcast" not in message
-    highest = services.address_allocate(address_block=block, kind="reserved", offset=2**63 - 1)
-    assert highest.ip_address == "2001:db8:0:2:7fff:ffff:ffff:ffff"
+    eui64 = services.address_offset(address_block=block, address="2001:db8:0:2:a6bb:ccff:fedd:eeff")
+    assert eui64 == 0xA6BB_CCFF_FEDD_EEFF > 2**63
+    taken = [
+        services.address_allocate(address_block=block, kind="reserved", offset=offset)
+        for offset in (eui64, 2**64 - 1, 2**63, 2**63 - 1, 7)
+    ]
+    assert [a.ip_address for a in Address.objects.filter(address_block=block)] == [
+        "2001:db8:0:2::7",
+        "2001:db8:0:2:7fff:ffff:ffff:ffff",
+        "2001:db8:0:2:8000::",
+        "2001:db8:0:2:a6bb:ccff:fedd:eeff",
+        "2001:db8:0:2:ffff:ffff:ffff:ffff",
+    ]
+    assert Address.objects.get(pk=taken[0].pk).offset == eui64
+    assert list(Address.objects.filter(address_block=block, offset__gt=2**63).values_list("offset", flat=True)) == [
+        eui64,
+        2**64 - 1,
+    ]
+    with pytest.raises(ValidationError) as twice:
+        services.address_allocate(address_block=block, kind="reserved", offset=eui64)
+    assert "2001:db8:0:2:a6bb:ccff:fedd:eeff is already allocated" in str(twice.value)
     with pytest.raises(ValidationError) as beyond:
-        services.address_allocate(address_block=block, kind="reserved", offset=2**63)
-    assert "past the first 2**63 addresses" in str(beyond.value)
+        services.address_allocate(address_block=block, kind="reserved", offset=2**64)
+    assert "offset 18446744073709551616 is not in 2001:db8:0:2::/64" in str(beyond.value)
+    assert address_block_next_free(block) == 1
+
+
+def test_a_slash_128_block_and_the_top_of_the_ipv6_space_are_exact(make_block):
+    """The last address of the whole IPv6 space has an offset near 2**128 in a ::/1 block: stored and read exactly."""
+    block = make_block(subnet="8000::/1", gateway=None)
+    top = services.address_allocate(address_block=block, kind="reserved", offset=2**127 - 1)
+    assert Address.objects.get(pk=top.pk).ip_address == "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
