@@ -44,5 +44,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("subcontractor/", include("contractor.subcontracting.api.urls")),
     path("subcontractor/", include("contractor.boot.api.urls")),
+    path("", include("contractor.webhooks.api.urls")),
     path("", include(router.urls)),
 ]

@@ -187,6 +187,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The errors every operation can answer, and the /boot/ endpoints (plain Django views): contractor/api/schema.py.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "contractor.api.schema.error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "FoundationStateEnum": "contractor.building.choices.FoundationState",
         "StructureStateEnum": "contractor.building.choices.StructureState",

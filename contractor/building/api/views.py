@@ -63,8 +63,12 @@ class FoundationViewSet(viewsets.ModelViewSet):
         foundation = services.foundation_locate(foundation=self.get_object(), id_map=body.validated_data.get("id_map"))
         return Response(serializers.FoundationSerializer(foundation, context=self.get_serializer_context()).data)
 
-    @extend_schema(responses=serializers.FoundationTypeSerializer(many=True))
-    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    @extend_schema(
+        operation_id="foundations_types",
+        description="Every installed foundation type and the fields it adds; one list, neither paged nor filtered.",
+        responses=serializers.FoundationTypeSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None, filter_backends=[])
     def types(self, request):
         return Response(serializers.foundation_type_descriptions())
 

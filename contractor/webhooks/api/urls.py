@@ -1,6 +1,9 @@
 """Routes of the webhooks API."""
 
+from django.urls import path
+
 from contractor.webhooks.api.views import (
+    AckListViewSet,
     AckViewSet,
     DeliveryViewSet,
     EventViewSet,
@@ -15,4 +18,14 @@ def register(router):
     router.register("webhook-events", EventViewSet, basename="webhook-event")
     router.register("webhook-deliveries", DeliveryViewSet, basename="webhook-delivery")
     router.register("hardware-events", HardwareEventViewSet, basename="hardware-event")
-    router.register("webhook-acks", AckViewSet, basename="webhook-ack")
+    router.register("webhook-acks", AckListViewSet, basename="webhook-ack")
+
+
+# An ack's own URL answers GET (its state) and POST (acknowledging), which a router's detail route cannot.
+urlpatterns = [
+    path(
+        "webhook-acks/<str:token>/",
+        AckViewSet.as_view({"get": "retrieve", "post": "acknowledge"}),
+        name="webhook-ack-detail",
+    ),
+]

@@ -72,7 +72,7 @@ class HardwareEventViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, views
         return Response(serializers.EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
-class AckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class _AckRequests(viewsets.GenericViewSet):
     """Acknowledgement requests. `/webhook-acks/<token>/`: GET shows its state, POST `{"data": {...}}` acknowledges.
 
     The token in the URL is the credential: the receiver got it in the signed event and needs no account.
@@ -89,12 +89,20 @@ class AckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             return super().get_permissions()
         return [permissions.AllowAny()]
 
-    @extend_schema(request=serializers.AckSerializer, responses=serializers.AckSerializer)
-    def post(self, request, token=None):
-        # The router maps no POST on a detail route, so the viewset answers it itself.
-        if token is None:
-            return self.http_method_not_allowed(request)
-        self.action = "acknowledge"
+
+class AckListViewSet(mixins.ListModelMixin, _AckRequests):
+    """The list, which the router routes."""
+
+
+class AckViewSet(mixins.RetrieveModelMixin, _AckRequests):
+    """One ack's URL, answering GET and POST (`urls.urlpatterns`: a router maps no POST onto a detail route)."""
+
+    @extend_schema(
+        request=serializers.AckSerializer,
+        responses=serializers.AckSerializer,
+        description='Acknowledge with `{"data": {...}}`; the token is the credential. A second one changes nothing.',
+    )
+    def acknowledge(self, request, token=None):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         ack = services.ack_request_acknowledge(token=token, data=body.validated_data.get("data"))

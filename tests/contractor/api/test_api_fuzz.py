@@ -1,4 +1,5 @@
-"""Schemathesis against the live OpenAPI schema: every operation, as an admin, gives no 5xx and no off-schema answer."""
+"""Schemathesis against the live OpenAPI schema: every operation, as an admin, gives no 5xx, no status code the
+schema does not document for it and no off-schema answer."""
 
 import pytest
 import schemathesis
@@ -8,7 +9,7 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from contractor.wsgi import application
 from tests.factories import ManualFoundationFactory, SiteFactory, StructureFactory
@@ -58,5 +59,5 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", applicati
 def test_no_operation_answers_a_server_error_or_breaks_its_schema(case, admin_token, some_objects, in_test_transaction):
     case.call_and_validate(
         headers={"Authorization": f"Token {admin_token}"},
-        checks=[not_a_server_error, response_schema_conformance],
+        checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
     )
