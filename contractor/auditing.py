@@ -6,7 +6,7 @@ import functools
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 
-from contractor.redaction import REDACTED, redact
+from contractor.redaction import REDACTED, declared_secret_keys, redact
 
 __all__ = ["disable_auditlog", "mask", "operator_action", "record_change"]
 
@@ -34,7 +34,7 @@ def mask(value: str):
         parsed = ast.literal_eval(value)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return REDACTED
-    return redact(parsed) if isinstance(parsed, dict | list) else REDACTED
+    return redact(parsed, declared_secret_keys()) if isinstance(parsed, dict | list) else REDACTED
 
 
 def operator_action(name: str):

@@ -2,6 +2,10 @@
 
 from rest_framework.permissions import DjangoModelPermissions
 
+from contractor.redaction import can_see_secrets
+
+__all__ = ["ModelPermissions", "can_see_secrets"]
+
 
 class ModelPermissions(DjangoModelPermissions):
     """Django's model permissions, with `view_<model>` required for safe methods too."""
@@ -12,8 +16,3 @@ class ModelPermissions(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
-
-
-def can_see_secrets(user) -> bool:
-    """Whether config shown to `user` may include passwords, tokens and secrets."""
-    return bool(user and user.is_authenticated and user.has_perm("user.view_secrets"))

@@ -5,7 +5,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 
 from contractor.plugins import foundation_types
-from contractor.redaction import is_secret_key
+from contractor.redaction import SecretCharField, is_secret_key
 
 # object type -> model label; "foundation" also covers every installed foundation type (see object_types()).
 AUDITED = {
@@ -36,7 +36,7 @@ M2M_FIELDS = {
     "utilities.AggregatedNetworkInterface": {"members"},
     "user.User": {"groups", "user_permissions"},
 }
-SECRET_FIELD_CLASSES = ("SecretCharField",)  # plugins' write-only fields (plugins/ipmi/fields.py)
+SECRET_JSON_FIELDS = ("config_values", "id_map")  # kept with their shape, secrets redacted key by key
 
 
 def audited_models() -> dict[str, list]:
@@ -79,11 +79,11 @@ def register_all() -> None:
 
 
 def secret_fields(model) -> list[str]:
-    """Fields whose values the log must not hold: secret-named ones, plugins' secret fields, and config values."""
+    """Fields whose values the log must not hold: secret-named ones, SecretCharFields, config values and id_maps."""
     return [
         field.name
         for field in model._meta.concrete_fields
-        if is_secret_key(field.name) or type(field).__name__ in SECRET_FIELD_CLASSES or field.name == "config_values"
+        if is_secret_key(field.name) or isinstance(field, SecretCharField) or field.name in SECRET_JSON_FIELDS
     ]
 
 

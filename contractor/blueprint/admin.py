@@ -18,6 +18,7 @@ from contractor.blueprint.selectors import (
     structure_blueprint_list,
 )
 from contractor.blueprint.services import blueprint_parents_validate
+from contractor.redaction import SecretsRedactedAdmin
 
 MONOSPACE = {"style": "font-family: monospace; width: 60em;", "rows": 12, "spellcheck": "false"}
 # Scripts keep their exact text (trailing newline included) so exports round-trip.
@@ -114,7 +115,7 @@ class StructureParentInline(ParentInline):
     kind = BluePrintKind.STRUCTURE
 
 
-class BluePrintAdmin(admin.ModelAdmin):
+class BluePrintAdmin(SecretsRedactedAdmin, admin.ModelAdmin):
     """What both blueprint admins share."""
 
     search_fields = ["name", "description", "scripts__name"]

@@ -8,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from contractor.building import services
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
 from contractor.building.selectors import complex_queryset, complex_state
+from contractor.redaction import SecretsRedactedAdmin
 
 FOUNDATION_LIST = ("locator", "type", "site", "blueprint", "state", "located_at", "built_at")
 
@@ -47,8 +48,10 @@ def target_actions_add(*, foundation=(), structure=()) -> None:
 
 
 @admin.register(Foundation)
-class FoundationAdmin(admin.ModelAdmin):
+class FoundationAdmin(SecretsRedactedAdmin, admin.ModelAdmin):
     """Every foundation of every type in one list; each one is edited in its own type's admin."""
+
+    secret_json_fields = ("id_map",)
 
     list_display = FOUNDATION_LIST
     list_filter = ("type", "state", "site")
@@ -72,8 +75,10 @@ class FoundationAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-class FoundationTypeAdmin(admin.ModelAdmin):
+class FoundationTypeAdmin(SecretsRedactedAdmin, admin.ModelAdmin):
     """Base admin for a plugin's foundation type: the base fields, then `type_fields`."""
+
+    secret_json_fields = ("id_map",)
 
     type_fields: tuple[str, ...] = ()
     list_display = FOUNDATION_LIST
@@ -93,7 +98,7 @@ class FoundationTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Structure)
-class StructureAdmin(admin.ModelAdmin):
+class StructureAdmin(SecretsRedactedAdmin, admin.ModelAdmin):
     list_display = ("hostname", "site", "blueprint", "foundation", "state", "built_at")
     list_filter = ("state", "site", "blueprint")
     list_select_related = ("site", "blueprint", "foundation")

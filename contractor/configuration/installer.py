@@ -6,7 +6,7 @@ from contractor.building.models import Structure
 from contractor.configuration.layers import blueprint_layers, config_layers, target_class_list
 from contractor.configuration.merge import merge_layers
 from contractor.configuration.templating import render_config
-from contractor.redaction import is_secret_key
+from contractor.redaction import declared_secret_keys, is_secret_key
 
 INSTALLER_SECRETS_KEY = "installer_secrets"
 
@@ -22,10 +22,12 @@ def installer_config(structure: Structure) -> dict:
     merged = merge_layers(config_layers(structure), class_list=class_list)
     allowed = installer_secrets(structure, class_list)
     hidden = structure.foundation.subclass.out_of_band_keys
+    names = declared_secret_keys()
     kept = {
-        key: value if key in allowed else _without_secrets(value)
+        key: value if key in allowed else _without_secrets(value, names)
         for key, value in merged.items()
-        if not any(fnmatchcase(key, pattern) for pattern in hidden) and (key in allowed or not is_secret_key(key))
+        if not any(fnmatchcase(key, pattern) for pattern in hidden)
+        and (key in allowed or not is_secret_key(key, names))
     }
     return render_config(kept)
 
@@ -37,10 +39,10 @@ def installer_secrets(structure: Structure, class_list=None) -> set[str]:
     return {str(key) for key in marked} if isinstance(marked, list) else set()
 
 
-def _without_secrets(value):
-    """`value` with every secret-named key inside it (at any depth) left out."""
+def _without_secrets(value, names):
+    """`value` with every secret key inside it (at any depth) left out."""
     if isinstance(value, dict):
-        return {key: _without_secrets(item) for key, item in value.items() if not is_secret_key(key)}
+        return {key: _without_secrets(item, names) for key, item in value.items() if not is_secret_key(key, names)}
     if isinstance(value, list):
-        return [_without_secrets(item) for item in value]
+        return [_without_secrets(item, names) for item in value]
     return value

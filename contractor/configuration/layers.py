@@ -9,7 +9,7 @@ from contractor.configuration.attributes import foundation_attributes, foundatio
 from contractor.configuration.errors import ConfigError
 from contractor.configuration.merge import merge_layers_traced
 from contractor.configuration.templating import render_config
-from contractor.redaction import redact
+from contractor.redaction import declared_secret_keys, redact
 from contractor.site.models import Site
 
 Layer = tuple[str, dict]
@@ -22,7 +22,7 @@ def merged_config(target, *, reveal_secrets: bool) -> dict:
     """
     config, origins = merge_layers_traced(config_layers(target), class_list=target_class_list(target))
     config = render_config(config, origins)
-    return config if reveal_secrets else redact(config)
+    return config if reveal_secrets else redact(config, declared_secret_keys())
 
 
 def traced_config(target, *, reveal_secrets: bool) -> dict[str, dict]:
@@ -33,7 +33,7 @@ def traced_config(target, *, reveal_secrets: bool) -> dict[str, dict]:
     """
     config, origins = merge_layers_traced(config_layers(target), class_list=target_class_list(target))
     config = render_config(config, origins)
-    config = config if reveal_secrets else redact(config)
+    config = config if reveal_secrets else redact(config, declared_secret_keys())
     return {key: {"value": value, "layer": origins[key][-1], "layers": origins[key]} for key, value in config.items()}
 
 

@@ -12,6 +12,7 @@ from contractor.dns.models import Zone
 from contractor.dns.naming import address_name
 from contractor.foreman.choices import ACTIVE_STATES, CREATE, DESTROY
 from contractor.foreman.selectors import job_list, job_log_detail
+from contractor.redaction import SecretCharField, declared_secret_keys
 from contractor.site.selectors import site_tree
 from contractor.utilities.choices import AddressKind
 
@@ -43,7 +44,7 @@ def type_fields(foundation: Foundation) -> list[tuple[str, object]]:
         if field.name in base or field.name.endswith("_ptr"):
             continue
         value = getattr(foundation, field.attname)
-        if is_secret_key(field.name) and value not in ("", None):
+        if (is_secret_key(field.name) or isinstance(field, SecretCharField)) and value not in ("", None):
             value = REDACTED
         rows.append((field.verbose_name, value))
     return rows
@@ -135,7 +136,7 @@ def foundation_page(locator: str, *, reveal_secrets: bool) -> dict:
         "foundation": foundation,
         "structure": structure,
         "type_fields": type_fields(foundation),
-        "id_map": foundation.id_map if reveal_secrets else redact(foundation.id_map),
+        "id_map": foundation.id_map if reveal_secrets else redact(foundation.id_map, declared_secret_keys()),
         "config": config,
         "config_error": config_error,
         "interfaces": interfaces_of(foundation),

@@ -15,6 +15,7 @@ from contractor.dns.models import Zone
 from contractor.foreman.choices import JobState
 from contractor.foreman.models import Job
 from contractor.foreman.selectors import job_list
+from contractor.redaction import declared_secret_keys
 from contractor.site.models import Site
 from contractor.site.selectors import site_tree
 from contractor.subcontracting.models import Subcontractor
@@ -107,9 +108,9 @@ def site_forest(*, reveal_secrets: bool) -> list[SiteNode]:
     sites = list(Site.objects.order_by("name"))
     counts = {row["site"]: row for row in counts_per_site()}
     tree, zones = site_tree(), dict(Zone.objects.values_list("pk", "name"))
-    nodes = {}
+    nodes, names = {}, (frozenset() if reveal_secrets else declared_secret_keys())
     for site in sites:
-        config = site.config_values if reveal_secrets else redact(site.config_values)
+        config = site.config_values if reveal_secrets else redact(site.config_values, names)
         zone = tree.zone_of(site.pk)
         nodes[site.pk] = SiteNode(site, counts[site.name], config, [], zones.get(zone), zone != site.zone_id)
     roots = []

@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from contractor.redaction import SecretsRedactedAdmin
 from contractor.site.models import Site
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(SecretsRedactedAdmin, admin.ModelAdmin):
     """Sites with their parent; search by name or description, filter by parent."""
 
     list_display = ["name", "parent", "zone", "description", "updated"]

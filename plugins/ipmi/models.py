@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from contractor.building.models import Foundation
-from plugins.ipmi.fields import SecretCharField
+from contractor.redaction import SecretCharField
 from plugins.ipmi.tscript import ipmi_functions
 
 

@@ -4,7 +4,7 @@ from functools import cache
 
 from rest_framework import serializers
 
-from contractor.api.serializers import ModelSerializer
+from contractor.api.serializers import ModelSerializer, SecretsRedactedJSONField
 from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
 from contractor.building import services
 from contractor.building.models import Complex, Dependency, Foundation, Structure
@@ -49,6 +49,9 @@ class FoundationSerializer(ModelSerializer):
     blueprint = serializers.SlugRelatedField(slug_field="name", queryset=FoundationBluePrint.objects.all())
     structure = serializers.SerializerMethodField()
     interfaces = serializers.SerializerMethodField()
+    id_map = SecretsRedactedJSONField(
+        required=False, help_text="Hardware identity found when located (secrets redacted without user.view_secrets)."
+    )
 
     class Meta:
         model = Foundation

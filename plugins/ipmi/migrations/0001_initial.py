@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import plugins.ipmi.fields
+import contractor.redaction
 from django.db import migrations, models
 
 
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('bmc_address', models.CharField(help_text="The BMC's IP address or hostname.", max_length=253)),
                 ('bmc_port', models.PositiveIntegerField(default=623, help_text='RMCP+ UDP port.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)])),
                 ('bmc_username', models.CharField(max_length=64)),
-                ('bmc_password', plugins.ipmi.fields.SecretCharField(blank=True, help_text='Write-only over the API; in config as _ipmi_password (redacted).', max_length=128)),
+                ('bmc_password', contractor.redaction.SecretCharField(blank=True, help_text='Write-only over the API; in config as _ipmi_password (redacted).', max_length=128)),
                 ('sol_console', models.BooleanField(default=False, help_text='The BMC offers a serial-over-LAN console.')),
             ],
             options={
