@@ -47,6 +47,17 @@ def database_url() -> str:
     return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
 
 
+def drop_database_connections() -> int:
+    """pg_terminate_backend for every other client connection to this test database (only this one, never
+    another database on the server); how many there were."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        return cursor.fetchone()[0]
+
+
 class Processes:
     """Starts named subprocesses in their own process groups, logs each to a file, and kills them all at the end."""
 
@@ -84,12 +95,12 @@ class Processes:
     def logs(self) -> str:
         return "\n".join(f"--- {path.name}\n{path.read_text()[-3000:]}" for path in sorted(self.tmp_path.glob("*.log")))
 
-    def contractor(self) -> str:
+    def contractor(self, port: int | None = None, name: str = "contractor") -> str:
         """Contractor under gunicorn with two workers, as scripts/serve runs it; returns its base URL."""
-        port = free_tcp_port()
+        port = port or free_tcp_port()
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.start(
-            "contractor",
+            name,
             [gunicorn, "contractor.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
              "--no-control-socket", "--access-logfile", "-", "--capture-output"],
         )  # fmt: skip
@@ -103,6 +114,9 @@ class Processes:
 
     def foreman(self, name: str):
         return self.start(name, [sys.executable, "manage.py", "foreman", "--interval", "0.1"])
+
+    def webhooks(self, name: str):
+        return self.start(name, [sys.executable, "manage.py", "webhooks", "--poll", "0.2", "--timeout", "2"])
 
     def subcontractor(self, name: str, url: str, token: str, site: str, modules: str):
         config = self.tmp_path / f"{name}.toml"
