@@ -29,8 +29,9 @@ MAX_RANGE = 100_000
 MAX_STEPS = 500_000
 MAX_OUTPUT = 10_000_000
 SECONDS = 5.0
+_REMEMBERED = 64  # containers whose weight is remembered (and kept alive) at once; more would hold garbage
 
-_PRINTF_NUMBERS = re.compile(r"%[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_PRINTF_NUMBERS = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _WIDTH_METHODS = {"center", "ljust", "rjust", "zfill"}
 
 
@@ -183,7 +184,9 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             weight += self._weight(item)
             if weight > MAX_SIZE:
                 break
-        self._weights[id(value)] = (value, weight)  # the value is kept, so its id is not reused meanwhile
+        if len(self._weights) >= _REMEMBERED:
+            self._weights.clear()  # a few are remembered: each is kept alive, so its id is not reused meanwhile
+        self._weights[id(value)] = (value, weight)
         return weight
 
     def loop_items(self, iterable) -> Iterator:

@@ -21,6 +21,8 @@ from contractor.configuration.templating import render_config
         ("{{ 'a' | center(10 ** 9) }}", "center"),
         ("{{ '{:>999999999}'.format(1) }}", "format width"),
         ("{{ '%0999999999d' % 1 }}", "format width"),
+        ("{{ '%(a)999999999s' % {'a': 1} }}", "format width"),
+        ("{{ '%.999999999f' % 1.5 }}", "format width"),
         ("{{ '%*d' | format(10 ** 9, 1) }}", "format width"),
         ("{{ ('a' * 1000) | replace('a', 'b' * 10000) }}", "replace"),
         ("{{ ('a' * 10000).join(range(1000) | map('string')) }}", "join()"),
