@@ -8,8 +8,8 @@ from contractor.building.models import Foundation, Structure
 from contractor.configuration.attributes import foundation_attributes, foundation_interfaces, structure_attributes
 from contractor.configuration.errors import ConfigError
 from contractor.configuration.merge import merge_layers_traced
-from contractor.configuration.templating import render_config
-from contractor.redaction import declared_secret_keys, redact
+from contractor.configuration.templating import render_config, secret_reading_keys
+from contractor.redaction import REDACTED, declared_secret_keys, redact
 from contractor.site.models import Site
 
 Layer = tuple[str, dict]
@@ -21,8 +21,8 @@ def merged_config(target, *, reveal_secrets: bool) -> dict:
     An error names the key and the layer(s) it came from, since it may fail for this target only.
     """
     config, origins = merge_layers_traced(config_layers(target), class_list=target_class_list(target))
-    config = render_config(config, origins)
-    return config if reveal_secrets else redact(config, declared_secret_keys())
+    rendered = render_config(config, origins)
+    return rendered if reveal_secrets else redact_rendered(config, rendered)
 
 
 def traced_config(target, *, reveal_secrets: bool) -> dict[str, dict]:
@@ -32,9 +32,19 @@ def traced_config(target, *, reveal_secrets: bool) -> dict[str, dict]:
     (a replace starts afresh). Values are rendered, and redacted as in merged_config.
     """
     config, origins = merge_layers_traced(config_layers(target), class_list=target_class_list(target))
-    config = render_config(config, origins)
-    config = config if reveal_secrets else redact(config, declared_secret_keys())
+    rendered = render_config(config, origins)
+    config = rendered if reveal_secrets else redact_rendered(config, rendered)
     return {key: {"value": value, "layer": origins[key][-1], "layers": origins[key]} for key, value in config.items()}
+
+
+def redact_rendered(config: dict, rendered: dict) -> dict:
+    """`rendered` (the merged `config` after templating) with its secrets redacted, and every value built by a
+    template from a secret redacted whole: `motd: "{{ root_password }}"` hides the password like the key does."""
+    names = declared_secret_keys()
+    redacted = redact(rendered, names)
+    for key in secret_reading_keys(config, names):
+        redacted[key] = REDACTED
+    return redacted
 
 
 def config_layers(target) -> list[Layer]:

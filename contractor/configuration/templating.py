@@ -7,6 +7,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from contractor.configuration.errors import ConfigError
 from contractor.configuration.sandbox import BoundedEnvironment, TemplateBoundError
+from contractor.redaction import is_secret_key, redact
 
 TEMPLATE_MARKERS = ("{{", "{%")
 
@@ -35,6 +36,19 @@ def render_config(config: dict, origins: dict[str, list[str]] | None = None) -> 
     for key, trees in template_order(config, origins, env=env):
         rendered[key] = _render_value(env, _label(key, origins), config[key], trees, rendered)
     return rendered
+
+
+def secret_reading_keys(config: dict, names=()) -> set[str]:
+    """The keys of `config` whose values are secret or read one: a secret key, a value holding a secret key at any
+    depth, or a value whose template names such a key (directly or through other templated keys).
+
+    `{"root_password": "x", "motd": "{{ root_password }}", "banner": "{{ motd }}"}` -> all three.
+    """
+    secret = {key for key, value in config.items() if is_secret_key(key, names) or redact(value, names) != value}
+    for key, trees in template_order(config):
+        if _referenced(trees) & secret:
+            secret.add(key)
+    return secret
 
 
 def template_order(

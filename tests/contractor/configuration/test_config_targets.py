@@ -196,13 +196,14 @@ def test_secrets_are_redacted_unless_revealed(world):
         assert merged_config(target, reveal_secrets=True)["root_password"] == "s3cret"
 
 
-def test_templated_copy_of_a_secret_is_only_hidden_if_its_own_key_is_secret(world):
-    """Redaction runs after templating and looks at key names: a plain-named copy of a secret shows."""
+def test_templated_copy_of_a_secret_is_hidden_whatever_its_key(world):
+    """Redaction runs after templating and follows templates: a plain-named value built from a secret is hidden."""
     world.structure.config_values = {"db_password": "{{ root_password }}", "login": "root:{{ root_password }}"}
     world.structure.save()
     config = merged_config(world.structure, reveal_secrets=False)
     assert config["db_password"] == REDACTED
-    assert config["login"] == "root:s3cret"
+    assert config["login"] == REDACTED
+    assert merged_config(world.structure, reveal_secrets=True)["login"] == "root:s3cret"
 
 
 def test_globals_cannot_be_overridden(world):
