@@ -3,7 +3,16 @@
 from django.contrib import admin
 from django.db import models
 
-from contractor.webhooks.models import AckRequest, Delivery, DeliveryAttempt, Event, Subscription
+from contractor.redaction import REDACTED
+from contractor.webhooks.models import (
+    AckRequest,
+    Delivery,
+    DeliveryAttempt,
+    Event,
+    Subscription,
+    may_acknowledge,
+    payload_without_ack_token,
+)
 
 
 @admin.register(Subscription)
@@ -22,6 +31,13 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ["kind", "target_id"]
     list_select_related = ["site"]
     readonly_fields = [f.name for f in Event._meta.fields]
+
+    def get_object(self, request, object_id, from_field=None):
+        # Every field is read-only, so the object shown is never saved: its ack token is hidden in memory.
+        event = super().get_object(request, object_id, from_field)
+        if event is not None and not may_acknowledge(request.user):
+            event.payload = payload_without_ack_token(event.payload, REDACTED)
+        return event
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -45,3 +61,8 @@ class AckRequestAdmin(admin.ModelAdmin):
     list_display = ["id", "event", "state", "acked_at"]
     list_filter = ["state"]
     list_select_related = ["event"]
+
+    def get_exclude(self, request, obj=None):
+        # The token is the credential a receiver acknowledges with: only those who may acknowledge see it.
+        hidden = [] if may_acknowledge(request.user) else ["token"]
+        return [*(super().get_exclude(request, obj) or []), *hidden]

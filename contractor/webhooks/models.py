@@ -23,6 +23,25 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+ACK_PERMISSION = "webhooks.change_ackrequest"
+
+
+def may_acknowledge(user) -> bool:
+    """Whether `user` may see ack tokens (and so acknowledge for a receiver): `webhooks.change_ackrequest`."""
+    return bool(user and user.is_authenticated and user.has_perm(ACK_PERMISSION))
+
+
+def payload_without_ack_token(payload: dict, hidden: str) -> dict:
+    """`payload` with its ack token (in `data.ack.token` and inside `data.ack.url`) replaced by `hidden`."""
+    data = payload.get("data")
+    ack = data.get("ack") if isinstance(data, dict) else None
+    if not isinstance(ack, dict) or not ack.get("token"):
+        return payload
+    token = str(ack["token"])
+    shown = {**ack, "token": hidden, "url": str(ack.get("url", "")).replace(token, hidden)}
+    return {**payload, "data": {**data, "ack": shown}}
+
+
 class Subscription(Timestamped):
     """A receiver URL and the events it wants, optionally only for one site, blueprint or target."""
 

@@ -6,9 +6,18 @@ from contractor.api.permissions import can_see_secrets
 from contractor.api.serializers import ModelSerializer
 from contractor.blueprint.models import BluePrint
 from contractor.building.models import Foundation
+from contractor.redaction import REDACTED
 from contractor.site.models import Site
 from contractor.webhooks import services
-from contractor.webhooks.models import AckRequest, Delivery, DeliveryAttempt, Event, Subscription
+from contractor.webhooks.models import (
+    AckRequest,
+    Delivery,
+    DeliveryAttempt,
+    Event,
+    Subscription,
+    may_acknowledge,
+    payload_without_ack_token,
+)
 
 
 class SubscriptionSerializer(ModelSerializer):
@@ -53,7 +62,7 @@ class SubscriptionSerializer(ModelSerializer):
 
 
 class EventSerializer(ModelSerializer):
-    """An event as receivers get it, plus where it is about."""
+    """An event as receivers get it, plus where it is about; an ack token only for those who may acknowledge."""
 
     site = serializers.SlugRelatedField(slug_field="name", read_only=True)
     body = serializers.JSONField(read_only=True)
@@ -61,6 +70,14 @@ class EventSerializer(ModelSerializer):
     class Meta:
         model = Event
         fields = ["id", "kind", "target_kind", "target_id", "site", "body", "created"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        # `ack_token_presented`: the request came by the token (the ack's own URL), so it shows nothing new.
+        if not (self.context.get("ack_token_presented") or may_acknowledge(getattr(request, "user", None))):
+            data["body"] = payload_without_ack_token(data["body"], REDACTED)
+        return data
 
 
 class DeliveryAttemptSerializer(ModelSerializer):

@@ -97,6 +97,9 @@ class AckListViewSet(mixins.ListModelMixin, _AckRequests):
 class AckViewSet(mixins.RetrieveModelMixin, _AckRequests):
     """One ack's URL, answering GET and POST (`urls.urlpatterns`: a router maps no POST onto a detail route)."""
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "ack_token_presented": True}
+
     @extend_schema(
         request=serializers.AckSerializer,
         responses=serializers.AckSerializer,

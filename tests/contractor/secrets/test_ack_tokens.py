@@ -1,0 +1,54 @@
+"""Webhook acknowledgement tokens are shown only to users who may acknowledge (webhooks.change_ackrequest) and to
+whoever already holds the token."""
+
+import pytest
+from django.urls import reverse
+
+from contractor.user import roles
+from contractor.webhooks.services import ack_request_create
+from tests.factories import ManualFoundationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ack():
+    foundation = ManualFoundationFactory(locator="rack2-u7")
+    return ack_request_create(event="hardware.disk_replace", obj=foundation, ack_url_base="https://c.example.com")
+
+
+def test_viewers_and_builders_never_get_the_token_from_the_api(viewer_client, builder_client, ack):
+    """Event lists and details, hardware events and the ack list hide the token, in `token` and in the URL."""
+    token = ack.token.encode()
+    for client in (viewer_client, builder_client):
+        for url in ("/api/v1/webhook-events/", f"/api/v1/webhook-events/{ack.event_id}/", "/api/v1/hardware-events/",
+                    "/api/v1/webhook-acks/"):  # fmt: skip
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert token not in response.content, url
+    shown = viewer_client.get(f"/api/v1/webhook-events/{ack.event_id}/").json()["body"]["data"]["ack"]
+    assert shown == {"token": "********", "url": "https://c.example.com/api/v1/webhook-acks/********/"}
+
+
+def test_those_who_may_acknowledge_and_the_token_holder_see_it(infra_client, anon_client, ack):
+    """An infrastructure admin sees the token; the ack's own URL shows the event it was reached by."""
+    assert (
+        infra_client.get(f"/api/v1/webhook-events/{ack.event_id}/").json()["body"]["data"]["ack"]["token"] == ack.token
+    )
+    assert ack.token.encode() in anon_client.get(f"/api/v1/webhook-acks/{ack.token}/").content
+
+
+def test_the_admin_hides_the_token_from_a_viewer(client, make_user, ack):
+    """The event's and the ack request's admin pages show a viewer no token."""
+    user = make_user("viewer", roles.VIEWER)
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    for page in (
+        reverse("admin:webhooks_event_change", args=[ack.event_id]),
+        reverse("admin:webhooks_ackrequest_change", args=[ack.pk]),
+        reverse("admin:webhooks_ackrequest_changelist"),
+    ):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert ack.token.encode() not in response.content, page
