@@ -38,12 +38,9 @@ def test_those_who_may_acknowledge_and_the_token_holder_see_it(infra_client, ano
     assert ack.token.encode() in anon_client.get(f"/api/v1/webhook-acks/{ack.token}/").content
 
 
-def test_the_admin_hides_the_token_from_a_viewer(client, make_user, ack):
+def test_the_admin_hides_the_token_from_a_viewer(staff_login, ack):
     """The event's and the ack request's admin pages show a viewer no token."""
-    user = make_user("viewer", roles.VIEWER)
-    user.is_staff = True
-    user.save()
-    client.force_login(user)
+    client = staff_login("viewer", roles.VIEWER)
     for page in (
         reverse("admin:webhooks_event_change", args=[ack.event_id]),
         reverse("admin:webhooks_ackrequest_change", args=[ack.pk]),

@@ -46,12 +46,9 @@ def test_every_foundation_types_secret_fields_reach_config_only_under_secret_key
         assert not leaked, (name, leaked)
 
 
-def test_a_viewer_never_sees_the_password_in_the_admin(client, make_user, bmc):
+def test_a_viewer_never_sees_the_password_in_the_admin(staff_login, bmc):
     """The read-only change page of a viewer shows the field as set, not its value; history neither."""
-    user = make_user("viewer", roles.VIEWER)
-    user.is_staff = True
-    user.save()
-    client.force_login(user)
+    client = staff_login("viewer", roles.VIEWER)
     for page in (
         reverse("admin:ipmi_ipmifoundation_change", args=[bmc.pk]),
         reverse("admin:ipmi_ipmifoundation_history", args=[bmc.pk]),

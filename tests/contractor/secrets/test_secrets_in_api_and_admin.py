@@ -100,14 +100,7 @@ def test_the_marker_where_nothing_is_stored_is_a_400_naming_the_place(builder_cl
     assert "new_password" in response.json()["config_values"][0]
 
 
-def _staff(make_user, name, role):
-    user = make_user(name, role)
-    user.is_staff = True
-    user.save()
-    return user
-
-
-def test_admin_pages_hide_secrets_and_a_save_keeps_them(client, make_user, secrets_world):
+def test_admin_pages_hide_secrets_and_a_save_keeps_them(staff_login, secrets_world):
     """The change forms (and read-only views) of sites, blueprints, foundations and structures show no secret to a
     viewer or builder; a builder saving a structure's form keeps its secret."""
     site, blueprint, foundation, structure = secrets_world
@@ -120,7 +113,7 @@ def test_admin_pages_hide_secrets_and_a_save_keeps_them(client, make_user, secre
         reverse("admin:building_structure_history", args=[structure.pk]),
     ]
     for name, role in (("viewer", roles.VIEWER), ("builder", roles.BUILDER)):
-        client.force_login(_staff(make_user, name, role))
+        client = staff_login(name, role)
         for page in pages:
             response = client.get(page)
             assert response.status_code == 200, page
