@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db import models
 
-from contractor.redaction import REDACTED
+from contractor.redaction import REDACTED, can_see_secrets
 from contractor.webhooks.models import (
     AckRequest,
     Delivery,
@@ -22,6 +22,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["name", "url"]
     list_select_related = ["site", "blueprint"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_exclude(self, request, obj=None):
+        # The HMAC key signs every delivery: only those who may see secrets see (and so change) it.
+        hidden = [] if can_see_secrets(request.user) else ["secret"]
+        return [*(super().get_exclude(request, obj) or []), *hidden]
 
 
 @admin.register(Event)

@@ -3,10 +3,10 @@
 from rest_framework import serializers
 
 from contractor.api.permissions import can_see_secrets
-from contractor.api.serializers import ModelSerializer
+from contractor.api.serializers import ModelSerializer, secret_names
 from contractor.blueprint.models import BluePrint
 from contractor.building.models import Foundation
-from contractor.redaction import REDACTED
+from contractor.redaction import REDACTED, redact
 from contractor.site.models import Site
 from contractor.webhooks import services
 from contractor.webhooks.models import (
@@ -75,8 +75,17 @@ class EventSerializer(ModelSerializer):
         data = super().to_representation(instance)
         request = self.context.get("request")
         # `ack_token_presented`: the request came by the token (the ack's own URL), so it shows nothing new.
-        if not (self.context.get("ack_token_presented") or may_acknowledge(getattr(request, "user", None))):
+        user = getattr(request, "user", None)
+        if not (self.context.get("ack_token_presented") or may_acknowledge(user)):
             data["body"] = payload_without_ack_token(data["body"], REDACTED)
+        if not can_see_secrets(user):
+            # An event's data can hold config-like values (a located foundation's id_map); its ack (a token and
+            # URL Contractor made) is already shown or hidden above.
+            event_data = data["body"].get("data")
+            ack = event_data.get("ack") if isinstance(event_data, dict) else None
+            data["body"] = redact(data["body"], secret_names(self.context))
+            if ack is not None:
+                data["body"]["data"]["ack"] = ack
         return data
 
 

@@ -49,3 +49,23 @@ def test_the_admin_hides_the_token_from_a_viewer(staff_login, ack):
         response = client.get(page)
         assert response.status_code == 200, page
         assert ack.token.encode() not in response.content, page
+
+
+def test_event_data_is_redacted_for_viewers(viewer_client, infra_client):
+    """A located foundation's id_map in an event shows its secrets only to users with user.view_secrets."""
+    from contractor.building.services import foundation_locate
+
+    foundation = ManualFoundationFactory(locator="rack3-u1")
+    foundation_locate(foundation=foundation, id_map={"cpu_count": 2, "bmc_password": "ev-pw-1"})
+    assert b"ev-pw-1" not in viewer_client.get("/api/v1/webhook-events/").content
+    assert b"ev-pw-1" in infra_client.get("/api/v1/webhook-events/").content
+
+
+def test_a_viewer_never_sees_a_subscription_secret_in_the_admin(staff_login):
+    """The subscription's HMAC key is left out of a viewer's admin page."""
+    from contractor.webhooks.services import subscription_create
+
+    subscription = subscription_create(name="s", url="https://r.example.com/", events=["*"], secret="hmac-key-77")
+    client = staff_login("viewer", roles.VIEWER)
+    page = client.get(reverse("admin:webhooks_subscription_change", args=[subscription.pk]))
+    assert page.status_code == 200 and b"hmac-key-77" not in page.content
