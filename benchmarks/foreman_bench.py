@@ -8,8 +8,12 @@ starts Contractor under gunicorn on a free 127.0.0.1 port, S stock subcontractor
 subcontractor --config FILE`, registered for the site and `iputils`) that poll it over HTTP and really check the
 port, and W `manage.py foreman` workers, and waits until every job is done. It prints the jobs completed per
 second, the task round trip (task created -> result applied by its job: median, p99) and the database queries
-per job step, counted in-process on a small sample before and after the big run (they should be equal).
-Target: 1,000 jobs in under 60 s on a 2-core machine, queries per step constant as N grows.
+per job step, counted in-process on a small sample before and after the big run (they should be equal), and the
+foreman's CPU per step. Before the foreman starts it runs pgbench's write test (TPC-B-like, 2 clients) for 5 s on
+a database of its own (`--pgbench-database`, default contractor_pgbench, initialised at scale 1) and prints the
+ratio of the foreman's transactions per second (one per job step) to pgbench's, which means the same on any
+machine. Target: 1,000 jobs x 3 remote calls in under 8 s on a 2-core machine with 2 workers, queries per step
+constant as N grows.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -91,6 +96,22 @@ def plan(count: int, prefix: str, port: int) -> list[int]:
         foundation = ManualFoundation.objects.create(locator=f"{prefix}-{index:05d}", site=site, blueprint=blueprint)
         ids.append(job_create(target=foundation, script_name="create").pk)
     return ids
+
+
+def pgbench_tps(url: str, name: str, seconds: int = 5) -> float:
+    """pgbench's write test (TPC-B-like, 2 clients, `seconds` long) on a fresh database `name` of `url`'s server."""
+
+    parsed = urlparse(url)
+    recreate_database(parsed._replace(path=f"/{name}").geturl())
+    server = ["-h", parsed.hostname or "127.0.0.1", "-p", str(parsed.port or 5432), "-U", parsed.username or "postgres"]
+    env = {**os.environ, "PGPASSWORD": parsed.password or ""}
+    subprocess.run(["pgbench", "-i", "-q", "-s", "1", *server, name], check=True, env=env, capture_output=True)
+    done = subprocess.run(["pgbench", "-c", "2", "-j", "2", "-T", str(seconds), *server, name], check=True, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    found = re.search(r"tps = ([0-9.]+)", done.stdout)
+    if found is None:
+        raise SystemExit(f"pgbench printed no tps:\n{done.stdout}{done.stderr}")
+    return float(found.group(1))
 
 
 def queries_per_step(count: int, prefix: str, port: int) -> float:
@@ -217,6 +238,7 @@ def run(args) -> dict:
     port = free_tcp_port()
     small = queries_per_step(20, "qs-small", port)
     ids = plan(args.jobs, "bench", port)
+    pgbench = pgbench_tps(args.database_url, args.pgbench_database)
     directory = Path(tempfile.mkdtemp(prefix="foreman-bench-"))
     processes = Processes(directory, os.environ["CONTRACTOR_DATABASE_URL"])
     try:
@@ -240,6 +262,7 @@ def run(args) -> dict:
             time.sleep(0.1)
         elapsed = time.monotonic() - started
         cpu = processes.cpu_seconds()
+        load = os.getloadavg()
     finally:
         processes.stop_all()
     large = queries_per_step(20, "qs-large", port)
@@ -251,7 +274,9 @@ def run(args) -> dict:
              "leased": [(t.finished_at - (t.lease_expires - lease)).total_seconds() for t in applied],
              "done": [(t.updated - t.finished_at).total_seconds() for t in applied]}  # fmt: skip
     trips = sorted((t.updated - t.created).total_seconds() for t in applied)
-    return {"elapsed": elapsed, "tasks": len(trips), "all_tasks": tasks.count(), "results": results,
+    steps = sum(Job.objects.filter(pk__in=ids).values_list("step_count", flat=True))
+    return {"pgbench": pgbench, "steps": steps, "load": load,
+            "elapsed": elapsed, "tasks": len(trips), "all_tasks": tasks.count(), "results": results,
             "median": statistics.median(trips), "p99": trips[max(0, int(len(trips) * 0.99) - 1)],
             "parts": {name: statistics.median(values) for name, values in parts.items()},
             "queries_small": small, "queries_large": large, "cpu": cpu}  # fmt: skip
@@ -267,6 +292,7 @@ def main(argv=None) -> None:
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--profile", metavar="DIR", help="cProfile the foreman workers into DIR/foreman<N>.prof")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/contractor_bench")
+    parser.add_argument("--pgbench-database", default="contractor_pgbench", help="(re)created for pgbench's run")
     args = parser.parse_args(argv)
     recreate_database(args.database_url)
     setup_django(args.database_url)
@@ -289,6 +315,12 @@ def main(argv=None) -> None:
         kind = name.rstrip("0123456789").replace("bench-sc", "subcontractor")
         cpu[kind] = cpu.get(kind, 0.0) + seconds
     print("CPU seconds used: " + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in cpu.items()))
+    steps = figures["steps"]
+    print(f"foreman CPU per job step: {cpu.get('foreman', 0.0) / max(steps, 1) * 1000:.2f} ms ({steps} steps)")
+    foreman_tps = steps / elapsed
+    print(f"foreman transactions per second: {foreman_tps:.0f} (one per job step); pgbench write test: "
+          f"{figures['pgbench']:.0f} tps; ratio {foreman_tps / figures['pgbench']:.3f}")  # fmt: skip
+    print("load average at the end of the run: " + ", ".join(f"{value:.2f}" for value in figures["load"]))
     print(f"queries per job step: {figures['queries_small']:.2f} (20 jobs, before the run), "
           f"{figures['queries_large']:.2f} (20 jobs, after {args.jobs})")  # fmt: skip
 

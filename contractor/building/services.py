@@ -138,12 +138,9 @@ def _require_state(obj, *allowed: str, action: str):
         raise ValidationError({"state": f"{obj} is {obj.state}; only a {' or '.join(allowed)} one can be {action}."})
 
 
-@transaction.atomic
-def foundation_locate(*, foundation: Foundation, id_map: dict | None = None) -> Foundation:
-    """Planned -> located: the machine was found. Its hardware (the given `id_map`, else the one already recorded)
-    must meet the blueprint's hardware needs; with needs and nothing recorded it is refused, saying what is missing.
-    """
-    foundation = _locked_foundation(foundation)
+def _locate_fields(foundation: Foundation, id_map) -> dict:
+    """What locating a locked foundation sets; refuses (ValidationError) a wrong state, a bad id_map or hardware that
+    does not meet the blueprint's needs."""
     _require_state(foundation, FoundationState.PLANNED, action="located")
     fields = {"state": FoundationState.LOCATED, "located_at": timezone.now()}
     if id_map is not None and not isinstance(id_map, dict):
@@ -151,17 +148,35 @@ def foundation_locate(*, foundation: Foundation, id_map: dict | None = None) -> 
     _check_hardware(foundation, foundation.id_map if id_map is None else id_map)
     if id_map is not None:
         fields["id_map"] = id_map
-    foundation = _transition(foundation, **fields)
+    return fields
+
+
+def _located_event(foundation: Foundation) -> None:
     event_emit(event="foundation.located", obj=foundation, data={"type": foundation.type, "id_map": foundation.id_map})
+
+
+@transaction.atomic
+def foundation_locate(*, foundation: Foundation, id_map: dict | None = None) -> Foundation:
+    """Planned -> located: the machine was found. Its hardware (the given `id_map`, else the one already recorded)
+    must meet the blueprint's hardware needs; with needs and nothing recorded it is refused, saying what is missing.
+    """
+    foundation = _locked_foundation(foundation)
+    foundation = _transition(foundation, **_locate_fields(foundation, id_map))
+    _located_event(foundation)
     return foundation
 
 
 @transaction.atomic
-def foundation_set_built(*, foundation: Foundation) -> Foundation:
-    """Located -> built: the foundation's create script finished."""
+def foundation_set_built(*, foundation: Foundation, locate: bool = False) -> Foundation:
+    """Located -> built: the foundation's create script finished. With `locate`, planned -> built: it is located
+    first (as foundation_locate, both events emitted) in the same update."""
     foundation = _locked_foundation(foundation)
-    _require_state(foundation, FoundationState.LOCATED, action="built")
-    _transition(foundation, state=FoundationState.BUILT, built_at=timezone.now())
+    fields = _locate_fields(foundation, None) if locate else {}
+    if not locate:
+        _require_state(foundation, FoundationState.LOCATED, action="built")
+    _transition(foundation, **{**fields, "state": FoundationState.BUILT, "built_at": timezone.now()})
+    if locate:
+        _located_event(foundation)
     event_emit(event="foundation.built", obj=foundation, data={"type": foundation.type})
     return foundation
 

@@ -10,11 +10,11 @@ from django.utils import timezone
 from contractor.building import services as building
 from contractor.building.choices import FoundationState, StructureState
 from contractor.building.models import Foundation, Structure
+from contractor.events import event_emit
 from contractor.foreman.choices import CREATE, DESTROY, JobState
 from contractor.foreman.models import Job, JobLog
 from contractor.foreman.selectors import target_kind, target_text
 from contractor.subcontracting.choices import OPEN_TASK_STATES, TaskState
-from contractor.webhooks.services import event_emit
 
 log = logging.getLogger(__name__)
 
@@ -112,15 +112,17 @@ def job_tasks_cancel(job: Job) -> None:
     job.tasks.filter(state__in=OPEN_TASK_STATES).update(state=TaskState.CANCELLED, updated=timezone.now())
 
 
-def job_finish(*, job: Job, state: str, line: int | None = None) -> None:
+def job_finish(*, job: Job, state: str, line: int | None = None, open_tasks: bool = True) -> None:
     """End a job (done, aborted): record the end in its steps, cancel open tasks, stamp the time, and close its
-    log entry with the whole story (one update). Inside a transaction."""
+    log entry with the whole story (one update). Inside a transaction. `open_tasks=False`: the caller knows the job
+    has none (a worker's claim found it waiting on no task), so no update looks for them."""
     job.state, job.finished_at = state, timezone.now()
     job.next_run_at = None
     job_step_record(job, status=state, message=job.message, line=line if line is not None else job_line(job),
                     now=job.finished_at)  # fmt: skip
     job.save(update_fields=FINISH_FIELDS)
-    job_tasks_cancel(job)
+    if open_tasks:
+        job_tasks_cancel(job)
     log_update(job, finished_at=job.finished_at, outcome=state, message=job.message, steps=job.steps)
     job_event(job, state)
 
@@ -137,8 +139,9 @@ def job_apply_effects(job: Job) -> None:
 def _set_built(target):
     if isinstance(target, Foundation):
         if target.state == FoundationState.PLANNED:
-            _locate(target)
-        building.foundation_set_built(foundation=target)
+            _locate_and_build(target)
+        else:
+            building.foundation_set_built(foundation=target)
     elif isinstance(target, Structure):
         building.structure_set_built(structure=target)
     else:
@@ -146,10 +149,11 @@ def _set_built(target):
         target.save(update_fields=["state", "built_at", "updated"])
 
 
-def _locate(foundation: Foundation) -> None:
-    """Locate the machine the create job found, checking the hardware recorded for it (by the script or an operator)."""
+def _locate_and_build(foundation: Foundation) -> None:
+    """Locate the machine the create job found, checking the hardware recorded for it (by the script or an
+    operator), and set it built: one locked read and one update."""
     try:
-        building.foundation_locate(foundation=foundation)
+        building.foundation_set_built(foundation=foundation, locate=True)
     except ValidationError as error:
         raise ValidationError(
             f"foundation {foundation} could not be located: {'; '.join(error.messages)}. Record its hardware "

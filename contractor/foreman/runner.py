@@ -1,14 +1,15 @@
 """The bridge between Django and tscript: one job step in one transaction, on a row no other worker holds."""
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
+from contractor.events import events_together
 from contractor.foreman import lifecycle, selectors
 from contractor.foreman.choices import JobState
 from contractor.foreman.models import Job
@@ -69,17 +70,31 @@ class StepFailed(Exception):
         self.job_id = job_id
 
 
+class Contended(Exception):
+    """Another worker stepped the claimed job between this claim's snapshot and its lock: the step is undone."""
+
+
+def _claimed(candidates) -> Job | None:
+    """Lock and load (one query) the first of `candidates` no other worker holds: with its foundation target and
+    site and, on PostgreSQL, its answered tasks (`job.answered`)."""
+    candidates = candidates.select_related(*CLAIM_RELATED)
+    if connection.vendor == "postgresql":
+        candidates = candidates.annotate(answered=selectors.job_answers())
+    return candidates.order_by(*selectors.STEP_ORDER).select_for_update(skip_locked=True, of=("self",)).first()
+
+
 def job_step(*, job_id: int) -> bool:
     """Step the job if it is still runnable and no other worker holds it; True if it was stepped."""
     try:
         with transaction.atomic():
-            job = selectors.job_runnable().filter(pk=job_id).select_related(*CLAIM_RELATED)
-            job = job.select_for_update(skip_locked=True, of=("self",)).first()
+            job = _claimed(selectors.job_runnable().filter(pk=job_id))
             if job is None:
                 return False
             _step(job)
     except StateTooLargeError as error:
         _state_refused(job_id, error)
+    except Contended:
+        return False
     return True
 
 
@@ -92,14 +107,14 @@ def job_step_next(*, job_ids: list[int]) -> int | None:
     claimed = None
     try:
         with transaction.atomic():
-            candidates = selectors.job_runnable().filter(pk__in=job_ids).select_related(*CLAIM_RELATED)
-            order = (F("last_step_at").asc(nulls_first=True), "pk")
-            claimed = candidates.order_by(*order).select_for_update(skip_locked=True, of=("self",)).first()
+            claimed = _claimed(selectors.job_runnable().filter(pk__in=job_ids))
             if claimed is None:
                 return None
             _step(claimed)
     except StateTooLargeError as error:
         _state_refused(claimed.pk, error)
+    except Contended:
+        pass  # another worker stepped it meanwhile: nothing of this step was kept
     except Exception as error:
         if claimed is None:
             raise
@@ -123,13 +138,16 @@ def _state_refused(job_id: int, error: StateTooLargeError) -> None:
 
 def _step(job: Job) -> None:
     now = timezone.now()
-    if job.started_at is None and _still_waiting(job, now):
-        return
-    context = job_context(job)
-    runner = runner_for(job, context)
-    _apply_answers(job, runner)
-    outcome = runner.run(max_steps=step_budget())
-    _record(job, runner, outcome, context, now)
+    with events_together():
+        if job.started_at is None and _still_waiting(job, now):
+            return
+        context = job_context(job)
+        runner = runner_for(job, context)
+        answers = _apply_answers(job, runner)
+        outcome = runner.run(max_steps=step_budget())
+        dispatch = outcome.task if outcome.status == "waiting" and not context.pause_message else None
+        _tasks_write(job, answers, dispatch, now)
+        _record(job, runner, outcome, context, now)
 
 
 def _still_waiting(job: Job, now) -> bool:
@@ -145,27 +163,84 @@ def _still_waiting(job: Job, now) -> bool:
     return True
 
 
-def _apply_answers(job: Job, runner: Runner) -> None:
-    """Feed the runner the result or error of each finished task, exactly once (the task becomes applied)."""
+def _answered(job: Job) -> list[dict]:
+    """The job's answered tasks, oldest first: loaded by the claim on PostgreSQL, else read (and locked) here."""
+    if hasattr(job, "answered"):
+        return job.answered or []
+    fields = ("id", "state", "cookie", "result", "error", "module", "function")
+    tasks = job.tasks.select_for_update().filter(state__in=selectors.ANSWERED_STATES).order_by("pk")
+    return list(tasks.values(*fields))
+
+
+def _apply_answers(job: Job, runner: Runner) -> dict[int, str]:
+    """Feed the runner the result or error of each answered task, exactly once; returns each task's new state
+    (applied, or cancelled when the script no longer waits for it), which the step's task write stores."""
     if not job.runner_state:
-        return  # never stepped, so it never dispatched a task
-    tasks = list(job.tasks.select_for_update().filter(state__in=(TaskState.DONE, TaskState.FAILED)).order_by("pk"))
-    now = timezone.now()
-    for task in tasks:
+        return {}  # never stepped, so it never dispatched a task
+    states = {}
+    for task in _answered(job):
         try:
-            if task.state == TaskState.DONE:
-                runner.provide_result(task.cookie, task.result)
+            if task["state"] == TaskState.DONE:
+                runner.provide_result(task["cookie"], task["result"])
             else:
-                failure = f"Task {task.module}.{task.function} ({task.pk}) failed: {task.error}"
-                runner.provide_error(task.cookie, failure)
-            task.state = TaskState.APPLIED
+                failure = f"Task {task['module']}.{task['function']} ({task['id']}) failed: {task['error']}"
+                runner.provide_error(task["cookie"], failure)
+            states[task["id"]] = TaskState.APPLIED
         except (StaleCookieError, NotAllowedError):
-            task.state = TaskState.CANCELLED
-        task.updated = now
-    if len(tasks) == 1:
-        tasks[0].save(update_fields=["state", "updated"])
-    elif tasks:
-        Task.objects.bulk_update(tasks, ["state", "updated"])
+            states[task["id"]] = TaskState.CANCELLED
+    return states
+
+
+#: One statement for what a step changes in tasks (PostgreSQL): the answered ones become applied or cancelled, only
+#: if still answered (RETURNING says how many were), and the task the script now waits for is created once per
+#: cookie. `dispatched` runs though nothing reads it: PostgreSQL runs every data-modifying WITH query.
+TASKS_WRITE = """
+WITH answered AS (
+    UPDATE {table} SET "state" = CASE WHEN "id" = ANY(%(applied)s) THEN %(applied_state)s ELSE %(cancelled_state)s END,
+                       "updated" = %(now)s
+    WHERE "id" = ANY(%(answered)s) AND "state" IN %(answered_states)s RETURNING "id"
+), dispatched AS (
+    INSERT INTO {table} ("created", "updated", "job_id", "site_id", "module", "function", "parameters", "cookie",
+                         "state", "attempts", "error")
+    SELECT %(now)s, %(now)s, %(job)s, %(site)s, %(module)s, %(function)s, %(parameters)s::jsonb, %(cookie)s,
+           %(pending)s, 0, ''
+    WHERE %(dispatch)s
+    ON CONFLICT ("cookie") DO NOTHING
+)
+SELECT count(*) FROM answered
+"""
+
+
+def _tasks_write(job: Job, answers: dict[int, str], dispatch: dict | None, now) -> None:
+    """Store the answered tasks' new states and create the task the script waits for, if any: one statement on
+    PostgreSQL. Raises Contended when an answer was applied by another step meanwhile (this one is then undone)."""
+    if not answers and dispatch is None:
+        return
+    if connection.vendor != "postgresql":
+        _tasks_write_orm(job, answers, dispatch, now)
+        return
+    row = _task_row(job, dispatch) if dispatch else None
+    params = {"applied": [pk for pk, state in answers.items() if state == TaskState.APPLIED],
+              "answered": list(answers), "applied_state": TaskState.APPLIED, "cancelled_state": TaskState.CANCELLED,
+              "answered_states": tuple(selectors.ANSWERED_STATES), "now": now, "job": job.pk,
+              "dispatch": row is not None,
+              "site": row and row.site_id, "module": row and row.module, "function": row and row.function,
+              "parameters": json.dumps(row.parameters) if row else None, "cookie": row and row.cookie,
+              "pending": TaskState.PENDING}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(TASKS_WRITE.format(table=connection.ops.quote_name(Task._meta.db_table)), params)
+        (count,) = cursor.fetchone()
+    if count != len(answers):
+        raise Contended
+
+
+def _tasks_write_orm(job: Job, answers: dict[int, str], dispatch: dict | None, now) -> None:
+    for state in (TaskState.APPLIED, TaskState.CANCELLED):
+        ids = [pk for pk, new in answers.items() if new == state]
+        if ids:
+            Task.objects.filter(pk__in=ids).update(state=state, updated=now)
+    if dispatch:
+        _dispatch(job, dispatch)
 
 
 def _record(job: Job, runner: Runner, outcome, context: JobContext, now) -> None:
@@ -188,7 +263,7 @@ def _record_state(job: Job, runner: Runner, outcome, context: JobContext, now) -
     if outcome.status in ("aborted", "done"):
         # The script's last words are a step of their own; the end is recorded by job_finish.
         if outcome.status == "aborted":
-            lifecycle.job_finish(job=job, state=JobState.ABORTED, line=outcome.line)
+            lifecycle.job_finish(job=job, state=JobState.ABORTED, line=outcome.line, open_tasks=False)
         else:
             _finish_done(job, outcome, now)
         return
@@ -207,9 +282,7 @@ def _record_state(job: Job, runner: Runner, outcome, context: JobContext, now) -
 def _waiting(job: Job, runner: Runner, outcome) -> None:
     if outcome.status != "waiting":
         return
-    if outcome.task:
-        _dispatch(job, outcome.task)
-    elif runner.delay_until is not None:
+    if not outcome.task and runner.delay_until is not None:  # a task was created by _tasks_write
         job.next_run_at = datetime.fromtimestamp(runner.delay_until, UTC)
 
 
@@ -219,14 +292,18 @@ def _dispatch(job: Job, task: dict) -> None:
     A script function may name its subcontractor task `<module>.<function>` (`foundation.power_on` of an
     IPMI foundation sends `ipmi.power_on`); otherwise the task goes to the script module's namesake.
     """
-    module, _, function = task["function"].rpartition(".")
-    row = Task(job=job, site_id=_site_id(job), cookie=task["cookie"], module=module or task["module"],
-               function=function, parameters=task["parameters"])  # fmt: skip
+    row = _task_row(job, task)
     if connection.vendor == "postgresql":
         # ON CONFLICT DO NOTHING: only the unique cookie can conflict, so a second dispatch is a no-op in one query.
         Task.objects.bulk_create([row], ignore_conflicts=True)
     elif not Task.objects.filter(cookie=row.cookie).exists():  # SQLite's OR IGNORE would hide other violations too
         row.save()
+
+
+def _task_row(job: Job, task: dict) -> Task:
+    module, _, function = task["function"].rpartition(".")
+    return Task(job=job, site_id=_site_id(job), cookie=task["cookie"], module=module or task["module"],
+                function=function, parameters=task["parameters"])  # fmt: skip
 
 
 def _site_id(job: Job) -> int:
@@ -235,8 +312,10 @@ def _site_id(job: Job) -> int:
 
 
 def _finish_done(job: Job, outcome, now) -> None:
+    # The building services are atomic (a savepoint here) and check before they write, so a refusal leaves the
+    # target as it was; the events of a refused change are dropped with it.
     try:
-        with transaction.atomic():
+        with events_together():
             lifecycle.job_apply_effects(job)
     except ValidationError as error:
         reason = "; ".join(error.messages)
@@ -245,4 +324,4 @@ def _finish_done(job: Job, outcome, now) -> None:
         job.save()
         return
     job.message = "Done"
-    lifecycle.job_finish(job=job, state=JobState.DONE, line=outcome.line)
+    lifecycle.job_finish(job=job, state=JobState.DONE, line=outcome.line, open_tasks=False)

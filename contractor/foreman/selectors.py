@@ -1,6 +1,8 @@
 """Reads for jobs and job logs, and what a job that has not started waits for."""
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.contrib.postgres.aggregates import JSONBAgg
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from contractor.building.choices import FoundationState, StructureState
@@ -123,10 +125,29 @@ def job_runnable() -> QuerySet[Job]:
     return Job.objects.filter(due, state__in=STEPPABLE_STATES).exclude(Exists(open_task))
 
 
+ANSWERED_STATES = (TaskState.DONE, TaskState.FAILED)
+#: The least recently stepped first (never stepped before any other), then by id.
+STEP_ORDER = (F("last_step_at").asc(nulls_first=True), "pk")
+
+
 def job_runnable_ids(limit: int) -> list[int]:
-    """Up to `limit` runnable jobs, the least recently stepped first, so that no job starves."""
-    ordered = job_runnable().order_by(F("last_step_at").asc(nulls_first=True), "pk")
-    return list(ordered.values_list("pk", flat=True)[:limit])
+    """Up to `limit` runnable jobs: first jobs whose task answers have arrived (all but a quarter of the pass at
+    most), then the least recently stepped of the others (the never stepped first), so that answers are applied
+    promptly and new jobs still get a share of every pass."""
+    answered = Task.objects.filter(job=OuterRef("pk"), state__in=ANSWERED_STATES)
+    first = job_runnable().filter(Exists(answered)).order_by(*STEP_ORDER).values_list("pk", flat=True)
+    ids = list(first[: max(limit - max(limit // 4, 1), 1)])
+    rest = job_runnable().exclude(pk__in=ids).order_by(*STEP_ORDER).values_list("pk", flat=True)
+    return ids + list(rest[: limit - len(ids)])
+
+
+def job_answers():
+    """For a claim on PostgreSQL (an annotation): the job's answered tasks as a JSON list, oldest first, so one
+    query claims a job and loads what its step applies."""
+    row = JSONObject(id="pk", state="state", cookie="cookie", result="result", error="error", module="module",
+                     function="function")  # fmt: skip
+    answered = Task.objects.filter(job=OuterRef("pk"), state__in=ANSWERED_STATES).order_by().values("job")
+    return Subquery(answered.annotate(rows=JSONBAgg(row, order_by="pk")).values("rows"))
 
 
 def job_pending_task(job: Job) -> Task | None:

@@ -11,6 +11,6 @@ class WebhooksConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top: Django loads apps.py before any model can be imported.
         from contractor.events import event_recorder
-        from contractor.webhooks.services import event_emit
+        from contractor.webhooks.services import events_emit
 
-        event_recorder.register(event_emit)
+        event_recorder.register(events_emit)

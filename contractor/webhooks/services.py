@@ -36,17 +36,33 @@ def _matches(subscription: Subscription, event: Event, blueprint_ids, site_ids) 
     )
 
 
-def _fan_out(event: Event, blueprint):
+def _fan_out(rows: list[tuple[Event, object]]) -> None:
+    """A pending delivery of each event to each live subscription it matches: one read of the subscriptions."""
     now = timezone.now()
-    live = Subscription.objects.filter(active=True).exclude(expires_at__lte=now)
-    lineage = functools.cache(lambda: {ancestor.pk for ancestor in blueprint.lineage()} if blueprint else set())
-    # A subscription filtered by a site wants the events of its whole subtree: the event's site or one above it.
-    chain = functools.cache(lambda: set(site_tree().ancestors(event.site_id)) if event.site_id else set())
-    Delivery.objects.bulk_create(
-        Delivery(subscription=subscription, event=event, target_key=event.target_key, next_attempt_at=now)
-        for subscription in live
-        if _matches(subscription, event, lineage, chain)
-    )
+    live = list(Subscription.objects.filter(active=True).exclude(expires_at__lte=now))
+    if not live:
+        return
+    deliveries = []
+    for event, blueprint in rows:
+        lineage = functools.cache(lambda bp=blueprint: {ancestor.pk for ancestor in bp.lineage()} if bp else set())
+        # A subscription filtered by a site wants the events of its whole subtree: the event's site or one above it.
+        chain = functools.cache(lambda e=event: set(site_tree().ancestors(e.site_id)) if e.site_id else set())
+        deliveries += [Delivery(subscription=subscription, event=event, target_key=event.target_key,
+                                next_attempt_at=now)
+                       for subscription in live if _matches(subscription, event, lineage, chain)]  # fmt: skip
+    Delivery.objects.bulk_create(deliveries)
+
+
+def _event_row(*, event: str, obj=None, data: dict | None = None, site=None) -> tuple[Event, object]:
+    kind, target_id = event_target(obj)
+    blueprint = getattr(obj, "blueprint", None)
+    site = site if site is not None else getattr(obj, "site", None)
+    payload = {"target": {"kind": kind, "id": target_id}, "site": site.name if site else None, "data": data or {}}
+    row = Event(kind=event, payload=payload, target_kind=kind, target_id=target_id, site=site)
+    row.blueprint_id = blueprint.pk if blueprint is not None else None
+    # The site and blueprint are saved rows the caller holds: checking that they exist would cost a query each.
+    row.full_clean(exclude=["site", "blueprint"])
+    return row, blueprint
 
 
 @transaction.atomic
@@ -56,15 +72,16 @@ def event_emit(*, event: str, obj=None, data: dict | None = None, site=None) -> 
     `obj` is what the event is about (a foundation, structure, job...); its site and blueprint are used
     for subscription filters unless `site` is given. Nothing is sent here: the worker sends `Event.body()`.
     """
-    kind, target_id = event_target(obj)
-    blueprint = getattr(obj, "blueprint", None)
-    site = site if site is not None else getattr(obj, "site", None)
-    payload = {"target": {"kind": kind, "id": target_id}, "site": site.name if site else None, "data": data or {}}
-    row = Event(kind=event, payload=payload, target_kind=kind, target_id=target_id, site=site)
-    row.blueprint_id = blueprint.pk if blueprint is not None else None
-    validated_save(row)
-    _fan_out(row, blueprint)
-    return row
+    return events_emit(events=[{"event": event, "obj": obj, "data": data, "site": site}])[0]
+
+
+def events_emit(*, events: list[dict]) -> list[Event]:
+    """Store several events (each the keywords of `event_emit`) and their deliveries in the caller's transaction:
+    one insert for the events and one read of the subscriptions, however many there are."""
+    rows = [_event_row(**emitted) for emitted in events]
+    Event.objects.bulk_create([row for row, _ in rows])
+    _fan_out(rows)
+    return [row for row, _ in rows]
 
 
 @transaction.atomic
