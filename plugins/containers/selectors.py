@@ -1,0 +1,59 @@
+"""Reads of the containers plugin: containers as hosted foundations, the load of each host, a host's engine."""
+
+from django.db.models import Count, Q
+
+from contractor.building.choices import StructureState
+from contractor.building.hosting import Hosted
+from contractor.building.models import Structure
+from contractor.building.selectors import complex_queryset
+from contractor.configuration import merged_config
+from plugins.containers.models import DEFAULT_ENGINE, ContainerComplex, ContainerFoundation, ContainerPort
+
+
+def container_complex_queryset():
+    """Container complexes with their member counts (as every complex) and `container_count`."""
+    return complex_queryset(ContainerComplex).annotate(container_count=Count("containers", distinct=True))
+
+
+def hosted_containers(*, foundation_ids=None, host_ids=None, complex_ids=None) -> list[Hosted]:
+    """The container foundations matching the filters, as contractor.building.hosting sees them: one query."""
+    found = ContainerFoundation.objects.all()
+    for field, values in (("pk", foundation_ids), ("host_id", host_ids), ("complex_id", complex_ids)):
+        if values is not None:
+            found = found.filter(**{f"{field}__in": values})
+    rows = found.order_by("pk").values_list("pk", "locator", "state", "complex_id", "host_id", "host__hostname")
+    return [Hosted(*row[:5], host_name=row[5] or "") for row in rows]
+
+
+def host_loads(complex_) -> list[tuple[Structure, int]]:
+    """The complex's built hosts, each with the number of containers placed on it, least loaded first."""
+    hosts = Structure.objects.filter(complex_memberships__complex=complex_, state=StructureState.BUILT).annotate(
+        load=Count("hosted_containers", filter=Q(hosted_containers__host__isnull=False), distinct=True)
+    )
+    return [(host, host.load) for host in hosts.order_by("load", "hostname", "pk")]
+
+
+def host_config(host: Structure) -> dict:
+    return merged_config(host, reveal_secrets=True)
+
+
+def host_engine(host: Structure) -> str:
+    """The host's engine address: its `container_engine_url` config value, else the local Docker socket."""
+    return str(host_config(host).get("container_engine_url") or DEFAULT_ENGINE)
+
+
+def host_publish_address(host: Structure) -> str:
+    """Where the host publishes containers' ports: `container_publish_address`, else its primary address."""
+    configured = host_config(host).get("container_publish_address")
+    if configured:
+        return str(configured)
+    primary = host.addresses.filter(is_primary=True).first()
+    return primary.ip_address if primary is not None else ""
+
+
+def used_host_ports(host: Structure) -> set[int]:
+    return set(ContainerPort.objects.filter(host=host).values_list("host_port", flat=True))
+
+
+def published_ports(foundation: ContainerFoundation) -> list[ContainerPort]:
+    return list(foundation.ports.order_by("container_port", "protocol"))
