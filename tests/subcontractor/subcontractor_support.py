@@ -13,6 +13,7 @@ from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import boto3
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -343,3 +344,42 @@ class Bmc:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+REGION = "us-east-1"
+
+
+class MotoServer:
+    """moto's EC2 server as a process of its own, on a free loopback port."""
+
+    def __init__(self, root: Path):
+        root.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        command = [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(self.port)]
+        self.server = ServerProcess(command, root / "moto.log", f"{self.url}/moto-api/")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def account(self, **extra) -> dict:
+        return {
+            "region": REGION,
+            "endpoint_url": self.url,
+            "access_key_id": "AKIATESTING",
+            "secret_access_key": "testing-secret",
+            "poll_interval": 0.2,
+            **extra,
+        }
+
+    def client(self):
+        return boto3.client(
+            "ec2",
+            region_name=REGION,
+            endpoint_url=self.url,
+            aws_access_key_id="AKIATESTING",
+            aws_secret_access_key="testing-secret",
+        )
+
+    def stop(self) -> None:
+        self.server.stop()

@@ -4,55 +4,14 @@ The handler talks to it through boto3, the real client, exactly as it would to A
 cloud's own state with a second boto3 client of their own.
 """
 
-import sys
 import threading
 import uuid as uuid_module
-from pathlib import Path
 
-import boto3
 import pytest
-from subcontractor_support import ServerProcess, free_port
+from subcontractor_support import REGION, MotoServer, free_port
 
 from subcontractor.handlers import HandlerError, registry
 from subcontractor.handlers.aws import FUNCTIONS, TOKEN_TAG
-
-REGION = "us-east-1"
-
-
-class MotoServer:
-    """moto's EC2 server as a process of its own, on a free loopback port."""
-
-    def __init__(self, root: Path):
-        root.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        command = [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(self.port)]
-        self.server = ServerProcess(command, root / "moto.log", f"{self.url}/moto-api/")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def account(self, **extra) -> dict:
-        return {
-            "region": REGION,
-            "endpoint_url": self.url,
-            "access_key_id": "AKIATESTING",
-            "secret_access_key": "testing-secret",
-            "poll_interval": 0.2,
-            **extra,
-        }
-
-    def client(self):
-        return boto3.client(
-            "ec2",
-            region_name=REGION,
-            endpoint_url=self.url,
-            aws_access_key_id="AKIATESTING",
-            aws_secret_access_key="testing-secret",
-        )
-
-    def stop(self) -> None:
-        self.server.stop()
 
 
 @pytest.fixture(scope="module")

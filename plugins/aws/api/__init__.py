@@ -1,0 +1,1 @@
+"""The aws plugin's API: AWS accounts at /api/v1/aws-accounts/."""
