@@ -12,6 +12,7 @@ from rest_framework.routers import DefaultRouter
 from contractor.audit.api.urls import register as register_audit
 from contractor.blueprint.api.urls import register as register_blueprint
 from contractor.building.api.urls import register as register_building
+from contractor.discovery.api.urls import register as register_discovery
 from contractor.dns.api.urls import register as register_dns
 from contractor.foreman.api.urls import register as register_foreman
 from contractor.plugins import plugin_configs
@@ -28,6 +29,7 @@ for register in (
     register_building,
     register_utilities,
     register_foreman,
+    register_discovery,
     register_subcontracting,
     register_user,
     register_dns,

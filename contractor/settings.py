@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "contractor.configuration",  # no models: its ready() registers the config check the models' clean() calls
     "contractor.subcontracting",
     "contractor.foreman",
+    "contractor.discovery",
     "contractor.boot",
     "contractor.dns",
     "contractor.webhooks",
@@ -201,6 +202,11 @@ SPECTACULAR_SETTINGS = {
 CONTRACTOR_HOST = env("HOST", f"http://127.0.0.1:{env('PORT', '8000')}")
 # Kernels and initrds: served read-only at /boot/files/ from this folder (relative: the project's).
 CONTRACTOR_BOOT_FILES = env("BOOT_FILES", "var/boot-files")
+# The discovery image an unknown MAC booting from a dynamic pool gets (docs/discovery.md): a folder of
+# CONTRACTOR_BOOT_FILES holding scripts/build-installer's vmlinuz and initrd.img ("" turns discovery boots off),
+# and the kernel arguments it boots with besides its discovery= and mac=.
+CONTRACTOR_DISCOVERY_IMAGE = env("DISCOVERY_IMAGE", "contractor-installer")
+CONTRACTOR_DISCOVERY_KERNEL_ARGS = env("DISCOVERY_KERNEL_ARGS", "console=ttyS0")
 CONTRACTOR_GLOBALS = {
     "__contractor_host": CONTRACTOR_HOST,
     "__boot_files": env("BOOT_FILES_URL", CONTRACTOR_HOST + "/boot/files/"),

@@ -64,6 +64,7 @@ def error_responses(result: dict, generator, request, public) -> dict:
     """Add the error answers to every operation, their schemas to the components, and the boot endpoints."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update({"Error": ERROR, "FieldErrors": FIELD_ERRORS, "Conflict": CONFLICT, "BootSignal": BOOT_SIGNAL})
+    schemas.update({"DiscoveryInstruction": DISCOVERY_INSTRUCTION, "DiscoveryReport": DISCOVERY_REPORT})
     for path, item in result["paths"].items():
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -122,7 +123,50 @@ def boot_paths() -> dict:
     )
     files["parameters"] = [{"name": "relative", "in": "path", "required": True, "schema": {"type": "string"}}]
     paths["/boot/files/{relative}"] = {"get": files}
+    paths["/boot/discovery/"] = _discovery_paths()
     return paths
+
+
+def _discovery_paths() -> dict:
+    """GET (poll by ?mac=) and POST (report) of the discovery image's endpoint; both answer an instruction."""
+    answer = {
+        "description": "What the machine is to do next.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DiscoveryInstruction"}}},
+    }
+    poll = _boot_operation("discovery_poll: The discovery image polls for what to do (by the MAC it booted).", answer)
+    poll["parameters"] = [{"name": "mac", "in": "query", "required": True, "schema": {"type": "string"}}]
+    poll["responses"]["404"] = _response("Error", "No machine with that MAC has reported.")
+    report = _boot_operation("discovery_report: The discovery image reports the machine's hardware.", answer)
+    report["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DiscoveryReport"}}},
+    }
+    del report["responses"]["404"]
+    report["responses"]["400"] = _response("FieldErrors", "A field of the report is wrong; each is named.")
+    return {"get": poll, "post": report}
+
+
+DISCOVERY_INSTRUCTION = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "mac": {"type": "string"},
+        "state": {"type": "string", "enum": ["new", "matched", "refused", "assigned"]},
+        "action": {"type": "string", "enum": ["wait", "poweroff", "reboot"]},
+        "message": {"type": "string"},
+    },
+    "required": ["id", "mac", "state", "action", "message"],
+}
+DISCOVERY_REPORT = {
+    "type": "object",
+    "properties": {
+        "mac": {"type": "string", "description": "The MAC it booted from."},
+        "facts": {"type": "object", "additionalProperties": {}, "description": "See docs/discovery.md."},
+        "site": {"type": "string"},
+        "subcontractor": {"type": "string"},
+    },
+    "required": ["mac", "facts"],
+}
 
 
 BOOT_SIGNAL = {

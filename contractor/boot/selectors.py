@@ -14,6 +14,7 @@ from contractor.foreman.models import Job
 from contractor.site.models import Site
 from contractor.utilities.choices import AddressKind
 from contractor.utilities.models import Address, AddressBlock, RealNetworkInterface
+from contractor.validators import normal_mac
 
 DYNAMIC_BOOT_QUERY = "?mac=${net0/mac}"  # iPXE fills in the booting NIC's MAC
 #: The job states in which a job may be listening for its machine's signal: started, not yet finished.
@@ -160,3 +161,20 @@ def pxe_plan(sites: Site | set[int]) -> dict:
         "efi_boot_file": getattr(settings, "CONTRACTOR_PXE_EFI_BOOT_FILE", "ipxe.efi"),
         "tftp_server": getattr(settings, "CONTRACTOR_PXE_TFTP_SERVER", ""),
     }
+
+
+def discovery_script(mac: str) -> str | None:
+    """The iPXE script booting the discovery image for `mac` (docs/discovery.md), or None: no MAC, a MAC that a
+    foundation being built has (it gets its own script or a 404, never discovery), or no image installed."""
+    folder = settings.CONTRACTOR_DISCOVERY_IMAGE.strip("/")
+    try:
+        mac = normal_mac(mac)
+    except ValueError:
+        return None
+    if not folder or boot_file_path(f"{folder}/vmlinuz") is None:
+        return None
+    if RealNetworkInterface.objects.filter(mac=mac, foundation__structure__isnull=False).exists():
+        return None
+    files = f"{_host()}/boot/files/{folder}"
+    args = f"discovery={_host()}/boot/discovery/ mac={mac} {settings.CONTRACTOR_DISCOVERY_KERNEL_ARGS}".strip()
+    return f"#!ipxe\nkernel {files}/vmlinuz {args}\ninitrd {files}/initrd.img\nboot\n"

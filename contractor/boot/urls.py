@@ -10,6 +10,7 @@ urlpatterns = [
     path("template/", views.boot_template, name="boot-template"),
     path("config/", views.boot_config, name="boot-config"),
     path("signal/", views.boot_signal, name="boot-signal"),
+    path("discovery/", views.boot_discovery, name="boot-discovery"),
     path("<uuid:config_uuid>/script/", views.boot_script, name="boot-uuid-script"),
     path("<uuid:config_uuid>/template/", views.boot_template, name="boot-uuid-template"),
     path("<uuid:config_uuid>/config/", views.boot_config, name="boot-uuid-config"),

@@ -1,16 +1,18 @@
 """The boot endpoints a machine being built calls: its iPXE script, installer template and config (found by config
 UUID or by its address), its signal once booted, and the boot files."""
 
+import json
 import mimetypes
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from jinja2 import TemplateError
 
 from contractor.boot.selectors import (
     boot_file_path,
+    discovery_script,
     job_listening,
     provisioning_interface,
     structure_by_address,
@@ -20,7 +22,11 @@ from contractor.building.models import Structure
 from contractor.configuration import ConfigError
 from contractor.configuration.installer import installer_config
 from contractor.configuration.templating import environment
+from contractor.discovery.models import DiscoveredMachine
+from contractor.discovery.services import discovery_report
 from contractor.foreman.services import job_signal
+from contractor.site.models import Site
+from contractor.subcontracting.models import Subcontractor
 
 
 def _requester(request, config_uuid=None) -> Structure:
@@ -55,8 +61,16 @@ def _render(structure, field: str) -> HttpResponse:
 
 @require_GET
 def boot_script(request, config_uuid=None):
-    """The rendered iPXE boot script of the PXE on the requester's provisioning interface."""
-    return _render(_requester(request, config_uuid), "boot_script")
+    """The rendered iPXE boot script of the PXE on the requester's provisioning interface; for a MAC nothing is
+    being built on (a machine booting from a dynamic pool), the discovery image's script."""
+    try:
+        structure = _requester(request, config_uuid)
+    except Http404:
+        script = discovery_script(request.GET.get("mac", "")) if config_uuid is None else None
+        if script is None:
+            raise
+        return HttpResponse(script, content_type="text/plain; charset=utf-8")
+    return _render(structure, "boot_script")
 
 
 @require_GET
@@ -93,3 +107,41 @@ def boot_file(request, relative: str):
         raise Http404("No such boot file.")
     content_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
     return FileResponse(found.open("rb"), content_type=content_type)
+
+
+def _instruction(machine: DiscoveredMachine) -> JsonResponse:
+    fields = ("id", "mac", "state", "action", "message")
+    return JsonResponse({name: getattr(machine, name) for name in fields})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def boot_discovery(request):
+    """The discovery image's endpoint. POST its report (`{"mac", "facts", "site"?, "subcontractor"?}`): it is
+    recorded and matched; GET `?mac=` polls. Both answer what the machine is to do: wait, poweroff or reboot.
+    Like every boot endpoint it takes no credentials: the booting machine has none (docs/discovery.md)."""
+    if request.method == "GET":
+        machine = DiscoveredMachine.objects.filter(mac__iexact=request.GET.get("mac", "").strip()).first()
+        if machine is None:
+            raise Http404("No machine with that MAC has reported.")
+        return _instruction(machine)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"detail": "The report must be JSON."}, status=400)
+    if not isinstance(body, dict) or not isinstance(body.get("mac"), str):
+        return JsonResponse({"mac": ["The report names the MAC the machine booted from."]}, status=400)
+    named = {"site": (Site, body.get("site")), "subcontractor": (Subcontractor, body.get("subcontractor"))}
+    where = {}
+    for field, (model, name) in named.items():
+        if name:
+            where[field] = model.objects.filter(name=name).first()
+            if where[field] is None:
+                return JsonResponse({field: [f"No {field} is named {name!r}."]}, status=400)
+    try:
+        machine = discovery_report(
+            mac=body["mac"], facts=body.get("facts"), address=request.META.get("REMOTE_ADDR"), **where
+        )
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
+    return _instruction(machine)

@@ -73,10 +73,11 @@ def hardware_requirements(blueprint: FoundationBluePrint) -> dict:
 
 
 def _contains(found: list, wanted) -> bool:
-    # A wanted object matches a found object holding all of its keys and values; anything else must be equal.
+    # A wanted object matches a found object holding all of its keys and values; a wanted name matches a found name
+    # or a found object of that name (a discovered disk is {"name": "vda", "size_bytes": ...}).
     if isinstance(wanted, dict):
         return any(isinstance(item, dict) and wanted.items() <= item.items() for item in found)
-    return wanted in found
+    return wanted in found or any(isinstance(item, dict) and item.get("name") == wanted for item in found)
 
 
 def _interface_names(id_map: dict) -> list:

@@ -10,7 +10,7 @@ INFRA_ADMIN = "infrastructure-admin"
 SUBCONTRACTOR = "subcontractor"
 
 # The apps every role but the subcontractor may read; installed plugins' apps count as building apps.
-READ_APPS = ("site", "blueprint", "building", "utilities", "foreman", "subcontracting", "dns", "webhooks")
+READ_APPS = ("site", "blueprint", "building", "utilities", "foreman", "subcontracting", "dns", "webhooks", "discovery")
 # Models builders may add, change and delete (besides every model of a plugin app, i.e. its foundation types).
 BUILD_MODELS = (
     "building.foundation",
@@ -22,6 +22,7 @@ BUILD_MODELS = (
     "utilities.realnetworkinterface",
     "utilities.aggregatednetworkinterface",
     "foreman.job",
+    "discovery.discoveredmachine",
 )
 SECRETS_PERMISSION = ("user", "view_secrets")
 AUDIT_PERMISSION = ("auditlog", "view_logentry")  # every role but the subcontractor reads the audit log; none edits it
@@ -29,7 +30,8 @@ SUBCONTRACTOR_PERMISSION = ("user", "act_as_subcontractor")
 
 ROLE_DESCRIPTIONS = {
     VIEWER: "Reads everything, sees no secrets, changes nothing.",
-    BUILDER: "Creates and changes foundations, structures, complexes, dependencies, addresses, interfaces and jobs.",
+    BUILDER: "Creates and changes foundations, structures, complexes, dependencies, addresses, interfaces and jobs, "
+    "and assigns discovered machines.",
     INFRA_ADMIN: "Changes everything: sites, blueprints, PXEs, networks, address blocks, and sees secrets.",
     SUBCONTRACTOR: "A subcontractor daemon: polls for tasks and reports results, nothing else.",
 }

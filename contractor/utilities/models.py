@@ -10,7 +10,7 @@ from contractor.db import Timestamped
 from contractor.fields import OffsetField
 from contractor.site.selectors import site_tree
 from contractor.utilities.choices import AddressKind, AggregationMode
-from contractor.validators import name_validator
+from contractor.validators import name_validator, normal_mac
 
 
 class Network(Timestamped):
@@ -237,13 +237,10 @@ class RealNetworkInterface(Timestamped):
 
     def clean(self):
         if self.mac:
-            mac = self.mac.strip().lower().replace("-", ":")
-            parts = mac.split(":")
-            if len(parts) != 6 or not all(
-                len(part) == 2 and all(c in "0123456789abcdef" for c in part) for part in parts
-            ):
-                raise ValidationError({"mac": f"{self.mac!r} is not a MAC address like aa:bb:cc:dd:ee:ff."})
-            self.mac = mac
+            try:
+                self.mac = normal_mac(self.mac)
+            except ValueError as error:
+                raise ValidationError({"mac": str(error)}) from error
 
 
 class AggregatedNetworkInterface(Timestamped):

@@ -34,10 +34,15 @@ def test_root_lists_every_registered_collection(viewer_client):
     assert response.data["users"] == "http://testserver/api/v1/users/"
 
 
+# Named as issue #12 names it (MAAS and operators say "the discovered"), not as a plural noun.
+NOT_PLURAL = {"discovered"}
+
+
 def test_registered_collections_follow_the_naming_contract():
     """Every collection name is plural kebab-case (lowercase words joined by hyphens)."""
     for prefix, _, _ in router.registry:
-        assert prefix == prefix.lower() and "_" not in prefix and prefix.endswith("s"), prefix
+        plural = prefix.endswith("s") or prefix in NOT_PLURAL
+        assert prefix == prefix.lower() and "_" not in prefix and plural, prefix
 
 
 @pytest.mark.full_contract

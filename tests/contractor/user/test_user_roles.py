@@ -19,9 +19,11 @@ DOMAIN_APPS = (
     "subcontracting",
     "dns",
     "webhooks",
+    "discovery",
     "manual",
     "ipmi",
     "libvirt",
+    "containers",
 )
 BUILDER_WRITES = {
     "building.foundation",
@@ -37,6 +39,10 @@ BUILDER_WRITES = {
     "utilities.realnetworkinterface",
     "utilities.aggregatednetworkinterface",
     "foreman.job",
+    "discovery.discoveredmachine",
+    "containers.containerfoundation",
+    "containers.containercomplex",
+    "containers.containerport",
 }
 
 
