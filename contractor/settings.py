@@ -43,7 +43,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Plugins are Django apps; each one's AppConfig subclasses contractor.plugins.PluginConfig.
-PLUGINS = env_list("PLUGINS", "plugins.manual,plugins.ipmi,plugins.libvirt,plugins.containers,plugins.aws")
+PLUGINS = env_list(
+    "PLUGINS", "plugins.manual,plugins.ipmi,plugins.libvirt,plugins.containers,plugins.aws,plugins.redfish"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

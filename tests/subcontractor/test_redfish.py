@@ -6,93 +6,14 @@ the libvirt driver the emulator drives a real libvirt VM, and the tests check li
 """
 
 import json
-import subprocess
-import sys
 import uuid as uuid_module
-from pathlib import Path
 
 import pytest
-import requests
-from subcontractor_support import ServerProcess, free_port, wait_for
+from redfish_support import FAKE_MACS, FAKE_UUID, POWER_LANDS_WITHIN, RedfishEmulator, fake_systems
+from subcontractor_support import free_port, wait_for
 
 from subcontractor.handlers import HandlerError, registry
 from subcontractor.handlers.redfish import FUNCTIONS
-
-USERNAME, PASSWORD = "admin", "redfish-secret"
-FAKE_UUID = "7f0b6a2e-3d41-4c4e-9b8e-1a2b3c4d5e6f"
-FAKE_MACS = ("52:54:00:aa:00:01", "52:54:00:aa:00:02")
-# The fake driver applies a power change 1 to 11 s after the request (as a real BMC may): tests wait for it.
-POWER_LANDS_WITHIN = 20
-
-
-class RedfishEmulator:
-    """One sushy-emulator process with basic authentication, optionally TLS, on a free loopback port."""
-
-    def __init__(self, root: Path, *, config: dict, tls: bool = False):
-        root.mkdir(parents=True, exist_ok=True)
-        self.root, self.port, self.tls = root, free_port(), tls
-        import bcrypt
-
-        digest = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-        (root / "htpasswd").write_text(f"{USERNAME}:{digest}\n")
-        settings = {
-            "SUSHY_EMULATOR_LISTEN_IP": "127.0.0.1",
-            "SUSHY_EMULATOR_LISTEN_PORT": self.port,
-            "SUSHY_EMULATOR_STATE_DIR": str(root / "state"),
-            "SUSHY_EMULATOR_AUTH_FILE": str(root / "htpasswd"),
-            **config,
-        }
-        if tls:
-            self.certificate = root / "bmc.crt"
-            subprocess.run(
-                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
-                + [
-                    "-addext",
-                    "subjectAltName=IP:127.0.0.1",
-                    "-keyout",
-                    str(root / "bmc.key"),
-                    "-out",
-                    str(self.certificate),
-                ],
-                check=True,
-                capture_output=True,
-            )
-            settings["SUSHY_EMULATOR_SSL_CERT"] = str(self.certificate)
-            settings["SUSHY_EMULATOR_SSL_KEY"] = str(root / "bmc.key")
-        (root / "emulator.conf").write_text("".join(f"{key} = {value!r}\n" for key, value in settings.items()))
-        command = [str(Path(sys.executable).with_name("sushy-emulator")), "--config", str(root / "emulator.conf")]
-        self.server = ServerProcess(command, root / "emulator.log", f"{self.url}/redfish/v1/")
-
-    @property
-    def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
-
-    def parameters(self, **extra) -> dict:
-        return {"url": self.url, "username": USERNAME, "password": PASSWORD, **extra}
-
-    def system(self, identity: str) -> dict:
-        """The system as the emulator itself reports it (plain HTTP, not through the handler's client)."""
-        response = requests.get(
-            f"{self.url}/redfish/v1/Systems/{identity}", auth=(USERNAME, PASSWORD), timeout=10, verify=False
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def stop(self) -> None:
-        self.server.stop()
-
-
-def fake_systems(*uuids: str) -> list[dict]:
-    return [
-        {
-            "uuid": uuid,
-            "name": f"node-{index}",
-            "power_state": "Off",
-            "external_notifier": False,
-            "nics": [{"mac": mac, "ip": "192.0.2.10"} for mac in FAKE_MACS] if index == 0 else [],
-        }
-        for index, uuid in enumerate(uuids)
-    ]
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ DOMAIN_APPS = (
     "ipmi",
     "libvirt",
     "containers",
+    "redfish",
+    "aws",
 )
 BUILDER_WRITES = {
     "building.foundation",
@@ -35,6 +37,9 @@ BUILDER_WRITES = {
     "ipmi.ipmifoundation",
     "libvirt.libvirtfoundation",
     "libvirt.libvirtcomplex",
+    "redfish.redfishfoundation",
+    "aws.ec2foundation",
+    "aws.awsaccount",
     "utilities.address",
     "utilities.realnetworkinterface",
     "utilities.aggregatednetworkinterface",
