@@ -16,9 +16,14 @@ ADDING_FORMS = (SECRET_KEYS, ">" + SECRET_KEYS, "<" + SECRET_KEYS)
 
 def declared_secret_keys_query() -> set[str]:
     """Every pattern in a `secret_keys` of any site or blueprint, in one query."""
-    sites = Site.objects.filter(config_values__has_any_keys=ADDING_FORMS).values_list("config_values", flat=True)
-    blueprints = BluePrint.objects.filter(config_values__has_any_keys=ADDING_FORMS).values_list(
-        "config_values", flat=True
+    # No ORDER BY in either half (the models order by name): SQLite refuses one inside a compound statement.
+    sites = (
+        Site.objects.filter(config_values__has_any_keys=ADDING_FORMS).order_by().values_list("config_values", flat=True)
+    )
+    blueprints = (
+        BluePrint.objects.filter(config_values__has_any_keys=ADDING_FORMS)
+        .order_by()
+        .values_list("config_values", flat=True)
     )
     found: set[str] = set()
     for values in sites.union(blueprints, all=True):
