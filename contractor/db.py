@@ -42,6 +42,15 @@ def validated_save(
     return instance
 
 
+def validated(instance: Row, *, exclude: list[str] | None = None) -> Row:
+    """Validate `instance` in full as validated_save() does, without saving: for rows a service inserts in bulk.
+
+    `exclude` names fields the caller vouches for (saved rows it holds), whose checks would cost a query each.
+    """
+    instance.full_clean(exclude=exclude)
+    return instance
+
+
 def in_use_message(error: ProtectedError | RestrictedError, obj=None) -> str:
     """'<kind> <obj> is in use by <kind> <name>, ... and N more.': a sentence naming what holds on to `obj`."""
     held = getattr(error, "protected_objects", None) or getattr(error, "restricted_objects", None) or ()

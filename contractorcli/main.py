@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from contractorcli import account, actions
+from contractorcli import account, actions, design
 from contractorcli.client import Client
 from contractorcli.collections import COLLECTIONS
 from contractorcli.errors import INTERRUPTED, CliError
@@ -50,6 +50,7 @@ for item in COLLECTIONS:
     cli.add_command(collection_group(item, pass_state))
 account.register(cli, pass_state)
 actions.register(cli, pass_state)
+design.register(cli, pass_state)
 
 
 def main(argv=None) -> None:

@@ -19,6 +19,7 @@ from contractor.blueprint.choices import BluePrintKind
 from contractor.blueprint.models import PXE, BluePrint
 from contractor.blueprint.selectors import foundation_blueprint_list, structure_blueprint_list
 from contractor.blueprint.services import blueprint_create, blueprint_update, pxe_create, pxe_update
+from contractor.redaction import RedactedValueMissing, redact, restore_redacted
 from contractor.site.models import Site
 from contractor.site.services import site_create, site_update
 
@@ -54,8 +55,17 @@ class LoadError(DesignError):
     """A design document object that cannot be loaded: which section, object and field, and why."""
 
     def __init__(self, section: str, name, field: str, message: str):
-        super().__init__(f"{section} {name!r}: {field}: {message}")
+        where = f"{section} {name!r}" if name != "" else section
+        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
         self.section, self.name, self.field, self.message = section, name, field, message
+
+    def detail(self) -> dict:
+        """The error as the API answers it: section -> object name -> field -> messages (the ones given)."""
+        detail: dict | list = [self.message]
+        for key in (self.field, self.name, self.section):
+            if key != "":
+                detail = {str(key): detail}
+        return detail
 
 
 # -- export ------------------------------------------------------------------------------------------------------
@@ -210,10 +220,7 @@ def design_file_read(path: Path) -> dict[str, list[dict]]:
 
 
 def _parse(path: Path):
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise DesignError(f"{path}: cannot read: {error.strerror}") from error
+    text = _text_read(path, path)
     try:
         if path.suffix == ".toml":
             return tomllib.loads(text)
@@ -231,13 +238,43 @@ def _scripts_read(path: Path, section: str, item: dict) -> dict[str, str]:
         if isinstance(value, str):
             scripts[name] = value
         elif isinstance(value, dict) and set(value) == {"script_file"} and isinstance(value["script_file"], str):
-            try:
-                scripts[name] = (path.parent / value["script_file"]).read_text(encoding="utf-8")
-            except OSError as error:
-                raise DesignError(f"{where}: cannot read {value['script_file']}: {error.strerror}") from error
+            scripts[name] = _text_read(script_file_path(path, value["script_file"], where), where)
         else:
             raise DesignError(f'{where}: give the script inline or as {{script_file = "path"}}.')
     return scripts
+
+
+def script_file_path(design: Path, name: str, where: str) -> Path:
+    """The file a `script_file` names, relative to the design file; one that leaves its directory is refused.
+
+    Absolute paths, `..` and symbolic links that lead outside the design file's directory are all refused, so a
+    design file cannot read what lies elsewhere on the machine that loads it.
+    """
+    folder = design.resolve().parent
+    target = (folder / name).resolve()
+    if Path(name).is_absolute() or not target.is_relative_to(folder):
+        raise DesignError(f"{where}: script_file {name!r} leaves the design file's directory {folder}.")
+    return target
+
+
+def _text_read(path: Path, where) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DesignError(f"{where}: cannot read {path.name}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise DesignError(f"{where}: {path.name} is not UTF-8 text (byte {error.start}).") from error
+
+
+def design_redacted(document: dict, names=()) -> dict:
+    """The document with the value of every secret config key replaced by the redaction marker."""
+    return {
+        section: [
+            {**item, "config_values": redact(item["config_values"], names)} if "config_values" in item else item
+            for item in items
+        ]
+        for section, items in document.items()
+    }
 
 
 # -- load --------------------------------------------------------------------------------------------------------
@@ -256,10 +293,19 @@ def design_load(*, document: dict, dry_run: bool = False) -> dict[str, dict[str,
     Every object is written in full (a field left out takes its default); objects not in the document are
     left alone. Parents may come after their children. Raises LoadError naming the object and field.
     """
+    unknown = sorted(set(document) - set(SECTION_FIELDS))
+    if unknown:
+        raise LoadError(unknown[0], "", "", f"Unknown section; known: {', '.join(SECTION_FIELDS)}.")
+    checked = {}
+    for section in SECTION_FIELDS:  # every object's shape first, so the error named is not hidden behind a save
+        items = document.get(section, [])
+        if not isinstance(items, list):
+            raise LoadError(section, "", "", "Must be a list of objects, each with a name.")
+        checked[section] = _dependency_order(section, [_checked(section, item) for item in items])
     summary = {}
     for section in SECTION_FIELDS:
         counts = {"created": 0, "updated": 0}
-        for item in _dependency_order(section, [_checked(section, item) for item in document.get(section, [])]):
+        for item in checked[section]:
             try:
                 counts[_load_item(section, item)] += 1
             except ValidationError as error:
@@ -286,6 +332,9 @@ def _checked(section: str, item) -> dict:
             raise LoadError(section, item["name"], field, f"Unknown field; known: {', '.join(types)}.")
         if not isinstance(value, types[field]):
             raise LoadError(section, item["name"], field, f"Has the wrong type ({type(value).__name__}).")
+    for name, script in item.get("scripts", {}).items():
+        if not isinstance(script, str):
+            raise LoadError(section, item["name"], f"scripts.{name}", "Must be the script's text.")
     return item
 
 
@@ -334,6 +383,7 @@ def _load_site(item: dict) -> str:
         "config_values": item.get("config_values", {}),
     }
     site = Site.objects.filter(name=item["name"]).first()
+    fields["config_values"] = _secrets_kept(fields["config_values"], site)
     site_update(site=site, **fields) if site else site_create(name=item["name"], **fields)
     return "updated" if site else "created"
 
@@ -354,5 +404,14 @@ def _load_blueprint(kind: BluePrintKind, item: dict) -> str:
     if existing.kind != kind:
         raise ValidationError({"name": f"{existing.name} already exists as a {existing.kind} blueprint."})
     del fields["name"]
+    fields["config_values"] = _secrets_kept(fields["config_values"], existing)
     blueprint_update(blueprint=existing, **fields)
     return "updated"
+
+
+def _secrets_kept(config: dict, existing) -> dict:
+    """`config` with each redaction marker replaced by the stored secret, as an export shown redacted holds them."""
+    try:
+        return restore_redacted(config, existing.config_values if existing is not None else {})
+    except RedactedValueMissing as error:
+        raise ValidationError({"config_values": str(error)}) from error

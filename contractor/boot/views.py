@@ -1,7 +1,7 @@
 """The boot endpoints a machine being built calls: its iPXE script, installer template and config (found by config
 UUID or by its address), its signal once booted, and the boot files."""
 
-import json
+import io
 import mimetypes
 
 from django.core.exceptions import ValidationError
@@ -9,7 +9,10 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from jinja2 import TemplateError
+from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from contractor.api.parsers import JSONObjectParser
 from contractor.boot.selectors import (
     boot_file_path,
     discovery_script,
@@ -125,11 +128,13 @@ def boot_discovery(request):
         if machine is None:
             raise Http404("No machine with that MAC has reported.")
         return _instruction(machine)
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return JsonResponse({"detail": "The report must be JSON."}, status=400)
-    if not isinstance(body, dict) or not isinstance(body.get("mac"), str):
+    try:  # the API's own parser: one object, bounded in depth, of storable text (contractor/api/parsers.py)
+        body = JSONObjectParser().parse(io.BytesIO(request.body or b"{}"))
+    except ParseError as error:
+        return JsonResponse({"detail": str(error.detail)}, status=400)
+    except DRFValidationError as error:
+        return JsonResponse(error.detail, status=400)
+    if not isinstance(body.get("mac"), str):
         return JsonResponse({"mac": ["The report names the MAC the machine booted from."]}, status=400)
     named = {"site": (Site, body.get("site")), "subcontractor": (Subcontractor, body.get("subcontractor"))}
     where = {}

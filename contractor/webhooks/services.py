@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contractor.building.models import Foundation
-from contractor.db import validated_save
+from contractor.db import validated, validated_save
 from contractor.site.selectors import site_tree
 from contractor.webhooks.choices import AckState, DeliveryState
 from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription, new_token
@@ -61,7 +61,7 @@ def _event_row(*, event: str, obj=None, data: dict | None = None, site=None) -> 
     row = Event(kind=event, payload=payload, target_kind=kind, target_id=target_id, site=site)
     row.blueprint_id = blueprint.pk if blueprint is not None else None
     # The site and blueprint are saved rows the caller holds: checking that they exist would cost a query each.
-    row.full_clean(exclude=["site", "blueprint"])
+    validated(row, exclude=["site", "blueprint"])
     return row, blueprint
 
 

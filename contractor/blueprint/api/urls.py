@@ -1,5 +1,6 @@
 """Routes of the blueprint API."""
 
+from contractor.blueprint.api.design_views import DesignViewSet
 from contractor.blueprint.api.views import FoundationBluePrintViewSet, PXEViewSet, StructureBluePrintViewSet
 
 
@@ -8,3 +9,4 @@ def register(router):
     router.register("foundation-blueprints", FoundationBluePrintViewSet, basename="foundationblueprint")
     router.register("structure-blueprints", StructureBluePrintViewSet, basename="structureblueprint")
     router.register("pxes", PXEViewSet, basename="pxe")
+    router.register("design", DesignViewSet, basename="design")
