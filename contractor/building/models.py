@@ -105,7 +105,6 @@ class Structure(Timestamped):
                     }
                 )
         self._clean_waits()
-        self._clean_waits()
         check_config_values(self)
 
     def _clean_waits(self) -> None:
