@@ -1,4 +1,4 @@
-"""The HTTP client for Contractor's subcontractor API (poll, result, error, batch results, pxe)."""
+"""The HTTP client for Contractor's subcontractor API (poll, result, error, batch results, lease renewal, pxe)."""
 
 import requests
 
@@ -16,7 +16,7 @@ class ProtocolError(Unreachable):
 
 
 class NoBatchEndpoint(Exception):
-    """Contractor has no batch results endpoint (an older version answered 404 or 405): post one by one."""
+    """Contractor has no batch results (or lease renewal) endpoint: an older version answered 404 or 405."""
 
 
 class ContractorClient:
@@ -69,6 +69,22 @@ class ContractorClient:
                 raise ProtocolError(f"{path} answered {answer!r:.200} for task {report['task']}")
             statuses.append(status)
         return statuses
+
+    def renew(self, tasks: list[dict]) -> tuple[float, dict[int, str]]:
+        """Extend the leases of running tasks (each ``{"task": id, "cookie": ...}``); returns the lease length in
+        seconds and the new ``lease_expires`` of each task renewed (one no longer held is missing). Raises
+        NoBatchEndpoint when Contractor has no renewal endpoint (an older version)."""
+        path = "/api/v1/subcontractor/leases/"
+        response = self._request("post", path, json={"tasks": tasks}, ok=(200, 404, 405))
+        if response.status_code in (404, 405):
+            raise NoBatchEndpoint(f"{path} answered HTTP {response.status_code}")
+        body = self._json(response)
+        seconds, renewed = body.get("lease_seconds"), body.get("tasks")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not isinstance(renewed, list):
+            raise ProtocolError(f"{path} answered without lease_seconds and tasks: {body!r:.200}")
+        if not all(isinstance(row, dict) and isinstance(row.get("task"), int) for row in renewed):
+            raise ProtocolError(f"{path} answered a task without its id: {renewed!r:.200}")
+        return float(seconds), {row["task"]: str(row.get("lease_expires")) for row in renewed}
 
     def pxe(self, *, sites: tuple[str, ...] | list[str]) -> dict:
         """Fetch the PXE plan of ``sites`` and the sites below them: static hosts, dynamic pools, boot file and

@@ -1,7 +1,9 @@
 """The daemon loop: poll Contractor for tasks, run them in per-module thread pools, post their outcomes.
 
 Shaped like rq's worker: bootstrap, signal handlers that only set a flag, a main loop, teardown in
-``finally``. ``run_once()`` does one collect -> report -> poll -> dispatch cycle so tests drive it directly.
+``finally``. ``run_once()`` does one collect -> renew -> report -> poll -> dispatch cycle so tests drive it
+directly. A task that runs longer than its lease has the lease renewed at each half of it, so Contractor does not
+hand it out again (or fail it) while it still runs here.
 """
 
 import hashlib
@@ -15,6 +17,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 from subcontractor.client import ContractorClient, NoBatchEndpoint, Unreachable
@@ -72,6 +75,8 @@ class Daemon:
         self.poll_interval = config.poll_interval
         self.next_pxe = 0.0
         self.no_batch_until = 0.0
+        self.renew_at: dict[int, float] = {}  # running task id -> when (monotonic) to renew its lease
+        self.no_renew_until = 0.0
         self.spool = config.spool_dir
         if self.spool:
             self.spool.mkdir(parents=True, exist_ok=True)
@@ -96,6 +101,7 @@ class Daemon:
     def run_once(self) -> dict:
         """One cycle: collect finished tasks, post pending reports, sync PXE when due, poll and dispatch."""
         self.collect()
+        self.renew()
         posted = self.flush()
         self.sync_pxe()
         dispatched = self.poll() if self.stop == RUNNING else 0
@@ -106,6 +112,7 @@ class Daemon:
         deadline = None
         while self.running or self.pending:
             self.collect()
+            self.renew()
             self.flush()
             if not self.running:
                 deadline = deadline or time.monotonic() + self.config.drain_timeout
@@ -155,6 +162,7 @@ class Daemon:
         finished = [future for future in self.running if future.done()]
         for future in finished:
             module, task = self.running.pop(future)
+            self.renew_at.pop(task["id"], None)
             self.pending.append(future.result())
             log.debug("task %s (%s.%s) finished", task["id"], module, task["function"])
         return len(finished)
@@ -182,6 +190,35 @@ class Daemon:
                 self._settle(report, status)
             settled += len(batch)
         return settled
+
+    def renew(self) -> int:
+        """Renew the leases of running tasks that are half way through theirs; returns how many were renewed.
+
+        A task Contractor no longer counts as ours (its lease ran out and another took it, or it was cancelled)
+        is logged and not renewed again; its report is still posted when it ends (and may be stale)."""
+        now = time.monotonic()
+        held = {task["id"]: task for _module, task in self.running.values()}
+        due = [held[pk] for pk, when in self.renew_at.items() if when <= now and pk in held]
+        if not due or now < self.no_renew_until or not self._reachable():
+            return 0
+        try:
+            seconds, renewed = self.client.renew([{"task": task["id"], "cookie": task["cookie"]} for task in due])
+        except NoBatchEndpoint as error:
+            log.info("%s: leases are not renewed", error)
+            self.no_renew_until = now + BATCH_RETRY_SECONDS
+            return 0
+        except Unreachable as error:
+            self._backoff(error)
+            return 0
+        self._recovered()
+        for task in due:
+            if task["id"] in renewed:
+                self.renew_at[task["id"]] = time.monotonic() + max(seconds / 2, WAIT_SLICE)
+            else:
+                log.warning("task %s: Contractor no longer leases it to us; its lease is not renewed", task["id"])
+                self.renew_at.pop(task["id"], None)
+        log.debug("renewed the leases of %d task(s) for %.0f s", len(renewed), seconds)
+        return len(renewed)
 
     def _settle(self, report: Report, status: str) -> None:
         self._spool_remove(report)
@@ -248,6 +285,7 @@ class Daemon:
             return 0
         wanted[module] -= 1
         log.info("task %s: %s.%s (attempt %s)", task["id"], module, task["function"], task.get("attempt", 1))
+        self.renew_at[task["id"]] = time.monotonic() + _half_lease(task.get("lease_expires"))
         self.running[self.pools[module].submit(self._execute, module, task)] = (module, task)
         return 1
 
@@ -306,12 +344,21 @@ class Daemon:
         self.failures, self.retry_at = 0, 0.0
 
     def _next_delay(self) -> float:
-        return max(self.retry_at - time.monotonic(), self.poll_interval)
+        now = time.monotonic()
+        return max(min(max(self.retry_at - now, self.poll_interval), self._renew_due() - now), WAIT_SLICE)
+
+    def _renew_due(self) -> float:
+        """When (monotonic) the next lease renewal may be posted; infinity when none is waiting."""
+        if not self.renew_at:
+            return float("inf")
+        return max(min(self.renew_at.values()), self.retry_at, self.no_renew_until)
 
     def _wait(self, seconds: float, *, until_stop: bool) -> None:
         """Sleep in short slices, returning early when a task finishes (or, if until_stop, on a stop flag)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
+            if self._renew_due() <= time.monotonic():
+                return
             if until_stop and self.stop != RUNNING:
                 return
             if any(future.done() for future in self.running):
@@ -347,3 +394,15 @@ class Daemon:
         if reports:
             log.info("re-posting %d report(s) from the spool %s", len(reports), self.spool)
         return reports
+
+
+def _half_lease(lease_expires) -> float:
+    """Seconds until half of a new lease has passed, by this machine's clock (0 when it cannot tell, so the
+    first renewal comes at once; later ones use the lease length Contractor answers)."""
+    try:
+        expires = datetime.fromisoformat(str(lease_expires))
+    except ValueError:
+        return 0.0
+    if expires.tzinfo is None:
+        return 0.0
+    return max((expires.timestamp() - time.time()) / 2, 0.0)

@@ -1,5 +1,6 @@
 """Writes of the subcontractor protocol: registering a subcontractor, leasing tasks on poll, recording results and
-errors (the first answer for a cookie wins), and failing tasks whose last lease ran out."""
+errors (the first answer for a cookie wins), renewing the leases of tasks still running, and failing tasks whose
+last lease ran out."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -7,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from contractor.db import validated_save
@@ -116,6 +118,26 @@ def task_lease_batch(
     for module, count in sorted(wanted.items()):
         leased += _lease(subcontractor, site_ids, module, count, now)
     return leased
+
+
+@transaction.atomic
+def task_leases_renew(*, subcontractor: Subcontractor, tasks: list[tuple[int, str]]) -> dict[int, object]:
+    """Extend the lease of each (task id, cookie) the subcontractor still holds to now + the lease length, so a
+    task that runs longer than one lease is not handed out again; the new deadline per renewed task id.
+
+    Only a task that is `leased` to this subcontractor with that cookie is renewed (one that ran out and was
+    leased to another, or was answered or cancelled, is not: it is missing from the answer)."""
+    if not tasks:
+        return {}
+    held = Q()
+    for task_id, cookie in tasks:
+        held |= Q(pk=task_id, cookie=cookie)
+    now = timezone.now()
+    expires = now + timedelta(seconds=lease_seconds())
+    mine = Task.objects.filter(held, state=TaskState.LEASED, leased_by=subcontractor)
+    renewed = list(mine.select_for_update().values_list("pk", flat=True))
+    Task.objects.filter(pk__in=renewed).update(lease_expires=expires, updated=now)
+    return {pk: expires for pk in renewed}
 
 
 def _locked_task(task_id: int, subcontractor: Subcontractor) -> Task:

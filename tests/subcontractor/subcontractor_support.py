@@ -107,6 +107,9 @@ class StubContractor:
         self.proxied: list[str] = []
         self.batch = True  # False: an older Contractor without the batch results endpoint (404)
         self.batches: list[list[int]] = []
+        self.renewals: list[list[int]] = []  # task ids per lease renewal post
+        self.lease_seconds = 0.4
+        self.lost: set[int] = set()  # tasks no longer leased to the daemon: not renewed
 
     @property
     def url(self) -> str:
@@ -175,6 +178,8 @@ class StubContractor:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 if self.path == "/api/v1/subcontractor/poll/":
                     return self._answer(200, stub.handle_poll(body))
+                if self.path == "/api/v1/subcontractor/leases/" and stub.batch:
+                    return self._answer(200, stub.handle_renew(body))
                 if self.path == "/api/v1/subcontractor/results/" and stub.batch:
                     return self._answer(*stub.handle_batch(body))
                 parts = self.path.strip("/").split("/")
@@ -191,6 +196,14 @@ class StubContractor:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+
+    def handle_renew(self, body):
+        with self.lock:
+            ids = [entry["task"] for entry in body["tasks"]]
+            self.renewals.append(ids)
+            kept = [pk for pk in ids if pk not in self.lost]
+        return {"lease_seconds": self.lease_seconds,
+                "tasks": [{"task": pk, "lease_expires": "2099-01-01T00:00:00Z"} for pk in kept]}  # fmt: skip
 
     def handle_poll(self, body):
         with self.lock:

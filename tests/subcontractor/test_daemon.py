@@ -3,6 +3,7 @@
 import json
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 from subcontractor_support import free_port, wait_for
@@ -127,6 +128,31 @@ def test_results_and_errors_carry_the_cookie(contractor, daemon_for, gated, tmp_
     assert contractor.applied[crashed["id"]]["retryable"] is False
     assert contractor.applied[missing["id"]]["error"] == "module 'gated' has no function 'no_such_function'"
     assert spooled(tmp_path) == []
+
+
+def test_a_running_task_has_its_lease_renewed_at_each_half_until_it_is_no_longer_ours(contractor, daemon_for, gated):
+    """A task leased for 0.4 s is renewed about every 0.2 s while it runs, with its cookie; once Contractor leaves
+    it out of an answer it is not renewed again; a finished task is not renewed, and its result is still posted."""
+    soon = datetime.fromtimestamp(time.time() + 0.4, UTC).isoformat().replace("+00:00", "Z")
+    kept, lost = contractor.add_task("gated", "block", {"key": 1}), contractor.add_task("gated", "block", {"key": 2})
+    for task in (kept, lost):
+        task["lease_expires"] = soon
+    daemon = daemon_for({"gated": 2})
+    daemon.run_once()
+    contractor.lost.add(lost["id"])
+    deadline = time.monotonic() + 1.2
+    while time.monotonic() < deadline:
+        daemon._wait(daemon._next_delay(), until_stop=True)
+        daemon.run_once()
+    renewed = [ids for ids in contractor.renewals if kept["id"] in ids]
+    assert 3 <= len(renewed) <= 8, contractor.renewals
+    assert sum(lost["id"] in ids for ids in contractor.renewals) == 1
+    gated.gate(1).set()
+    gated.gate(2).set()
+    settle(daemon, lambda: len(contractor.applied) == 2)
+    before = len(contractor.renewals)
+    daemon.run_once()
+    assert len(contractor.renewals) == before and daemon.renew_at == {}
 
 
 def test_iputils_task_end_to_end(contractor, daemon_for):

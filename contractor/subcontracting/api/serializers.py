@@ -140,3 +140,22 @@ class BatchAnswerSerializer(AnswerSerializer):
 
 class BatchAnswersSerializer(serializers.Serializer):
     results = BatchAnswerSerializer(many=True)
+
+
+class LeaseEntrySerializer(serializers.Serializer):
+    task = CountField()
+    cookie = TextField()
+
+
+class LeaseRequestSerializer(serializers.Serializer):
+    tasks = LeaseEntrySerializer(many=True, min_length=1, max_length=MAX_BATCH_ANSWERS)
+
+
+class RenewedLeaseSerializer(serializers.Serializer):
+    task = serializers.IntegerField()
+    lease_expires = serializers.DateTimeField()
+
+
+class LeaseAnswerSerializer(serializers.Serializer):
+    lease_seconds = serializers.FloatField(help_text="How long a lease lasts; renew well within it.")
+    tasks = RenewedLeaseSerializer(many=True, help_text="The renewed tasks; one it no longer holds is missing.")

@@ -4,6 +4,7 @@ from django.urls import path
 
 from contractor.subcontracting.api.views import (
     ErrorView,
+    LeasesView,
     PollView,
     ResultsView,
     ResultView,
@@ -16,6 +17,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/result/", ResultView.as_view(), name="subcontractor-result"),
     path("tasks/<int:task_id>/error/", ErrorView.as_view(), name="subcontractor-error"),
     path("results/", ResultsView.as_view(), name="subcontractor-results"),
+    path("leases/", LeasesView.as_view(), name="subcontractor-leases"),
 ]
 
 

@@ -1,5 +1,5 @@
-"""The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error and batch results; and the
-read-only views of subcontractors (with liveness) and of the tasks handed to them."""
+"""The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error, batch results and lease
+renewal; and the read-only views of subcontractors (with liveness) and of the tasks handed to them."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
@@ -13,10 +13,12 @@ from contractor.subcontracting.selectors import subcontractor_list, subcontracto
 from contractor.subcontracting.services import (
     Answer,
     Report,
+    lease_seconds,
     task_answer_batch,
     task_complete,
     task_fail,
     task_lease_batch,
+    task_leases_renew,
 )
 
 
@@ -112,6 +114,23 @@ class ResultsView(SubcontractorView):
         results = [{"task": report.task, "status": answer.status, "detail": answer.detail}
                    for report, answer in zip(reports, answers, strict=True)]  # fmt: skip
         return Response(serializers.BatchAnswersSerializer({"results": results}).data)
+
+
+class LeasesView(SubcontractorView):
+    """POST {"tasks": [{"task": id, "cookie": ...}]}: the caller still runs these tasks; extend their leases.
+
+    Answers 200 with the lease length and the new `lease_expires` of each task renewed; a task the caller no
+    longer holds (answered, cancelled, or leased to another after its lease ran out) is left out.
+    """
+
+    @extend_schema(request=serializers.LeaseRequestSerializer, responses=serializers.LeaseAnswerSerializer)
+    def post(self, request):
+        entries = self.body(serializers.LeaseRequestSerializer)["tasks"]
+        renewed = task_leases_renew(
+            subcontractor=request.subcontractor, tasks=[(entry["task"], entry["cookie"]) for entry in entries]
+        )
+        tasks = [{"task": pk, "lease_expires": expires} for pk, expires in sorted(renewed.items())]
+        return Response(serializers.LeaseAnswerSerializer({"lease_seconds": lease_seconds(), "tasks": tasks}).data)
 
 
 class SubcontractorViewSet(viewsets.ReadOnlyModelViewSet):

@@ -120,6 +120,48 @@ def test_max_attempts_reached_fails_the_task_naming_it(site, settings):
     assert "ipmi.power_off" in task.error and f"job {task.job_id}" in task.error and "2 attempt" in task.error
 
 
+def renew(client, *tasks):
+    body = {"tasks": [{"task": task.pk, "cookie": task.cookie} for task in tasks]}
+    return client.post("/api/v1/subcontractor/leases/", body, format="json")
+
+
+def test_a_running_task_renews_its_lease_and_is_not_handed_out_or_failed(site, settings):
+    """The lessee renews a lease about to run out: the deadline moves to now + the lease length, so neither a
+    second poller gets the task nor does its last attempt fail it; the answer says how long a lease lasts."""
+    settings.CONTRACTOR_TASK_MAX_ATTEMPTS = 1
+    settings.CONTRACTOR_TASK_LEASE_SECONDS = 60
+    holder, first = registered("sc1", [site])
+    _, second = registered("sc2", [site])
+    task = make_task(site)
+    poll(first, site, ipmi=1)
+    Task.objects.filter(pk=task.pk).update(lease_expires=timezone.now() + timedelta(seconds=1))
+    response = renew(first, task)
+    assert response.status_code == 200, response.content
+    (row,) = response.json()["tasks"]
+    assert response.json()["lease_seconds"] == 60 and row["task"] == task.pk
+    task.refresh_from_db()
+    assert task.lease_expires > timezone.now() + timedelta(seconds=55) and row["lease_expires"].endswith("Z")
+    assert (task.state, task.leased_by, task.attempts) == (TaskState.LEASED, holder, 1)
+    assert poll(second, site, ipmi=1).json()["tasks"] == []
+
+
+def test_only_the_lessee_with_the_cookie_renews_a_leased_task(site):
+    """Another subcontractor, a wrong cookie, an answered task: nothing renewed, nothing changed."""
+    _, first = registered("sc1", [site])
+    _, second = registered("sc2", [site])
+    task, answered = make_task(site), make_task(site)
+    poll(first, site, ipmi=2)
+    deadline = Task.objects.get(pk=task.pk).lease_expires
+    assert renew(second, task).json()["tasks"] == []
+    wrong = {"tasks": [{"task": task.pk, "cookie": "not-its-cookie"}]}
+    assert first.post("/api/v1/subcontractor/leases/", wrong, format="json").json()["tasks"] == []
+    body = {"cookie": answered.cookie, "result": {"ok": True}}
+    assert first.post(f"/api/v1/subcontractor/tasks/{answered.pk}/result/", body, format="json").status_code == 200
+    assert renew(first, answered).json()["tasks"] == []
+    assert Task.objects.get(pk=task.pk).lease_expires == deadline
+    assert renew(first).status_code == 400  # an empty list
+
+
 def test_only_registered_modules_are_handed_out(site):
     """A subcontractor gets tasks of its modules only; asking for another module is refused with 403."""
     _, client = registered("sc1", [site], modules=["iputils"])
