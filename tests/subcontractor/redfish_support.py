@@ -3,8 +3,10 @@
 Used by the handler's tests (tests/subcontractor/test_redfish.py) and the Redfish plugin's end-to-end tests.
 """
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -14,14 +16,18 @@ from tests.subcontractor.subcontractor_support import ServerProcess, free_port
 USERNAME, PASSWORD = "admin", "redfish-secret"
 FAKE_UUID = "7f0b6a2e-3d41-4c4e-9b8e-1a2b3c4d5e6f"
 FAKE_MACS = ("52:54:00:aa:00:01", "52:54:00:aa:00:02")
-# The fake driver applies a power change 1 to 11 s after the request (as a real BMC may): tests wait for it.
+# The fake driver applies a power change 1 to 11 s after the request (as a real BMC may); run by
+# sushy_launcher.py it waits power_lag seconds instead (default 1). Tests poll for the change either way.
 POWER_LANDS_WITHIN = 20
+LAUNCHER = Path(__file__).resolve().with_name("sushy_launcher.py")
 
 
 class RedfishEmulator:
     """One sushy-emulator process with basic authentication, optionally TLS, on a free loopback port."""
 
-    def __init__(self, root: Path, *, config: dict, tls: bool = False, host: str = "127.0.0.1"):
+    def __init__(
+        self, root: Path, *, config: dict, tls: bool = False, host: str = "127.0.0.1", power_lag: int | None = 1
+    ):
         root.mkdir(parents=True, exist_ok=True)
         self.root, self.port, self.tls, self.host = root, free_port(host=host), tls, host
         import bcrypt
@@ -53,8 +59,11 @@ class RedfishEmulator:
             settings["SUSHY_EMULATOR_SSL_CERT"] = str(self.certificate)
             settings["SUSHY_EMULATOR_SSL_KEY"] = str(root / "bmc.key")
         (root / "emulator.conf").write_text("".join(f"{key} = {value!r}\n" for key, value in settings.items()))
-        command = [str(Path(sys.executable).with_name("sushy-emulator")), "--config", str(root / "emulator.conf")]
-        self.server = ServerProcess(command, root / "emulator.log", f"{self.url}/redfish/v1/")
+        command = [sys.executable, str(LAUNCHER), "--config", str(root / "emulator.conf")]
+        env = {key: value for key, value in os.environ.items() if key != "FAKE_POWER_LAG_SECONDS"}
+        if power_lag is not None:
+            env["FAKE_POWER_LAG_SECONDS"] = str(power_lag)
+        self.server = ServerProcess(command, root / "emulator.log", f"{self.url}/redfish/v1/", env=env)
 
     @property
     def url(self) -> str:
@@ -70,6 +79,21 @@ class RedfishEmulator:
         )
         response.raise_for_status()
         return response.json()
+
+    def power_off(self, identity: str, within: float = POWER_LANDS_WITHIN) -> None:
+        """Switch the system off through the emulator's own API (ForceOff) and wait until it reports Off."""
+        if self.system(identity)["PowerState"] == "Off":
+            return
+        response = requests.post(
+            f"{self.url}/redfish/v1/Systems/{identity}/Actions/ComputerSystem.Reset",
+            json={"ResetType": "ForceOff"}, auth=(USERNAME, PASSWORD), timeout=10, verify=False,
+        )  # fmt: skip
+        response.raise_for_status()
+        deadline = time.monotonic() + within
+        while self.system(identity)["PowerState"] != "Off":
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{identity} did not power off within {within} s")
+            time.sleep(0.2)
 
     def stop(self) -> None:
         self.server.stop()

@@ -16,14 +16,22 @@ from subcontractor.handlers import HandlerError, registry
 from subcontractor.handlers.redfish import FUNCTIONS
 
 
-@pytest.fixture
-def emulator(tmp_path):
+@pytest.fixture(scope="module")
+def shared_emulator(tmp_path_factory):
+    """One emulator for the module's single-system tests (starting one takes about 0.4 s)."""
     bmc = RedfishEmulator(
-        tmp_path / "redfish",
+        tmp_path_factory.mktemp("redfish"),
         config={"SUSHY_EMULATOR_FAKE_DRIVER": True, "SUSHY_EMULATOR_FAKE_SYSTEMS": fake_systems(FAKE_UUID)},
     )
     yield bmc
     bmc.stop()
+
+
+@pytest.fixture
+def emulator(shared_emulator):
+    """The shared emulator with its system off, as a test that powered it on may have left it."""
+    shared_emulator.power_off(FAKE_UUID)
+    return shared_emulator
 
 
 def power_is(bmc: RedfishEmulator, identity: str, state: str) -> bool:
@@ -49,19 +57,19 @@ def test_power_on_then_off_reaches_the_system(emulator):
     """power_on and power_off are sent to the only system; the emulator records each change."""
     assert FUNCTIONS["power_state"](emulator.parameters()) == {"state": "off"}
     assert FUNCTIONS["power_on"](emulator.parameters()) == {"state": "on", "changed": True}
-    assert wait_for(lambda: power_is(emulator, FAKE_UUID, "On"), timeout=POWER_LANDS_WITHIN, interval=0.5)
+    assert wait_for(lambda: power_is(emulator, FAKE_UUID, "On"), timeout=POWER_LANDS_WITHIN, interval=0.2)
     assert FUNCTIONS["power_state"](emulator.parameters()) == {"state": "on"}
     assert FUNCTIONS["power_off"](emulator.parameters()) == {"state": "off", "changed": True}
-    assert wait_for(lambda: power_is(emulator, FAKE_UUID, "Off"), timeout=POWER_LANDS_WITHIN, interval=0.5)
+    assert wait_for(lambda: power_is(emulator, FAKE_UUID, "Off"), timeout=POWER_LANDS_WITHIN, interval=0.2)
 
 
 def test_power_on_of_a_system_that_is_on_sends_nothing(emulator):
     """A power_on run again (a lost result, a retried task) finds the system on and changes nothing."""
     FUNCTIONS["power_on"](emulator.parameters())
-    wait_for(lambda: power_is(emulator, FAKE_UUID, "On"), timeout=POWER_LANDS_WITHIN, interval=0.5)
+    wait_for(lambda: power_is(emulator, FAKE_UUID, "On"), timeout=POWER_LANDS_WITHIN, interval=0.2)
     assert FUNCTIONS["power_on"](emulator.parameters()) == {"state": "on", "changed": False}
     assert FUNCTIONS["soft_off"](emulator.parameters()) == {"state": "shutdown", "changed": True}
-    assert wait_for(lambda: power_is(emulator, FAKE_UUID, "Off"), timeout=POWER_LANDS_WITHIN, interval=0.5)
+    assert wait_for(lambda: power_is(emulator, FAKE_UUID, "Off"), timeout=POWER_LANDS_WITHIN, interval=0.2)
     assert FUNCTIONS["power_off"](emulator.parameters()) == {"state": "off", "changed": False}
 
 
@@ -124,7 +132,7 @@ def test_several_systems_need_a_system_id(tmp_path):
         with pytest.raises(HandlerError, match=r"BMC has 2 systems .*: set parameter 'system_id'"):
             FUNCTIONS["power_state"](bmc.parameters())
         assert FUNCTIONS["power_on"](bmc.parameters(system_id=other)) == {"state": "on", "changed": True}
-        assert wait_for(lambda: power_is(bmc, other, "On"), timeout=POWER_LANDS_WITHIN, interval=0.5)
+        assert wait_for(lambda: power_is(bmc, other, "On"), timeout=POWER_LANDS_WITHIN, interval=0.2)
         assert bmc.system(FAKE_UUID)["PowerState"] == "Off"
         with pytest.raises(HandlerError, match="BMC has no system 'nope'"):
             FUNCTIONS["power_state"](bmc.parameters(system_id="nope"))
@@ -175,13 +183,13 @@ def test_redfish_powers_a_real_libvirt_vm(tmp_path, vm_lab):
         assert FUNCTIONS["power_state"](parameters) == {"state": "off"}
         assert FUNCTIONS["set_boot_device"](parameters | {"device": "pxe"})["device"] == "pxe"
         assert FUNCTIONS["power_on"](parameters)["changed"] is True
-        assert wait_for(lambda: libvirt.FUNCTIONS["power_state"](vm)["state"] == "on", timeout=30, interval=0.5)
+        assert wait_for(lambda: libvirt.FUNCTIONS["power_state"](vm)["state"] == "on", timeout=30, interval=0.2)
         facts = FUNCTIONS["inventory"](parameters)
         assert (facts["cpu"]["count"], facts["memory_mb"], facts["dmi"]["uuid"]) == (2, 1024, vm["uuid"])
         assert facts["power_state"] == "on"
         assert [interface["mac"] for interface in facts["interfaces"]] == [created["interfaces"][0]["mac"]]
         assert FUNCTIONS["power_off"](parameters)["changed"] is True
-        assert wait_for(lambda: libvirt.FUNCTIONS["power_state"](vm)["state"] == "off", timeout=30, interval=0.5)
+        assert wait_for(lambda: libvirt.FUNCTIONS["power_state"](vm)["state"] == "off", timeout=30, interval=0.2)
     finally:
         bmc.stop()
         libvirt.FUNCTIONS["destroy"](vm)
