@@ -50,15 +50,6 @@ def _session(token: str | None = None) -> requests.Session:
     return session
 
 
-def _reset(emulator: RedfishEmulator, reset_type: str) -> None:
-    """What the machine (or its operator) does through the BMC itself."""
-    response = _session().post(
-        f"{emulator.url}/redfish/v1/Systems/{FAKE_UUID}/Actions/ComputerSystem.Reset",
-        json={"ResetType": reset_type}, auth=(USERNAME, PASSWORD), timeout=10,
-    )  # fmt: skip
-    response.raise_for_status()
-
-
 def _wait_job(api, url: str, job: int, processes, seconds: float = 30) -> dict:
     body: dict = {}
 
@@ -120,7 +111,7 @@ def test_a_redfish_foundation_is_built_and_destroyed_by_real_processes(processes
     assert machine.get(f"{url}/boot/config/", params={"mac": mac}, timeout=10).json()["_hostname"] == "rfweb1"
     signal = machine.post(f"{url}/boot/signal/?mac={mac}", timeout=10)
     assert signal.status_code == 200 and signal.json() == {"job": created.json()["id"], "signalled": True}
-    _reset(emulator, "ForceOff")  # the installer is done and powers the machine off
+    emulator.reset(FAKE_UUID, "ForceOff")  # the installer is done and powers the machine off
 
     job = _wait_job(api, url, created.json()["id"], processes)
     assert job["state"] == "done", f"{job}\n{processes.logs()}"
@@ -140,7 +131,7 @@ def test_a_redfish_foundation_is_built_and_destroyed_by_real_processes(processes
     assert calls[4:] and set(calls[4:]) == {"redfish.power_state"}, calls  # waiting for the installer's power off
 
     # the installed OS runs; destroy powers it off over Redfish
-    _reset(emulator, "On")
+    emulator.reset(FAKE_UUID, "On")
     assert wait_until(lambda: emulator.system(FAKE_UUID)["PowerState"] == "On", 10, interval=0.2)
     started = time.monotonic()
     destroyed = api.post(f"{url}/api/v1/foundations/rf1/jobs/", json={"script": "destroy"}, timeout=10)

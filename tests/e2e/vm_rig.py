@@ -144,14 +144,16 @@ class VmRig:
     def start_foreman(self, name: str = "foreman"):
         return self.processes.start(name, [sys.executable, "manage.py", "foreman", "--interval", "0.2"])
 
-    def start_subcontractor(self, name: str = "daemon", url: str | None = None):
-        """A stock subcontractor daemon inside the lab's namespace: libvirt and iputils tasks, and the PXE sync
-        that keeps the lab's dnsmasq serving the site's plan."""
+    def start_subcontractor(
+        self, name: str = "daemon", url: str | None = None, modules: str = "libvirt = 4\niputils = 4"
+    ):
+        """A stock subcontractor daemon inside the lab's namespace: libvirt and iputils tasks (or the `[modules]`
+        lines given), and the PXE sync that keeps the lab's dnsmasq serving the site's plan."""
         pxe = "\n".join(f"{key} = {_toml(value)}" for key, value in self.lab.pxe_section(interval=0.5).items())
         config = self.tmp / f"{name}.toml"
         config.write_text(
             f'[contractor]\nurl = "{url or self.lab_url}"\ntoken = "{self.subcontractor_token}"\nsite = "lab"\n'
-            f"poll_interval = 0.3\ntimeout = 5\n[modules]\nlibvirt = 4\niputils = 4\n[pxe]\n{pxe}\n"
+            f"poll_interval = 0.3\ntimeout = 5\n[modules]\n{modules}\n[pxe]\n{pxe}\n"
             f'[log]\nlevel = "INFO"\n[daemon]\nspool_dir = "{self.tmp / name}-spool"\n'
         )
         env = {**self.processes.env, "PYTHONPATH": str(ROOT)}

@@ -74,21 +74,30 @@ class RedfishEmulator:
 
     def system(self, identity: str) -> dict:
         """The system as the emulator itself reports it (plain HTTP, not through the handler's client)."""
-        response = requests.get(
-            f"{self.url}/redfish/v1/Systems/{identity}", auth=(USERNAME, PASSWORD), timeout=10, verify=False
-        )
+        response = self._session().get(f"{self.url}/redfish/v1/Systems/{identity}", timeout=10)
         response.raise_for_status()
         return response.json()
+
+    def reset(self, identity: str, reset_type: str) -> None:
+        """What the machine itself or its operator does through the BMC: a ComputerSystem.Reset action."""
+        response = self._session().post(
+            f"{self.url}/redfish/v1/Systems/{identity}/Actions/ComputerSystem.Reset",
+            json={"ResetType": reset_type}, timeout=30,
+        )  # fmt: skip
+        response.raise_for_status()
+
+    @staticmethod
+    def _session() -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False  # no proxy from the environment between the test and the emulator
+        session.auth, session.verify = (USERNAME, PASSWORD), False
+        return session
 
     def power_off(self, identity: str, within: float = POWER_LANDS_WITHIN) -> None:
         """Switch the system off through the emulator's own API (ForceOff) and wait until it reports Off."""
         if self.system(identity)["PowerState"] == "Off":
             return
-        response = requests.post(
-            f"{self.url}/redfish/v1/Systems/{identity}/Actions/ComputerSystem.Reset",
-            json={"ResetType": "ForceOff"}, auth=(USERNAME, PASSWORD), timeout=10, verify=False,
-        )  # fmt: skip
-        response.raise_for_status()
+        self.reset(identity, "ForceOff")
         deadline = time.monotonic() + within
         while self.system(identity)["PowerState"] != "Off":
             if time.monotonic() > deadline:
