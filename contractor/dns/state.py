@@ -11,7 +11,7 @@ from collections import Counter
 from operator import itemgetter
 from typing import NamedTuple
 
-from contractor.dns import naming, selectors, zonefile
+from contractor.dns import naming, published, selectors, zonefile
 from contractor.dns.models import Zone
 from contractor.dns.zonefile import Host, ZoneText
 
@@ -249,7 +249,16 @@ class ZoneState:
             host.addresses.append((name, block.version, value, origin, owner, block_id))
             if is_primary:
                 host.primary = name
+        for row in published.published_ports(structure_ids=list(hosts) if structure_ids is not None else None):
+            host = hosts.get(row.structure_id)
+            try:
+                ip = ipaddress.ip_address(row.address)
+            except ValueError:
+                continue  # not an address (a publish address given as a name): no record for it
+            if host is not None:
+                host.services.append((ip.version, int(ip), row.port, row.protocol, row.host_port))
         for host in hosts.values():
+            host.services.sort()
             host.addresses.sort()  # in a fixed order, so an unchanged host compares equal to its last reading
         return hosts
 

@@ -21,6 +21,9 @@ class Host:
     primary: str | None = None
     # (name, version, address as an int, reverse zone, owner name in it, block id)
     addresses: list[tuple[str, int, int, str, str, int]] = field(default_factory=list)
+    # published on another machine's address (contractor.dns.published): (version, address as an int, port,
+    # protocol, host port)
+    services: list[tuple[int, int, int, str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +112,22 @@ def host_lines(host: Host, *, glued: bool, name_server: bool) -> list[str]:
         lines.append(f"{host.hostname} IN CNAME {host.primary}")
     txt_owner = host.primary if host.primary and not (glued or name_server) else host.hostname
     lines.append(f"{txt_owner} IN TXT {quoted('locator=' + host.locator)}")
+    return lines + service_lines(host)
+
+
+def service_lines(host: Host) -> list[str]:
+    """The ports the structure publishes on another machine's address: an SRV record per port
+    (`_8080._tcp.<hostname>`, port numbers as service labels) pointing at the hostname, which holds an A/AAAA
+    record of each publishing address when it has no address of its own (else the SRV points at its primary)."""
+    if not host.services:
+        return []
+    target = host.primary or host.hostname
+    lines = []
+    if not host.primary:
+        for version, value in sorted({(version, value) for version, value, *_rest in host.services}):
+            lines.append(f"{host.hostname} IN {RECORD_TYPE[version]} {naming.ip_text(value, version)}")
+    for _version, _value, port, protocol, host_port in sorted(host.services):
+        lines.append(f"_{port}._{protocol}.{host.hostname} IN SRV 0 0 {host_port} {target}")
     return lines
 
 

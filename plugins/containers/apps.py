@@ -20,6 +20,8 @@ class ContainersConfig(PluginConfig):
         super().ready()
         # Lazy: the selectors import this plugin's models, loaded only after the app configs.
         from contractor.building.hosting import hosting_register
-        from plugins.containers.selectors import hosted_containers
+        from contractor.dns.published import published_register
+        from plugins.containers.selectors import hosted_containers, published_container_ports
 
         hosting_register(hosted_containers)
+        published_register(published_container_ports)

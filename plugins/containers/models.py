@@ -107,7 +107,7 @@ def _port_serializer():
 
         class Meta:
             model = ContainerPort
-            fields = ("container_port", "protocol", "host", "host_port")
+            fields = ("container_port", "protocol", "host", "host_port", "address")
 
     return PublishedPortSerializer
 
@@ -120,6 +120,12 @@ class ContainerPort(models.Model):
     container_port = models.PositiveIntegerField()
     protocol = models.CharField(max_length=4, choices=PROTOCOLS, default="tcp")
     host_port = models.PositiveIntegerField()
+    address = models.CharField(
+        max_length=45,
+        blank=True,
+        help_text="The host's address the port is published on (its container_publish_address, else its primary "
+        "address); with host_port, where the service answers. Empty when the host has none.",
+    )
 
     class Meta:
         ordering = ("foundation", "container_port", "protocol")
@@ -131,4 +137,6 @@ class ContainerPort(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.host}:{self.host_port} -> {self.foundation}:{self.container_port}/{self.protocol}"
+        return (
+            f"{self.address or self.host}:{self.host_port} -> {self.foundation}:{self.container_port}/{self.protocol}"
+        )

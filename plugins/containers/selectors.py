@@ -7,6 +7,7 @@ from contractor.building.hosting import Hosted
 from contractor.building.models import Structure
 from contractor.building.selectors import complex_queryset
 from contractor.configuration import merged_config
+from contractor.dns.published import Published
 from plugins.containers.models import DEFAULT_ENGINE, ContainerComplex, ContainerFoundation, ContainerPort
 
 
@@ -57,3 +58,13 @@ def used_host_ports(host: Structure) -> set[int]:
 
 def published_ports(foundation: ContainerFoundation) -> list[ContainerPort]:
     return list(foundation.ports.order_by("container_port", "protocol"))
+
+
+def published_container_ports(*, structure_ids=None) -> list[Published]:
+    """The ports of running containers (created: an engine id recorded) as the structures on them publish them,
+    for the zone files (contractor.dns.published): one query."""
+    rows = ContainerPort.objects.filter(foundation__structure__isnull=False).exclude(foundation__container_id="")
+    if structure_ids is not None:
+        rows = rows.filter(foundation__structure__in=structure_ids)
+    fields = ("foundation__structure", "address", "container_port", "protocol", "host_port")
+    return [Published(*row) for row in rows.exclude(address="").order_by().values_list(*fields)]

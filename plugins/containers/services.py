@@ -8,7 +8,7 @@ from contractor.building import services as building
 from contractor.building.models import Structure
 from contractor.utilities.models import RealNetworkInterface
 from plugins.containers.models import ContainerComplex, ContainerFoundation, ContainerPort
-from plugins.containers.selectors import host_config, host_loads, used_host_ports
+from plugins.containers.selectors import host_config, host_loads, host_publish_address, used_host_ports
 from plugins.containers.spec import port_range
 
 
@@ -42,6 +42,8 @@ def container_place(*, foundation: ContainerFoundation, ports: list[tuple[int, s
     for port in foundation.ports.all():
         if port.host_id != host.pk or (port.container_port, port.protocol) not in wanted:
             port.delete()
+    address = host_publish_address(host)
+    foundation.ports.exclude(address=address).update(address=address)
     have = {(port.container_port, port.protocol) for port in foundation.ports.all()}
     taken = used_host_ports(host)
     candidates = (number for number in range(low, high + 1) if number not in taken)
@@ -52,7 +54,7 @@ def container_place(*, foundation: ContainerFoundation, ports: list[tuple[int, s
         if host_port is None:
             raise ValidationError({"ports": f"Host {host} has no free port in {low}-{high}."})
         ContainerPort.objects.create(foundation=foundation, host=host, container_port=container_port,
-                                     protocol=protocol, host_port=host_port)  # fmt: skip
+                                     protocol=protocol, host_port=host_port, address=address)  # fmt: skip
     return host
 
 

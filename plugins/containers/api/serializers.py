@@ -31,5 +31,5 @@ class ContainerPortSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContainerPort
-        fields = ("id", "foundation", "container_port", "protocol", "host", "host_port")
+        fields = ("id", "foundation", "container_port", "protocol", "host", "host_port", "address")
         read_only_fields = fields

@@ -198,5 +198,7 @@ def test_the_api_lists_the_ports_and_the_complexes(complex_, viewer_client):
     assert viewer_client.get("/api/v1/container-ports/", {"host": "other"}).data["results"] == []
     body = viewer_client.get("/api/v1/foundations/ctr-api/").data
     assert (body["type"], body["complex"], body["host"]) == ("container", "cc", "dock1")
-    assert body["ports"] == [{"container_port": 8080, "protocol": "tcp", "host": "dock1", "host_port": 40000}]
+    assert body["ports"] == [
+        {"container_port": 8080, "protocol": "tcp", "host": "dock1", "host_port": 40000, "address": "127.0.0.1"}
+    ]
     assert viewer_client.get("/api/v1/container-complexes/cc/").data["container_count"] == 1
