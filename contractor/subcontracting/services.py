@@ -2,12 +2,13 @@
 errors (the first answer for a cookie wins), renewing the leases of tasks still running, and failing tasks whose
 last lease ran out."""
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -15,7 +16,12 @@ from contractor.db import validated_save
 from contractor.site.models import Site
 from contractor.subcontracting.choices import FINISHED_STATES, TaskState
 from contractor.subcontracting.models import Subcontractor, Task
-from contractor.subcontracting.selectors import subcontractor_site_ids, subcontractor_sites_pick, task_leasable
+from contractor.subcontracting.selectors import (
+    Poller,
+    subcontractor_site_ids,
+    subcontractor_sites_pick,
+    task_leasable,
+)
 from contractor.user import roles
 from contractor.user.models import User
 from contractor.user.services import user_create, user_roles_set, user_token
@@ -60,9 +66,36 @@ def _poll_modules(subcontractor: Subcontractor, modules: dict[str, int]) -> dict
     return {name: count for name, count in modules.items() if count > 0}
 
 
+#: Fail the tasks whose lease ran out after their last allowed attempt (rows another transaction holds are left for
+#: the next time), saying which and when, as one statement: run alone, or as the first part of a poll's.
+EXPIRE_SQL = """
+expired AS (
+    UPDATE {task} SET "state" = %(failed)s, "finished_at" = %(now)s, "updated" = %(now)s,
+        "error" = 'Task ' || "module" || '.' || "function" || ' (' || "id" || ') of job ' || "job_id"
+                  || ' got no answer after ' || "attempts" || ' attempt(s); its last lease ran out at '
+                  || to_char("lease_expires" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') || '.'
+    WHERE "id" IN (SELECT "id" FROM {task} WHERE "state" = %(leased)s AND "lease_expires" <= %(now)s
+                   AND "attempts" >= %(max)s FOR UPDATE SKIP LOCKED)
+    RETURNING "id"
+)"""
+
+
+def _expire_params(now) -> dict:
+    return {"failed": TaskState.FAILED, "leased": TaskState.LEASED, "now": now, "max": max_attempts()}
+
+
+def _task_table() -> str:
+    return connection.ops.quote_name(Task._meta.db_table)
+
+
 def tasks_expire(*, now=None) -> int:
     """Fail every task whose lease ran out after its last allowed attempt; the foreman then errors its job."""
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {EXPIRE_SQL.format(task=_task_table())} SELECT count(*) FROM expired",
+                           _expire_params(now))  # fmt: skip
+            return cursor.fetchone()[0]
     with transaction.atomic():
         expired = Task.objects.select_for_update(skip_locked=True).filter(
             state=TaskState.LEASED, lease_expires__lte=now, attempts__gte=max_attempts()
@@ -138,6 +171,58 @@ def task_leases_renew(*, subcontractor: Subcontractor, tasks: list[tuple[int, st
     renewed = list(mine.select_for_update().values_list("pk", flat=True))
     Task.objects.filter(pk__in=renewed).update(lease_expires=expires, updated=now)
     return {pk: expires for pk in renewed}
+
+
+#: A poll in one statement (PostgreSQL): record it on the subcontractor, fail the tasks whose last lease ran out, and
+#: lease per module up to its count of the oldest open tasks of the polled sites that no other poll holds.
+POLL_SQL = """
+WITH polled AS (
+    UPDATE {sc} SET "last_poll_at" = %(now)s, "last_address" = %(address)s, "updated" = %(now)s WHERE "id" = %(sc_id)s
+), {expired}, picked AS (
+    SELECT p."id" FROM unnest(%(modules)s::text[], %(counts)s::int[]) AS w(module, n)
+    CROSS JOIN LATERAL (
+        SELECT t."id" FROM {task} t
+        WHERE t."module" = w.module AND t."site_id" = ANY(%(sites)s) AND t."attempts" < %(max)s
+          AND (t."state" = %(pending)s OR (t."state" = %(leased)s AND t."lease_expires" <= %(now)s))
+        ORDER BY t."id" LIMIT w.n FOR UPDATE SKIP LOCKED
+    ) p
+)
+UPDATE {task} t SET "state" = %(leased)s, "leased_by_id" = %(sc_id)s, "lease_expires" = %(expires)s,
+                    "attempts" = t."attempts" + 1, "updated" = %(now)s
+FROM picked WHERE t."id" = picked."id"
+RETURNING t."id", t."job_id", t."module", t."function", t."parameters"::text, t."cookie", t."lease_expires",
+          t."attempts"
+"""
+
+
+def task_lease_poll(
+    *,
+    poller: Poller,
+    modules: dict[str, int],
+    site_name: str | None = None,
+    sites: list[str] | None = None,
+    address: str | None = None,
+) -> list[Task]:
+    """task_lease_batch for a poller read by subcontractor_polling, as one statement (PostgreSQL): the checks
+    (sites served, modules registered) come first, so a refused poll records nothing."""
+    subcontractor = poller.subcontractor
+    site_ids = poller.sites_pick(site_name if sites is None else sites)
+    wanted = sorted(_poll_modules(subcontractor, modules).items())
+    now = timezone.now()
+    sql = POLL_SQL.format(sc=connection.ops.quote_name(Subcontractor._meta.db_table), task=_task_table(),
+                          expired=EXPIRE_SQL.format(task=_task_table()).strip())  # fmt: skip
+    params = {**_expire_params(now), "sc_id": subcontractor.pk, "address": address or None,
+              "modules": [module for module, _ in wanted], "counts": [count for _, count in wanted],
+              "sites": sorted(site_ids), "pending": TaskState.PENDING,
+              "expires": now + timedelta(seconds=lease_seconds())}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    tasks = [Task(pk=pk, job_id=job, module=module, function=function, parameters=json.loads(parameters),
+                  cookie=cookie, lease_expires=expires, attempts=attempts, state=TaskState.LEASED,
+                  leased_by=subcontractor)
+             for pk, job, module, function, parameters, cookie, expires, attempts in rows]  # fmt: skip
+    return sorted(tasks, key=lambda task: (task.module, task.pk))
 
 
 def _locked_task(task_id: int, subcontractor: Subcontractor) -> Task:

@@ -1,6 +1,7 @@
 """The subcontractor protocol endpoints (docs/subcontractor.md): poll, result, error, batch results and lease
 renewal; and the read-only views of subcontractors (with liveness) and of the tasks handed to them."""
 
+from django.db import connection
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.response import Response
@@ -9,7 +10,7 @@ from rest_framework.views import APIView
 from contractor.subcontracting.api import serializers
 from contractor.subcontracting.filtersets import SubcontractorFilterSet, TaskFilterSet
 from contractor.subcontracting.models import Task
-from contractor.subcontracting.selectors import subcontractor_list, subcontractor_of, task_list
+from contractor.subcontracting.selectors import subcontractor_list, subcontractor_of, subcontractor_polling, task_list
 from contractor.subcontracting.services import (
     Answer,
     Report,
@@ -18,6 +19,7 @@ from contractor.subcontracting.services import (
     task_complete,
     task_fail,
     task_lease_batch,
+    task_lease_poll,
     task_leases_renew,
 )
 
@@ -30,6 +32,18 @@ class IsSubcontractor(permissions.BasePermission):
     def has_permission(self, request, view):
         request.subcontractor = subcontractor_of(request.user)
         return request.subcontractor is not None
+
+
+class IsPollingSubcontractor(IsSubcontractor):
+    """IsSubcontractor for a poll: on PostgreSQL one query reads the subcontractor with the sites it serves
+    (`request.poller`), so that a poll costs three queries (token, registration, lease)."""
+
+    def has_permission(self, request, view):
+        if connection.vendor != "postgresql":
+            request.poller = None
+            return super().has_permission(request, view)
+        request.poller = subcontractor_polling(request.user)
+        return request.poller is not None
 
 
 class SubcontractorView(APIView):
@@ -47,16 +61,17 @@ class SubcontractorView(APIView):
 class PollView(SubcontractorView):
     """POST {"site": ..., "modules": {name: free slots}} -> the tasks leased to the caller."""
 
+    permission_classes = [IsPollingSubcontractor]
+
     @extend_schema(request=serializers.PollRequestSerializer, responses=serializers.PollResponseSerializer)
     def post(self, request):
         body = self.body(serializers.PollRequestSerializer)
-        tasks = task_lease_batch(
-            subcontractor=request.subcontractor,
-            modules=body["modules"],
-            site_name=body.get("site"),
-            sites=body.get("sites"),
-            address=request.META.get("REMOTE_ADDR"),
-        )
+        where = {"modules": body["modules"], "site_name": body.get("site"), "sites": body.get("sites"),
+                 "address": request.META.get("REMOTE_ADDR")}  # fmt: skip
+        if request.poller is None:
+            tasks = task_lease_batch(subcontractor=request.subcontractor, **where)
+        else:
+            tasks = task_lease_poll(poller=request.poller, **where)
         return Response(serializers.PollResponseSerializer({"tasks": tasks}).data)
 
 
