@@ -248,7 +248,7 @@ def run(args) -> dict:
         started = time.monotonic()
         for index in range(args.workers):
             profile = ["-m", "cProfile", "-o", str(Path(args.profile) / f"foreman{index}.prof")] if args.profile else []
-            command = [sys.executable, *profile, "manage.py", "foreman", "--interval", "0.05"]
+            command = [sys.executable, *profile, "manage.py", "foreman", "--interval", "1"]  # answers wake them
             processes.start(f"foreman{index}", command)
         remaining = Job.objects.filter(pk__in=ids).exclude(state=JobState.DONE)
         while remaining.exists():

@@ -1,10 +1,11 @@
 """The foreman worker loop: claim runnable jobs, step each in its own transaction, sleep, repeat."""
 
 import logging
+import select
 import signal
 import time
 
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 
 from contractor.db import connections_mend
 from contractor.foreman import selectors
@@ -20,11 +21,15 @@ log = logging.getLogger(__name__)
 RECONNECT_SECONDS = 60.0
 #: How often a worker watches for tasks no subcontractor can take and for lost subcontractors (the first pass does).
 WATCH_SECONDS = 5.0
+#: The channel the trigger of migration subcontracting 0002 notifies when a task gets its answer (PostgreSQL).
+CHANNEL = "contractor_foreman"
 
 
 class Worker:
     """Steps up to `batch` runnable jobs per pass; between passes with nothing to do, sleeps `interval` seconds.
 
+    On PostgreSQL the sleep ends early when a task gets its answer (LISTEN on CHANNEL), so an answer is applied at
+    once while an idle worker costs one pass an interval; elsewhere it is a plain poll.
     SIGTERM or SIGINT only set a flag: the worker finishes the step in progress and exits.
     """
 
@@ -33,6 +38,7 @@ class Worker:
         self.stopping = False
         self.reconnect_at = time.monotonic() + RECONNECT_SECONDS
         self.watch_at = 0.0
+        self.listening = None  # the database connection that LISTENs on CHANNEL
 
     def run_once(self) -> int:
         """One pass (fail tasks whose last lease ran out, step jobs, watch); returns how many jobs were stepped.
@@ -79,6 +85,7 @@ class Worker:
     def cycle(self) -> int:
         """One pass of the loop: a database error (the server restarted, say) ends the pass, not the worker; a
         broken connection is dropped afterwards so the next pass reconnects. Returns the jobs stepped."""
+        self._listener()  # before the pass, so that no answer recorded during it goes unnoticed
         try:
             stepped = self.run_once()
         except DatabaseError:
@@ -95,10 +102,46 @@ class Worker:
             return
         connections_mend()
 
-    def _sleep(self) -> None:
+    def _sleep(self) -> bool:
+        """Wait up to `interval` seconds, less when notified (PostgreSQL) or stopped; True when notified."""
         deadline = time.monotonic() + self.interval
-        while not self.stopping and time.monotonic() < deadline:
-            time.sleep(min(0.1, self.interval))
+        listener = self._listener()
+        while not self.stopping and (left := deadline - time.monotonic()) > 0:
+            if listener is None:
+                time.sleep(min(0.1, left))
+            elif self._notified(listener, min(0.1, left)):
+                return True
+        return False
+
+    def _listener(self):
+        """The database connection, LISTENing on CHANNEL (once per connection); None on SQLite or when the
+        database cannot be reached (the next pass finds out why)."""
+        if connection.vendor != "postgresql":
+            return None
+        try:
+            connection.ensure_connection()
+            if self.listening is not connection.connection:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"LISTEN {CHANNEL}")
+                self.listening = connection.connection
+        except DatabaseError:
+            log.warning("Could not LISTEN for answered tasks; polling until the next pass", exc_info=True)
+            return None
+        return self.listening
+
+    def _notified(self, listener, seconds: float) -> bool:
+        """Whether a notice arrived within `seconds` (all that arrived are taken); a broken connection counts as
+        one, so the next pass runs and mends it."""
+        try:
+            with connection.wrap_database_errors:
+                if not listener.notifies and not select.select([listener], [], [], seconds)[0]:
+                    return False
+                listener.poll()
+        except (DatabaseError, OSError, ValueError):
+            return True
+        notified = bool(listener.notifies)
+        listener.notifies.clear()
+        return notified
 
     def _install_signals(self) -> None:
         signal.signal(signal.SIGTERM, self._stop)

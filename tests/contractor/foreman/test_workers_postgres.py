@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from contractor.building.choices import FoundationState
 from contractor.foreman import services
 from contractor.foreman.choices import JobState
 from contractor.foreman.models import Job, JobLog
 from contractor.foreman.worker import Worker
+from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.models import Task
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -104,3 +107,32 @@ def test_sigkill_mid_step_loses_nothing(on_postgres, foundation_with, tmp_path):
     assert foundation.state == FoundationState.BUILT
     assert JobLog.objects.filter(target_kind="hit", target=str(job.pk)).count() == 1
     assert Job.objects.get(pk=job.pk).step_count == 2
+
+
+def test_an_idle_worker_wakes_when_a_task_gets_its_answer(on_postgres, foundation_with):
+    """A worker sleeping out a long interval (LISTEN) wakes within a second of an answer's commit, not at the
+    interval's end; a change that answers nothing does not wake it."""
+    job = services.job_create(target=foundation_with(create="a = lab.power( port=1 )\n"), script_name="create")
+    worker = Worker(batch=5, interval=30)
+    assert worker.cycle() == 1 and worker.cycle() == 0, "the job now waits on its task"
+    task = job.tasks.get()
+    woke = []
+
+    def answer():
+        time.sleep(0.3)
+        try:
+            Task.objects.filter(pk=task.pk).update(updated=timezone.now())  # no answer: no notice
+            time.sleep(0.3)
+            Task.objects.filter(pk=task.pk).update(state=TaskState.DONE, result={"state": "on"})
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    started = time.monotonic()
+    woke.append(worker._sleep())
+    waited = time.monotonic() - started
+    thread.join(10)
+    assert woke == [True] and 0.5 < waited < 3, waited
+    assert worker.cycle() == 1
+    assert Job.objects.get(pk=job.pk).state == JobState.DONE
