@@ -5,7 +5,7 @@ import select
 import signal
 import time
 
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import Error, close_old_connections, connection
 
 from contractor.db import connections_mend
 from contractor.foreman import selectors
@@ -88,7 +88,7 @@ class Worker:
         self._listener()  # before the pass, so that no answer recorded during it goes unnoticed
         try:
             stepped = self.run_once()
-        except DatabaseError:
+        except Error:  # DatabaseError, or InterfaceError from a connection found closed
             log.exception("A database error ended this pass; the next one reconnects if need be")
             stepped = 0
         self._tidy_connections()
@@ -124,8 +124,9 @@ class Worker:
                 with connection.cursor() as cursor:
                     cursor.execute(f"LISTEN {CHANNEL}")
                 self.listening = connection.connection
-        except DatabaseError:
+        except Error:
             log.warning("Could not LISTEN for answered tasks; polling until the next pass", exc_info=True)
+            connections_mend()
             return None
         return self.listening
 
@@ -137,7 +138,8 @@ class Worker:
                 if not listener.notifies and not select.select([listener], [], [], seconds)[0]:
                     return False
                 listener.poll()
-        except (DatabaseError, OSError, ValueError):
+        except (Error, OSError, ValueError):
+            connections_mend()  # so that the next pass reconnects
             return True
         notified = bool(listener.notifies)
         listener.notifies.clear()

@@ -136,3 +136,29 @@ def test_an_idle_worker_wakes_when_a_task_gets_its_answer(on_postgres, foundatio
     assert woke == [True] and 0.5 < waited < 3, waited
     assert worker.cycle() == 1
     assert Job.objects.get(pk=job.pk).state == JobState.DONE
+
+
+def test_a_worker_sleeping_when_its_connection_is_cut_reconnects(on_postgres, foundation_with):
+    """The server ends the connection a worker LISTENs on while it sleeps: the sleep ends, and the next pass
+    reconnects, listens again and steps (a closed connection must not stop the worker)."""
+    job = services.job_create(target=foundation_with(create="a = lab.power( port=1 )\n"), script_name="create")
+    worker = Worker(batch=5, interval=30)
+    assert worker.cycle() == 1 and worker.cycle() == 0
+    backend = connection.connection.info.backend_pid
+    killer = threading.Thread(target=_terminate, args=(backend,))
+    killer.start()
+    started = time.monotonic()
+    assert worker._sleep() is True and time.monotonic() - started < 10
+    killer.join(10)
+    Task.objects.filter(job=job).update(state=TaskState.DONE, result={"state": "on"})
+    assert worker.cycle() == 1 and connection.connection.info.backend_pid != backend
+    assert Job.objects.get(pk=job.pk).state == JobState.DONE
+
+
+def _terminate(backend: int) -> None:
+    time.sleep(0.3)
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+    finally:
+        connections.close_all()
