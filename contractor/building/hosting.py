@@ -25,24 +25,28 @@ class Hosted:
 #: finder(*, foundation_ids=None, host_ids=None, complex_ids=None) -> Iterable[Hosted]; a filter left at None
 #: does not restrict; several given filters all apply. A filter is a list of ids or a queryset of them (a subquery).
 Finder = Callable[..., Iterable[Hosted]]
-_finders: list[Finder] = []
+#: Each finder with the foundation types its foundations are of (None: it did not say, so any may be).
+_finders: dict[Finder, frozenset[str] | None] = {}
 
 
-def hosting_register(finder: Finder) -> None:
-    """Make the job rules and the fleet questions see a plugin's hosted foundations (once per finder)."""
-    if finder not in _finders:
-        _finders.append(finder)
+def hosting_register(finder: Finder, *, types: Iterable[str] | None = None) -> None:
+    """Make the job rules and the fleet questions see a plugin's hosted foundations (once per finder). `types`
+    names the foundation types it finds, so that asking where a foundation of another type lives costs no query."""
+    _finders[finder] = frozenset(types) if types is not None else None
 
 
-def hosted_foundations(*, foundation_ids=None, host_ids=None, complex_ids=None) -> list[Hosted]:
-    """Every registered plugin's hosted foundations matching the filters, by foundation id."""
+def hosted_foundations(*, foundation_ids=None, host_ids=None, complex_ids=None, kind: str = "") -> list[Hosted]:
+    """Every registered plugin's hosted foundations matching the filters, by foundation id; with `kind` (a
+    foundation type) only the finders that may find that type are asked."""
     found = []
-    for finder in _finders:
+    for finder, types in _finders.items():
+        if kind and types is not None and kind not in types:
+            continue
         found += finder(foundation_ids=foundation_ids, host_ids=host_ids, complex_ids=complex_ids)
     return sorted(found, key=lambda hosted: hosted.foundation_id)
 
 
 def hosting_of(foundation) -> Hosted | None:
-    """Where `foundation` lives, if it is a hosted one."""
-    found = hosted_foundations(foundation_ids=[foundation.pk])
+    """Where `foundation` lives, if it is a hosted one: no query for a type no finder names."""
+    found = hosted_foundations(foundation_ids=[foundation.pk], kind=getattr(foundation, "type", "") or "")
     return found[0] if found else None

@@ -21,7 +21,8 @@ class ContainersConfig(PluginConfig):
         # Lazy: the selectors import this plugin's models, loaded only after the app configs.
         from contractor.building.hosting import hosting_register
         from contractor.dns.published import published_register
+        from plugins.containers.models import ContainerFoundation
         from plugins.containers.selectors import hosted_containers, published_container_ports
 
-        hosting_register(hosted_containers)
+        hosting_register(hosted_containers, types=[ContainerFoundation.foundation_type])
         published_register(published_container_ports)

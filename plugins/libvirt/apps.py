@@ -17,6 +17,7 @@ class LibvirtConfig(PluginConfig):
         super().ready()
         # Lazy: the selectors import this plugin's models, loaded only after the app configs.
         from contractor.building.hosting import hosting_register
+        from plugins.libvirt.models import LibvirtFoundation
         from plugins.libvirt.selectors import hosted_vms
 
-        hosting_register(hosted_vms)
+        hosting_register(hosted_vms, types=[LibvirtFoundation.foundation_type])
