@@ -117,7 +117,7 @@ class Calls:
                 raise Stop(Outcome("waiting", message, line=self._call_line()), self.host.pc)
             self.finish(None)
         elif kind == "steps":
-            self._advance_steps(self._function(call, Steps))
+            self._advance_steps(self._steps(call))
         elif kind == "remote":
             self._continue_remote(call)
         else:  # a pause or error the host moved past without resume()/reset(): the call returns none
@@ -151,7 +151,15 @@ class Calls:
         value = decode(call["result"])
         if function.result is not None:
             value = check_value(function.result(value), "task result")
-        self.finish(value)
+        if function.then is None:
+            self.finish(value)
+            return
+        # The call goes on as the Steps that follow the task; its record says so ("then"), to find them again.
+        where = f"{call['module']}.{call['function']}"
+        state = call_with(function.then.start, {"result": value}, where)
+        self.host.call = {"type": "steps", "module": call["module"], "function": call["function"],
+                          "started": call["started"], "then": True, "state": state}  # fmt: skip
+        self._advance_steps(function.then)
 
     def _dispatch(self, call: dict, function: Remote, phase: str) -> None:
         params = decode(call["params"])
@@ -177,6 +185,15 @@ class Calls:
     def _call_line(self) -> int:
         """The line of the call in progress: the instruction before pc (a call resumes just past itself)."""
         return self.host.position(self.host.pc - 1)[0]
+
+    def _steps(self, call: dict) -> Steps:
+        """The Steps a steps call continues: the function's own, or those following its Remote's task."""
+        if not call.get("then"):
+            return self._function(call, Steps)
+        then = self._function(call, Remote).then
+        if then is None:  # the module changed between steps
+            raise NotAllowedError(f"{call['module']}.{call['function']} no longer goes on after its task")
+        return then
 
     def _function(self, call: dict, kind: type[_F]) -> _F:
         function = self.host.module(call["module"]).function(call["function"])

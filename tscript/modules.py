@@ -65,7 +65,9 @@ class Remote:
     names the subcontractor function (default: the registered name). `rollback(**params)`, when
     given, returns the parameters of a rollback task named `rollback_function` (default
     `rollback_<name>`); without it `rollback()` is refused. `result(value)` converts the task's
-    result into the call's value.
+    result into the call's value. With `then` (a `Steps`), the call goes on after the task's
+    result: `then.start(result=value)` begins it and its steps give the call's value (a power-on
+    task, say, then waiting for what the machine does once it is on).
     """
 
     task: Callable[..., Any] | None = None
@@ -73,6 +75,7 @@ class Remote:
     rollback: Callable[..., Any] | None = None
     rollback_function: str | None = None
     result: Callable[[Any], Any] | None = None
+    then: Steps | None = None
 
 
 def result_key(key: str) -> Callable[[Any], Any]:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 
 from contractor.building.models import Structure
+from contractor.discovery.choices import RequestState
 from contractor.foreman.choices import ACTIVE_STATES, JobState
 from contractor.foreman.models import Job
 from contractor.site.models import Site
@@ -163,17 +164,30 @@ def pxe_plan(sites: Site | set[int]) -> dict:
     }
 
 
-def discovery_script(mac: str) -> str | None:
-    """The iPXE script booting the discovery image for `mac` (docs/discovery.md), or None: no MAC, a MAC that a
-    foundation being built has (it gets its own script or a 404, never discovery), or no image installed."""
-    folder = settings.CONTRACTOR_DISCOVERY_IMAGE.strip("/")
+def _normal_mac(mac: str) -> str | None:
     try:
-        mac = normal_mac(mac)
+        return normal_mac(mac)
     except ValueError:
         return None
-    if not folder or boot_file_path(f"{folder}/vmlinuz") is None:
+
+
+def discovery_requested(mac: str) -> bool:
+    """Whether a job waits in foundation.discover() for the foundation with that MAC: it boots discovery, first."""
+    mac = _normal_mac(mac)
+    interfaces = RealNetworkInterface.objects.filter(mac=mac, foundation__discovery_request__state=RequestState.OPEN)
+    return mac is not None and interfaces.exists()
+
+
+def discovery_script(mac: str) -> str | None:
+    """The iPXE script booting the discovery image for `mac` (docs/discovery.md), or None: no MAC, a MAC that a
+    foundation being built has (it gets its own script or a 404, never discovery, unless its job waits in
+    foundation.discover()), or no image installed."""
+    folder = settings.CONTRACTOR_DISCOVERY_IMAGE.strip("/")
+    mac = _normal_mac(mac)
+    if mac is None or not folder or boot_file_path(f"{folder}/vmlinuz") is None:
         return None
-    if RealNetworkInterface.objects.filter(mac=mac, foundation__structure__isnull=False).exists():
+    built = RealNetworkInterface.objects.filter(mac=mac, foundation__structure__isnull=False)
+    if built.exists() and not discovery_requested(mac):
         return None
     files = f"{_host()}/boot/files/{folder}"
     args = f"discovery={_host()}/boot/discovery/ mac={mac} {settings.CONTRACTOR_DISCOVERY_KERNEL_ARGS}".strip()

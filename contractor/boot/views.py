@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from contractor.api.parsers import JSONObjectParser
 from contractor.boot.selectors import (
     boot_file_path,
+    discovery_requested,
     discovery_script,
     job_listening,
     provisioning_interface,
@@ -65,11 +66,17 @@ def _render(structure, field: str) -> HttpResponse:
 @require_GET
 def boot_script(request, config_uuid=None):
     """The rendered iPXE boot script of the PXE on the requester's provisioning interface; for a MAC nothing is
-    being built on (a machine booting from a dynamic pool), the discovery image's script."""
+    being built on (a machine booting from a dynamic pool), or whose create job waits in foundation.discover(), the
+    discovery image's script."""
+    mac = request.GET.get("mac", "")
+    if config_uuid is None and discovery_requested(mac):
+        script = discovery_script(mac)
+        if script is not None:
+            return HttpResponse(script, content_type="text/plain; charset=utf-8")
     try:
         structure = _requester(request, config_uuid)
     except Http404:
-        script = discovery_script(request.GET.get("mac", "")) if config_uuid is None else None
+        script = discovery_script(mac) if config_uuid is None else None
         if script is None:
             raise
         return HttpResponse(script, content_type="text/plain; charset=utf-8")

@@ -14,3 +14,9 @@ class DiscoveredAction(models.TextChoices):
     WAIT = "wait"  # keep polling
     POWEROFF = "poweroff"  # power off: it is known now, its foundation's job powers it on again
     REBOOT = "reboot"  # reboot: its foundation's job wants it to boot into its build
+
+
+class RequestState(models.TextChoices):
+    OPEN = "open"  # foundation.discover() powered the machine on and waits for its report
+    DONE = "done"  # it reported and met the blueprint's fingerprint: the job goes on
+    REFUSED = "refused"  # it reported and missed the fingerprint; `message` says what (the job errors with it)

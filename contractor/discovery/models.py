@@ -1,9 +1,10 @@
-"""DiscoveredMachine: one machine that booted the discovery image and reported its hardware."""
+"""DiscoveredMachine: one machine that booted the discovery image and reported its hardware; DiscoveryRequest: a
+foundation's create job waiting in foundation.discover() for its machine's report."""
 
 from django.db import models
 
 from contractor.db import Timestamped
-from contractor.discovery.choices import DiscoveredAction, DiscoveredState
+from contractor.discovery.choices import DiscoveredAction, DiscoveredState, RequestState
 
 
 class DiscoveredMachine(Timestamped):
@@ -48,3 +49,19 @@ class DiscoveredMachine(Timestamped):
 
     def __str__(self):
         return self.mac
+
+
+class DiscoveryRequest(Timestamped):
+    """A job's foundation.discover(): while open, the foundation's MACs boot the discovery image (before any build
+    script); its machine's report closes it, done or refused with the reasons."""
+
+    foundation = models.OneToOneField("building.Foundation", on_delete=models.CASCADE, related_name="discovery_request")
+    job_id_ref = models.BigIntegerField(null=True, blank=True, help_text="The job waiting in foundation.discover().")
+    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.OPEN)
+    message = models.TextField(blank=True, help_text="Why its machine was refused.")
+
+    class Meta:
+        verbose_name = "discovery request"
+
+    def __str__(self):
+        return f"discovery of {self.foundation_id} ({self.state})"

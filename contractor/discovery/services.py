@@ -15,9 +15,9 @@ from contractor.building.choices import FoundationState
 from contractor.building.models import Foundation
 from contractor.building.services import foundation_create, foundation_locate
 from contractor.db import validated_save
-from contractor.discovery.choices import DiscoveredAction, DiscoveredState
+from contractor.discovery.choices import DiscoveredAction, DiscoveredState, RequestState
 from contractor.discovery.facts import checked_facts, fact_macs, id_map
-from contractor.discovery.models import DiscoveredMachine
+from contractor.discovery.models import DiscoveredMachine, DiscoveryRequest
 from contractor.events import event_emit
 from contractor.plugins import foundation_types
 from contractor.utilities.models import AddressBlock, RealNetworkInterface
@@ -63,13 +63,30 @@ def matching_foundation(facts: dict, mac: str) -> tuple[Foundation | None, str]:
     return None, ""
 
 
+def _open_request(foundation_id: int | None) -> DiscoveryRequest | None:
+    """The open foundation.discover() request of that foundation, if its create job waits in one."""
+    if foundation_id is None:
+        return None
+    return DiscoveryRequest.objects.filter(foundation_id=foundation_id, state=RequestState.OPEN).first()
+
+
+def _close_request(request: DiscoveryRequest | None, state: str, message: str = "") -> None:
+    if request is not None:
+        request.state, request.message = state, message
+        validated_save(request)
+
+
 def _locate(machine: DiscoveredMachine, foundation: Foundation, state: str, matched_by: str) -> DiscoveredMachine:
-    """Locate `foundation` with the machine's facts; a refusal is recorded on the machine, not raised."""
+    """Locate `foundation` with the machine's facts; a refusal is recorded on the machine, not raised. A create job
+    waiting in foundation.discover() hears the outcome, and a machine it waits for reboots into its build."""
     machine.foundation, machine.matched_by = foundation, matched_by
+    request = _open_request(foundation.pk)
+    done = DiscoveredAction.REBOOT if request is not None else DiscoveredAction.POWEROFF
     if foundation.state != FoundationState.PLANNED:
         # A located or built foundation's machine booting discovery again: it stays as it is.
         machine.state, machine.message = state, f"{foundation} is already {foundation.state}."
-        machine.action = DiscoveredAction.POWEROFF
+        machine.action = done
+        _close_request(request, RequestState.DONE)
         return validated_save(machine)
     try:
         with transaction.atomic():
@@ -78,11 +95,13 @@ def _locate(machine: DiscoveredMachine, foundation: Foundation, state: str, matc
         machine.state, machine.action = DiscoveredState.REFUSED, DiscoveredAction.WAIT
         machine.message = f"{foundation} refused it: " + "; ".join(error.messages)
         validated_save(machine)
+        _close_request(request, RequestState.REFUSED, machine.message)
         event_emit(event="discovery.refused", obj=foundation, data={"mac": machine.mac, "message": machine.message})
         return machine
     machine.foundation, machine.state, machine.message = located, state, ""
-    machine.action = DiscoveredAction.POWEROFF
+    machine.action = done
     validated_save(machine)
+    _close_request(request, RequestState.DONE)
     event_emit(event=f"discovery.{state}", obj=foundation, data={"mac": machine.mac, "matched_by": matched_by})
     return machine
 
@@ -113,7 +132,8 @@ def discovery_report(
 
 def discovered_match(*, machine: DiscoveredMachine) -> DiscoveredMachine:
     """Match a machine not matched or assigned yet to its foundation (see matching_foundation) and locate it."""
-    if machine.state in (DiscoveredState.MATCHED, DiscoveredState.ASSIGNED):
+    bound = machine.state in (DiscoveredState.MATCHED, DiscoveredState.ASSIGNED)
+    if bound and _open_request(machine.foundation_id) is None:  # a job's foundation.discover() checks it again
         return machine
     foundation, matched_by = matching_foundation(machine.facts, machine.mac)
     if foundation is None:
@@ -168,6 +188,29 @@ def discovered_create_foundation(
         if machine.state == DiscoveredState.REFUSED:
             raise ValidationError({"blueprint": machine.message})
     return machine
+
+
+def discovered_instruct(*, machine: DiscoveredMachine, action: str) -> DiscoveredMachine:
+    """Tell a machine what to do at its next poll: power off, or reboot (into its build: its foundation's boot
+    script once its structure is being built, else the discovery image again), or keep waiting."""
+    if action not in DiscoveredAction.values:
+        raise ValidationError({"action": f"{action!r} is not one of {', '.join(DiscoveredAction.values)}."})
+    machine.action = action
+    return validated_save(machine)
+
+
+def discovery_request_open(*, foundation: Foundation, job_id: int | None = None) -> DiscoveryRequest:
+    """foundation.discover() begins: until its machine reports, the foundation's MACs boot the discovery image."""
+    with transaction.atomic():
+        request = DiscoveryRequest.objects.select_for_update().filter(foundation=foundation).first()
+        request = request or DiscoveryRequest(foundation=foundation)
+        request.job_id_ref, request.state, request.message = job_id, RequestState.OPEN, ""
+        return validated_save(request)
+
+
+def discovery_request_close(*, request: DiscoveryRequest) -> None:
+    """foundation.discover() is over (the job goes on with the machine located): forget the request."""
+    request.delete()
 
 
 def discovered_forget(*, machine: DiscoveredMachine) -> None:

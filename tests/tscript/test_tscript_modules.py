@@ -2,7 +2,7 @@
 
 import pytest
 
-from tscript import Module, NotAllowedError, ParameterError, Remote, Runner, StaleCookieError, Step, Steps
+from tscript import Module, NotAllowedError, ParameterError, Remote, Runner, ScriptError, StaleCookieError, Step, Steps
 
 
 def make_modules(store: dict) -> list[Module]:
@@ -250,3 +250,38 @@ def test_check_warns_about_unknown_functions_and_arguments():
     # the caret is under the keyword, on its own line of a call written over several lines
     assert (found[-1].source_line, found[-1].caret) == ("                     persistant=true )", " " * 21 + "^")
     assert check(source, modules=[foundation, iputils, "config"]) == []
+
+
+def test_a_remote_function_can_go_on_in_steps_after_its_task(clock):
+    """A Remote with `then`: its task first, then the Steps that follow get the task's (converted) result and give
+    the call's value, step after step, across a save and restore; an error in them is resumable, and a reset goes on
+    with them (the task is not sent again)."""
+    store = {"fail": True}
+
+    def step(state):
+        if store.pop("fail", False):
+            raise ScriptError("not yet")
+        if state["seen"] < 2:
+            return Step.more(f"after {state['result']}", {**state, "seen": state["seen"] + 1})
+        return Step.finish(f"{state['result']} x{state['seen']}")
+
+    def modules():
+        machine = Module("machine")
+        then = Steps(start=lambda result: {"result": result, "seen": 0}, step=step)
+        machine.add_function("boot", Remote(task=lambda: {"go": 1}, result=lambda v: v["state"], then=then))
+        return [machine]
+
+    source = "x = machine.boot()\ny = 1"
+    runner = Runner(source, modules=modules(), clock=clock, cookie_factory=lambda: "k1")
+    outcome = runner.run()
+    assert (outcome.status, outcome.task["function"]) == ("waiting", "boot")
+    runner.provide_result("k1", {"state": "on"})
+    outcome = runner.run()
+    assert (outcome.status, outcome.error["kind"], outcome.error["message"]) == ("error", "script_error", "not yet")
+    runner.reset()
+    messages = []
+    for _ in range(2):
+        messages.append(runner.run().message)
+        runner = Runner.from_state(source, runner.state(), modules(), clock=clock)
+    assert messages == ["after on", "after on"]
+    assert runner.run().status == "done" and runner.variables == {"x": "on x2", "y": 1}

@@ -3,6 +3,7 @@ factories are called with a stand-in context and only declare their functions.""
 
 from contractor.blueprint.models import StructureBluePrint
 from contractor.blueprint.selectors import structure_foundation_types
+from contractor.discovery.tscript import discovery_functions
 from contractor.foreman.modules import modules_for
 from contractor.foreman.modules.lazy import LazyModule
 from contractor.plugins import foundation_types
@@ -44,7 +45,9 @@ def blueprint_modules(blueprint, *, foundation_calls: bool = True) -> dict | Non
         for name in wanted:
             model = types.get(name)
             hook = getattr(model, "tscript_functions", None) if model is not None else None
-            for function_name, function in (hook(model(), context) if hook else {}).items():
+            functions = hook(model(), context) if hook else {}
+            functions.update(discovery_functions(context, model(), functions))
+            for function_name, function in functions.items():
                 takes = parameters(function)
                 known = foundation.get(function_name, [])
                 merged = None if takes is None or known is None else known + [t for t in takes if t not in known]

@@ -1,5 +1,6 @@
 """The `foundation` module: the foundation a job works on, and its type's power functions."""
 
+from contractor.discovery.tscript import discovery_functions
 from contractor.foreman.modules.lazy import LazyModule
 from tscript import OperandError
 
@@ -20,7 +21,8 @@ def _set_id_map(foundation, value):
 
 def foundation_module(context) -> LazyModule:
     """Values `locator`, `type`, `state`, `site`, `blueprint`, `interfaces`, `id_map` (writable by the
-    foundation's own job) and the functions the foundation type supplies through `tscript_functions(context)`."""
+    foundation's own job), the functions the foundation type supplies through `tscript_functions(context)`, and
+    `discover()` where those can PXE-boot the machine (contractor/discovery/tscript.py)."""
     return LazyModule("foundation", lambda module: _fill(module, context))
 
 
@@ -37,5 +39,7 @@ def _fill(module, context) -> None:
     setter = (lambda value: _set_id_map(foundation, value)) if own else None
     module.add_value("id_map", getter=lambda: foundation.id_map, setter=setter)
     hook = getattr(foundation, "tscript_functions", None)
-    for name, function in (hook(context) if hook else {}).items():
+    functions = hook(context) if hook else {}
+    functions.update(discovery_functions(context, foundation, functions))  # discover(), where it can PXE-boot
+    for name, function in functions.items():
         module.add_function(name, function)

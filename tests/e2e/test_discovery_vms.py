@@ -1,0 +1,208 @@
+"""Issue 12 end to end: three real QEMU VMs PXE-boot from a dynamic pool into the discovery image and report.
+
+Contractor (gunicorn) and a subcontractor daemon (its PXE sync keeping the lab's dnsmasq serving the site's
+dynamic pool) run for real; the test defines the VMs in libvirt itself (no foundation made them) and boots all
+three at once: dnsmasq hands each an address from the pool, iPXE chains to /boot/script/?mac=, which answers
+the discovery image for an unknown MAC; the image reads the VM's hardware from its running kernel and posts it.
+- vm-a has no foundation: recorded as a new discovered machine with the CPUs, memory, disk and MAC it was made with;
+- vm-b's DMI serial is in a planned foundation's id_map: matched, located (id_map filled), told to power off;
+- vm-c's MAC is a planned foundation's, whose blueprint wants more memory: refused with that reason.
+
+The VMs boot once for the module (one fixture), and each test checks what its VM did.
+"""
+
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+from vmlab import Lab, installer_image, libvirt_daemon, vm_accelerator  # noqa: F401 - pytest fixtures
+
+from tests.e2e.conftest import Processes
+from tests.e2e.vm_rig import VmRig, boot_files_with, libvirt_running, wait_for
+
+# The module's fixture writes through the test database before the first test (pytest-django sets one up only
+# for tests that ask); the tests read what it kept, and the first one's teardown empties the database again.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+#: Software emulation on two shared cores, three VMs at once: the reports came 49 s after the start (240 s when busy).
+DISCOVERY_SECONDS = 420
+#: name -> what libvirt is told to make (memory in MiB, one disk of disk_mb MiB with that serial, DMI serial).
+VMS = {
+    "a": {"cpus": 2, "memory_mb": 256, "disk_mb": 64, "mac": "52:54:00:d1:5c:0a", "serial": "DSC-A"},
+    "b": {"cpus": 1, "memory_mb": 224, "disk_mb": 32, "mac": "52:54:00:d1:5c:0b", "serial": "DSC-B"},
+    "c": {"cpus": 1, "memory_mb": 192, "disk_mb": 32, "mac": "52:54:00:d1:5c:0c", "serial": "DSC-C"},
+}
+BIG_MEMORY_MB = 2048
+
+
+def _domain_xml(name: str, vm: dict, bridge: str, disk: str, serial_log: str, accelerator: str) -> str:
+    return f"""<domain type='{"kvm" if accelerator == "kvm" else "qemu"}'>
+  <name>{name}</name>
+  <memory unit='MiB'>{vm["memory_mb"]}</memory>
+  <vcpu>{vm["cpus"]}</vcpu>
+  <sysinfo type='smbios'><system><entry name='manufacturer'>Contractor Lab</entry>
+    <entry name='serial'>{vm["serial"]}</entry></system></sysinfo>
+  <os><type arch='x86_64' machine='q35'>hvm</type><boot dev='network'/><smbios mode='sysinfo'/></os>
+  <features><acpi/><apic/></features>
+  <cpu mode='{"host-passthrough" if accelerator == "kvm" else "maximum"}'/>
+  <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/>
+      <target dev='vda' bus='virtio'/><serial>disk-{name}</serial></disk>
+    <interface type='bridge'><source bridge='{bridge}'/><mac address='{vm["mac"]}'/><model type='virtio'/></interface>
+    <serial type='file'><source path='{serial_log}' append='on'/><target port='0'/></serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>"""
+
+
+def _plan(rig: VmRig) -> None:
+    """A dynamic pool of ten addresses; blueprints with and without a memory requirement; vm-b's foundation
+    known by its DMI serial, vm-c's by its MAC."""
+    from contractor.utilities.models import AddressBlock
+    from contractor.utilities.services import address_allocate
+
+    block = AddressBlock.objects.get(name="lab-vms")
+    for offset in range(100, 110):
+        address_allocate(address_block=block, kind="dynamic", offset=offset)
+    rig.post("foundation-blueprints/", {"name": "disc-small", "foundation_types": ["manual"],
+                                        "hardware_requirements": {"memory_mb_min": 128, "disks": ["vda"]}})  # fmt: skip
+    rig.post("foundation-blueprints/", {"name": "disc-big", "foundation_types": ["manual"],
+                                        "hardware_requirements": {"memory_mb_min": BIG_MEMORY_MB}})  # fmt: skip
+    dmi = {"dmi": {"serial": VMS["b"]["serial"]}}
+    rig.post("foundations/", {"type": "manual", "locator": f"{rig.prefix}-b", "site": "lab",
+                              "blueprint": "disc-small", "id_map": dmi})  # fmt: skip
+    rig.post("foundations/", {"type": "manual", "locator": f"{rig.prefix}-c", "site": "lab", "blueprint": "disc-big"})
+    rig.post("interfaces/", {"foundation": f"{rig.prefix}-c", "name": "eth0", "mac": VMS["c"]["mac"],
+                             "is_provisioning": True})  # fmt: skip
+
+
+def _boot(rig: VmRig, lab: Lab, accelerator: str) -> dict[str, str]:
+    """Define and start the three VMs at once; name -> the domain XML libvirt holds."""
+    import subprocess
+
+    import libvirt
+
+    connection = libvirt.open("qemu:///system")
+    defined = {}
+    try:
+        for key, vm in VMS.items():
+            name = f"{rig.prefix}-{key}"
+            disk = lab.root / f"{name}.qcow2"
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk), f"{vm['disk_mb']}M"], check=True)
+            xml = _domain_xml(name, vm, lab.bridge, str(disk), lab.serial_log(name), accelerator)
+            defined[name] = connection.defineXML(xml)
+        for domain in defined.values():
+            domain.create()
+        return {name: domain.XMLDesc() for name, domain in defined.items()}
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def discovered(libvirt_daemon, installer_image, vm_accelerator, django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: F811
+    """The three VMs booted once: what the API, libvirt and their consoles said, and how long it took."""
+    tmp = tmp_path_factory.mktemp("discovery-vms")
+    boot_files = boot_files_with(installer_image, tmp / "boot-files")
+    with django_db_blocker.unblock():
+        processes = Processes(tmp)
+        lab = Lab(tmp / "lab")
+        try:
+            lab.start()
+            rig = VmRig(lab, processes, tmp, boot_files, accelerator=vm_accelerator)
+            rig.plan_lab()
+            # No kernel messages on the consoles: under software emulation each line printed costs the boot time.
+            processes.env["CONTRACTOR_DISCOVERY_KERNEL_ARGS"] = "console=ttyS0 quiet"
+            rig.start_contractor()
+            _plan(rig)
+            rig.start_subcontractor()
+            assert wait_for(lambda: "dhcp-range" in (lab.pxe_dir / "subcontractor.conf").read_text(), 60), rig.logs()
+            assert wait_for(lab.dnsmasq_running, 30), rig.logs()
+            started = time.monotonic()
+            xml = _boot(rig, lab, vm_accelerator)
+
+            def reported():
+                machines = rig.get("discovered/?limit=10")["results"]
+                states = {m["mac"]: m["state"] for m in machines}
+                wanted = {VMS["a"]["mac"]: "new", VMS["b"]["mac"]: "matched", VMS["c"]["mac"]: "refused"}
+                return machines if states == wanted else None
+
+            machines = wait_for(reported, DISCOVERY_SECONDS, 1)
+            reports_at = time.monotonic() - started
+            for key, state in (("a", "new -> wait"), ("b", "matched -> poweroff"), ("c", "refused -> wait")):
+                if machines is not None:  # the answer to the report, on its console a moment after the API had it
+                    lab.serial(f"{rig.prefix}-{key}").wait_for(f"discovery: {state}", 30)
+            b_off = wait_for(lambda: not libvirt_running(f"{rig.prefix}-b"), 60, 0.5)
+            seen = {
+                "machines": {m["mac"]: m for m in (machines or rig.get("discovered/?limit=10")["results"])},
+                "foundations": {key: rig.get(f"foundations/{rig.prefix}-{key}/") for key in ("b", "c")},
+                "xml": xml,
+                "serial": {key: lab.serial(f"{rig.prefix}-{key}").text() for key in VMS},
+                "b_off": bool(b_off),
+                "seconds": reports_at,
+                "logs": rig.logs() + "\n" + lab.report(),
+                "host_address": lab.host_address,
+                "network": lab.network,
+            }
+            print(f"\ndiscovery: three VMs ({vm_accelerator}) reported within {reports_at:.1f} s of their start")
+            assert machines is not None, f"not all three reported as expected: {seen['machines']}\n{seen['logs']}"
+        finally:
+            problems = lab.close()
+            processes.stop_all()
+        assert not problems, f"lab clean-up failed: {problems}"
+    yield seen
+
+
+def _libvirt_said(xml: str) -> dict:
+    domain = ET.fromstring(xml)
+    return {
+        "cpus": int(domain.findtext("vcpu")),
+        "memory_mib": int(domain.find("memory").text) // 1024,  # libvirt answers KiB
+        "mac": domain.find("devices/interface/mac").get("address"),
+        "disk": domain.find("devices/disk/serial").text,
+    }
+
+
+def test_an_unknown_vm_is_recorded_with_its_real_hardware(discovered):
+    """vm-a, of no foundation: a new discovered machine, told to wait, with the CPU count, memory (the kernel's
+    MemTotal: a little under what libvirt gave it), disk (size and serial) and MAC libvirt was told to create,
+    its address from the dynamic pool and the site of that pool's block."""
+    vm = VMS["a"]
+    machine = discovered["machines"][vm["mac"]]
+    said = _libvirt_said(next(x for name, x in discovered["xml"].items() if name.endswith("-a")))
+    assert (machine["state"], machine["action"], machine["foundation"], machine["site"]) == ("new", "wait", None, "lab")
+    facts = machine["facts"]
+    assert facts["cpu_count"] == said["cpus"] == vm["cpus"]
+    assert said["memory_mib"] == vm["memory_mb"] and 0.6 * vm["memory_mb"] < facts["memory_mb"] <= vm["memory_mb"]
+    (disk,) = facts["disks"]
+    assert (disk["name"], disk["size_bytes"], disk["serial"]) == ("vda", vm["disk_mb"] << 20, said["disk"])
+    assert [(i["mac"]) for i in facts["interfaces"]] == [said["mac"]] == [vm["mac"]]
+    assert facts["dmi"]["serial"] == vm["serial"] and facts["dmi"]["vendor"] == "Contractor Lab"
+    assert any(d["vendor"] == "1af4" for d in facts["pci_devices"])  # the virtio NIC and disk
+    assert int(machine["address"].rsplit(".", 1)[1]) in range(100, 110)  # from the dynamic pool
+    assert "discovery: new -> wait" in discovered["serial"]["a"]
+
+
+def test_a_vm_matching_a_planned_foundation_by_dmi_serial_is_located(discovered):
+    """vm-b's DMI serial is in its planned foundation's id_map: matched by it, the foundation located with the
+    facts as its id_map (the MAC, CPUs, memory), and the VM told to power off, which it did."""
+    vm = VMS["b"]
+    machine = discovered["machines"][vm["mac"]]
+    foundation = discovered["foundations"]["b"]
+    assert (machine["state"], machine["matched_by"], machine["action"]) == ("matched", "dmi_serial", "poweroff")
+    assert machine["foundation"] == foundation["locator"] and foundation["state"] == "located"
+    id_map = foundation["id_map"]
+    assert id_map["dmi"]["serial"] == vm["serial"] and id_map["cpu_count"] == vm["cpus"]
+    assert [i["mac"] for i in id_map["interfaces"]] == [vm["mac"]] and id_map["memory_mb"] <= vm["memory_mb"]
+    assert "discovery: matched -> poweroff" in discovered["serial"]["b"] and discovered["b_off"]
+
+
+def test_a_vm_with_too_little_memory_is_refused_naming_the_requirement(discovered):
+    """vm-c's MAC is its foundation's, whose blueprint wants 2048 MB: refused, the message naming the memory found
+    and the minimum; the foundation stays planned and the VM is told to wait."""
+    machine = discovered["machines"][VMS["c"]["mac"]]
+    found = machine["facts"]["memory_mb"]
+    assert (machine["state"], machine["matched_by"], machine["action"]) == ("refused", "mac", "wait")
+    assert f"memory_mb {found} is below the minimum {BIG_MEMORY_MB}" in machine["message"], machine["message"]
+    assert discovered["foundations"]["c"]["state"] == "planned" and discovered["foundations"]["c"]["id_map"] == {}
+    assert "discovery: refused -> wait" in discovered["serial"]["c"]
