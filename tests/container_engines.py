@@ -13,6 +13,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -178,3 +179,72 @@ def bridge_network(engine: Engine) -> str:
     client.networks.create(name, driver="bridge", ipam=docker.types.IPAMConfig(pool_configs=[pool]))
     client.close()
     return name
+
+
+class LabBridge:
+    """A test network shaped like tests/vmlab.py's lab: a Linux bridge in the main namespace (holding .254 of a
+    free /24) joined by a veth pair to a namespace of the test's own (holding .1). Containers join the bridge
+    through an engine network: Docker's bridge driver onto the existing bridge (`com.docker.network.bridge.name`),
+    Podman's macvlan with the bridge as parent (Podman refuses a bridge network on a subnet the host already has
+    an address in). A port check from inside the namespace then reaches a container's service on its address."""
+
+    def __init__(self):
+        import uuid
+
+        suffix = uuid.uuid4().hex[:6]
+        self.namespace, self.bridge = f"ct{suffix}", f"ct{suffix}b"
+        host_veth, lab_veth = f"ct{suffix}h", f"ct{suffix}n"
+        self.subnet = free_subnet()
+        self.gateway = str(self.subnet[254])
+        try:
+            for command in (
+                ["ip", "netns", "add", self.namespace],
+                ["ip", "link", "add", host_veth, "type", "veth", "peer", "name", lab_veth],
+                ["ip", "link", "set", lab_veth, "netns", self.namespace],
+                ["ip", "link", "add", self.bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0"],
+                ["ip", "link", "set", host_veth, "master", self.bridge],
+                ["ip", "addr", "add", f"{self.gateway}/24", "dev", self.bridge],
+                ["ip", "link", "set", host_veth, "up"],
+                ["ip", "link", "set", self.bridge, "up"],
+                *self.inside(["ip", "addr", "add", f"{self.subnet[1]}/24", "dev", lab_veth]),
+                *self.inside(["ip", "link", "set", lab_veth, "up"]),
+                *self.inside(["ip", "link", "set", "lo", "up"]),
+            ):
+                subprocess.run(command, check=True, capture_output=True, timeout=30)
+        except (subprocess.CalledProcessError, OSError) as error:
+            self.close()
+            pytest.skip(f"no test bridge (needs root and iproute2): {error}")
+
+    def inside(self, command: list[str]) -> list[list[str]]:
+        return [["ip", "netns", "exec", self.namespace, *command]]
+
+    def network(self, engine: Engine, part: int) -> str:
+        """An engine network on the bridge, handing out addresses from quarter `part` (1-2) of the /24."""
+        import docker
+
+        name = f"{self.namespace}{engine.kind[0]}"
+        ip_range = str(list(self.subnet.subnets(new_prefix=26))[part])
+        pool = docker.types.IPAMPool(subnet=str(self.subnet), gateway=self.gateway, iprange=ip_range)
+        driver, options = ("bridge", {"com.docker.network.bridge.name": self.bridge})
+        if engine.kind == "podman":
+            driver, options = "macvlan", {"parent": self.bridge}
+        client = engine.client()
+        try:
+            client.networks.create(
+                name, driver=driver, options=options, ipam=docker.types.IPAMConfig(pool_configs=[pool])
+            )
+        finally:
+            client.close()
+        return name
+
+    def fetch(self, url: str) -> str | None:
+        """GET `url` from inside the namespace; the body, or None when nothing answers within 2 s."""
+        fetch = (
+            f"import urllib.request,sys; sys.stdout.write(urllib.request.urlopen({url!r}, timeout=2).read().decode())"
+        )
+        done = subprocess.run(*self.inside([sys.executable, "-c", fetch]), capture_output=True, text=True, timeout=30)
+        return done.stdout if done.returncode == 0 else None
+
+    def close(self) -> None:
+        subprocess.run(["ip", "netns", "del", self.namespace], capture_output=True, timeout=30)
+        subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, timeout=30)

@@ -45,7 +45,7 @@ def port_range(config: dict) -> tuple[int, int]:
 
 def container_spec(foundation) -> dict:
     """What `containers.create` takes besides engine, name, token and ports, from the merged config:
-    image, import_from, pull, command, environment, cpu_limit, memory_mb, restart, network."""
+    image, import_from, pull, command, environment, cpu_limit, memory_mb, restart, network, networks."""
     config = merged_config(foundation, reveal_secrets=True)
     image = config.get("container_image")
     if not isinstance(image, str) or not image:
@@ -87,4 +87,9 @@ def container_spec(foundation) -> dict:
             if not isinstance(value, str):
                 raise ParameterError(f"config value {key} must be a string, not {value!r}")
             spec[parameter] = value
+    networks = config.get("container_networks") or []
+    if not isinstance(networks, list) or not all(isinstance(name, str) and name for name in networks):
+        raise ParameterError(f"config value container_networks must be a list of network names, not {networks!r}")
+    if networks:
+        spec["networks"] = networks
     return spec

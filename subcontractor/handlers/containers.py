@@ -245,11 +245,16 @@ def create(parameters: dict) -> dict:
     on the subcontractor's machine; without it the image is pulled), ``pull`` (``missing`` (default),
     ``always``, ``never``), ``command`` (list or string), ``environment`` and ``labels`` (objects of strings),
     ``ports`` (``[{"container_port": 80, "host_port": 30080, "protocol": "tcp", "host_ip": "10.0.0.5"}]``),
-    ``network``, ``cpu_limit`` (CPUs, may be fractional), ``memory_mb``, ``restart``.
+    ``network`` (the one it is created on, where ``ports`` are published), ``networks`` (more networks it joins
+    before it starts: e.g. a macvlan network on a host bridge, where an engine publishes no ports),
+    ``cpu_limit`` (CPUs, may be fractional), ``memory_mb``, ``restart``.
     Result: ``describe``'s plus ``created`` (false when it existed already).
     """
     token = require(parameters, "token", str)
     options = _run_options(parameters, token)
+    extra = require(parameters, "networks", list, [])
+    if not all(isinstance(name, str) and name for name in extra):
+        raise HandlerError(f"parameter 'networks' must be a list of network names, got {extra!r}")
     with _engine(parameters) as client:
         container = _container(client, options["name"])
         created = container is None
@@ -260,6 +265,10 @@ def create(parameters: dict) -> dict:
             raise HandlerError(
                 f"engine already has a container '{options['name']}' that Contractor did not make for this"
             )
+        joined = container.attrs.get("NetworkSettings", {}).get("Networks") or {}
+        for network in extra:
+            if network not in joined:
+                client.networks.get(network).connect(container)
         if container.status != "running":
             container.start()
         return {**_describe(container), "created": created}

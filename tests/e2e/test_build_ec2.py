@@ -10,11 +10,13 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
 from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
+from contractor.subcontracting.models import Task
 from contractor.subcontracting.services import subcontractor_register
 from contractor.user.models import User
 from contractor.utilities.models import Address, AddressBlock
 from plugins.aws.models import EC2Foundation
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, wait_until
+from tests.e2e.vm_rig import ResultGate
 from tests.factories import SiteFactory, StructureFactory
 from tests.subcontractor.subcontractor_support import REGION, MotoServer
 
@@ -47,16 +49,17 @@ class Api:
     def get(self, path: str) -> dict:
         return self.session.get(f"{self.url}/api/v1/{path}", timeout=30).json()
 
-    def run(self, path: str, script: str) -> dict:
-        job = self.post(f"{path}jobs/", {"script": script})
+    def run(self, *paths: str, script: str = "", ids: tuple[int, ...] = ()) -> list[dict]:
+        """Post a job running `script` on each of `paths` at once (or take the posted `ids`); wait for all."""
+        ids = ids or tuple(self.post(f"{path}jobs/", {"script": script})["id"] for path in paths)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            body = self.get(f"jobs/{job['id']}/")
-            if body["state"] in ("done", "error", "aborted"):
-                assert body["state"] == "done", f"{body}\n{self.processes.logs()}"
-                return body
-            time.sleep(0.3)
-        pytest.fail(f"job {job['id']} did not end\n{self.processes.logs()}")
+            bodies = [self.get(f"jobs/{pk}/") for pk in ids]
+            if all(body["state"] in ("done", "error", "aborted") for body in bodies):
+                assert [body["state"] for body in bodies] == ["done"] * len(ids), f"{bodies}\n{self.processes.logs()}"
+                return bodies
+            time.sleep(0.1)
+        pytest.fail(f"jobs {ids} did not end\n{self.processes.logs()}")
 
 
 def test_two_ec2_instances_are_built_powered_and_destroyed(processes, cloud):
@@ -89,9 +92,8 @@ def test_two_ec2_instances_are_built_powered_and_destroyed(processes, cloud):
                                   "account": "moto"})  # fmt: skip
         hosts[f"i{n}"] = StructureFactory(hostname=f"web{n}", site=site, blueprint=StructureBluePrint.objects.get(
             name="ec2-host"), foundation=EC2Foundation.objects.get(locator=f"i{n}"))  # fmt: skip
-    for locator in hosts:
-        api.run(f"foundations/{locator}/", "create")
-        api.run(f"structures/{hosts[locator].pk}/", "create")
+    api.run(*[f"foundations/{locator}/" for locator in hosts], script="create")
+    api.run(*[f"structures/{structure.pk}/" for structure in hosts.values()], script="create")
 
     for locator, structure in hosts.items():
         foundation = api.get(f"foundations/{locator}/")
@@ -108,19 +110,60 @@ def test_two_ec2_instances_are_built_powered_and_destroyed(processes, cloud):
     assert len({api.get(f"foundations/{locator}/")["instance_id"] for locator in hosts}) == 2
 
     first = api.get("foundations/i1/")["instance_id"]
-    api.run(f"structures/{hosts['i1'].pk}/", "destroy")  # ec2-host's destroy stops the instance
+    api.run(f"structures/{hosts['i1'].pk}/", script="destroy")  # ec2-host's destroy stops the instance
     assert _instance(cloud, first)["State"]["Name"] == "stopped"
-    api.run(f"structures/{hosts['i1'].pk}/", "create")  # and its create starts it again
+    api.run(f"structures/{hosts['i1'].pk}/", script="create")  # and its create starts it again
     assert _instance(cloud, first)["State"]["Name"] == "running"
 
     ids = {locator: api.get(f"foundations/{locator}/")["instance_id"] for locator in hosts}
-    for locator in hosts:
-        if api.get(f"structures/{hosts[locator].pk}/")["state"] == "built":
-            api.run(f"structures/{hosts[locator].pk}/", "destroy")
-        api.run(f"foundations/{locator}/", "destroy")
+    api.run(*[f"structures/{structure.pk}/" for structure in hosts.values()], script="destroy")
+    api.run(*[f"foundations/{locator}/" for locator in hosts], script="destroy")
     for locator, instance_id in ids.items():
         assert _instance(cloud, instance_id)["State"]["Name"] == "terminated"
         foundation = api.get(f"foundations/{locator}/")
         assert foundation["state"] == "planned" and foundation["instance_id"] == ""
     assert not Address.objects.filter(structure__in=hosts.values()).exists()
     assert sum(len(r["Instances"]) for r in client.describe_instances()["Reservations"]) == 2
+
+
+def test_a_subcontractor_killed_mid_create_runs_no_second_instance(processes, cloud):
+    """The daemon runs the instance but is killed before Contractor hears of it (its result held back): the task
+    is leased again, the next daemon's create gets the same instance back for its ClientToken (created false),
+    and the job finishes with one instance in the cloud."""
+    call_command("load_blueprints", str(ROOT / "plugins/aws/blueprints.toml"))
+    SiteFactory(name="cloud")
+    client = cloud.client()
+    image = client.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    admin = User.objects.create_superuser("e2e-admin", "admin@example.com", "e2e-password")
+    _, sc_token = subcontractor_register(name="sc-aws", sites=["cloud"], modules=["aws"])
+    url = processes.contractor()
+    processes.foreman("foreman")
+    gate = ResultGate("127.0.0.1", url)
+    try:
+        gate.holding.set()
+        processes.subcontractor("daemon", gate.url, sc_token, "cloud", "aws = 2")
+        api = Api(url, Token.objects.create(user=admin).key, processes)
+        subnet = client.describe_subnets()["Subnets"][0]["SubnetId"]
+        api.post("aws-accounts/", {"name": "moto", "site": "cloud", "region": REGION, "endpoint_url": cloud.url,
+                                   "access_key_id": "AKIATESTING", "secret_access_key": "testing-secret",
+                                   "default_subnet": subnet})  # fmt: skip
+        blueprint = FoundationBluePrint.objects.get(name="ec2-instance")
+        blueprint.config_values = {**blueprint.config_values, "ec2_image_id": image, "ec2_poll_interval": 0.2}
+        blueprint.save()
+        api.post("foundations/", {"type": "ec2", "locator": "ikill", "site": "cloud", "blueprint": "ec2-instance",
+                                  "account": "moto"})  # fmt: skip
+        job = api.post("foundations/ikill/jobs/", {"script": "create"})["id"]
+        assert wait_until(lambda: gate.held, 60), processes.logs()  # it ran the instance and is posting
+        processes.kill("daemon")
+        gate.holding.clear()
+        task = Task.objects.get(job_id=job, function="create")
+        assert task.state == "leased" and task.result is None
+        processes.subcontractor("after", url, sc_token, "cloud", "aws = 2")
+        api.run(ids=(job,))
+    finally:
+        gate.stop()
+    task.refresh_from_db()
+    assert task.attempts >= 2 and task.result["created"] is False, (task.attempts, task.result)
+    instances = [i for r in client.describe_instances()["Reservations"] for i in r["Instances"]]
+    assert [i["InstanceId"] for i in instances] == [api.get("foundations/ikill/")["instance_id"]]
+    assert instances[0]["State"]["Name"] == "running"
