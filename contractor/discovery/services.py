@@ -124,6 +124,9 @@ def discovery_report(
         machine.site = site or _site_of(address) or machine.site
         machine.subcontractor = subcontractor or machine.subcontractor
         machine.reports += 1
+        if machine.action == DiscoveredAction.REBOOT:  # it did reboot (into discovery again): it is not told twice
+            bound = machine.state in (DiscoveredState.MATCHED, DiscoveredState.ASSIGNED)
+            machine.action = DiscoveredAction.POWEROFF if bound else DiscoveredAction.WAIT
         validated_save(machine)
         if machine.reports == 1:
             event_emit(event="discovery.reported", obj=machine, site=machine.site, data={"mac": mac})

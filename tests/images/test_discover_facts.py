@@ -14,9 +14,10 @@ DISCOVER = Path(__file__).resolve().parents[2] / "images" / "installer" / "disco
 pytestmark = pytest.mark.skipif(shutil.which("busybox") is None, reason="busybox (the image's shell) is not installed")
 
 
-def run_facts(tmp_path) -> dict:
-    """Only the functions of the script (not its report and poll), with `ip` a no-op: the test brings no link up."""
-    text = DISCOVER.read_text()
+def run_facts(tmp_path, block: str = "/sys/block") -> dict:
+    """Only the functions of the script (not its report and poll), with `ip` a no-op: the test brings no link up;
+    `block` stands for /sys/block."""
+    text = DISCOVER.read_text().replace("/sys/block/*", f"{block}/*")
     functions = text[text.index("jstr() {") : text.index("\nMAC=")]
     script = tmp_path / "facts.sh"
     script.write_text("ip() { :; }\n" + functions + "\nfacts\n")
@@ -55,3 +56,10 @@ def test_strings_are_escaped(tmp_path):
         ["busybox", "sh", str(script), str(tmp_path / "value")], capture_output=True, text=True, timeout=60, check=True
     )
     assert json.loads(done.stdout) == 'a"b\\cz'
+
+
+def test_a_machine_without_disks_reports_none(tmp_path):
+    """No block device at all (a diskless VM, seen booting the image): an empty list, not the unexpanded pattern."""
+    empty = tmp_path / "block"
+    empty.mkdir()
+    assert run_facts(tmp_path, block=str(empty))["disks"] == []

@@ -92,6 +92,9 @@ def test_discover_powers_on_boots_discovery_and_goes_on_with_the_report(foundati
     assert job.runner_state["variables"]["facts"]["memory_mb"] == 4000
     assert foundation.state == FoundationState.BUILT and foundation.id_map["memory_mb"] == 4000
     assert not DiscoveryRequest.objects.exists()
+    # it rebooted, into discovery again (no build script for it yet): it is known now, so it is told to power off
+    again = client.post("/boot/discovery/", {"mac": MAC, "facts": FACTS}, content_type="application/json").json()
+    assert (again["state"], again["action"]) == ("matched", "poweroff")
 
 
 def test_a_machine_missing_the_fingerprint_errors_the_job_and_a_reset_waits_again(foundation, client):
