@@ -241,12 +241,17 @@ class Daemon:
         hint = answer.get("poll_interval")
         if isinstance(hint, int | float) and not isinstance(hint, bool) and hint > 0:
             self.poll_interval = min(max(float(hint), 0.5), 300.0)
+        if answer["tasks"]:
+            # A task may power on a machine whose job started since the last sync: dnsmasq must hand it the boot
+            # URL with that job's boot token before it asks, so the plan is synced before any task starts.
+            self.sync_pxe(now=True)
         return sum(self._dispatch(task, wanted) for task in answer["tasks"])
 
-    def sync_pxe(self) -> dict | None:
-        """Every pxe.interval seconds, fetch the site's PXE plan and write it for dnsmasq."""
+    def sync_pxe(self, now: bool = False) -> dict | None:
+        """Every pxe.interval seconds (or `now`), fetch the site's PXE plan and write it for dnsmasq."""
         pxe = self.config.pxe
-        if not pxe.enabled or time.monotonic() < self.next_pxe or not self._reachable():
+        due = now or time.monotonic() >= self.next_pxe
+        if not pxe.enabled or not due or not self._reachable():
             return None
         # an enabled PXE section always has its three paths (load_config requires them)
         assert pxe.hosts_dir is not None and pxe.opts_dir is not None and pxe.conf is not None

@@ -92,7 +92,7 @@ def _boot_operation(summary: str, success: dict, *, post: bool = False) -> dict:
 
 
 def boot_paths() -> dict:
-    """The /boot/ endpoints: by the requester's address, or by the config UUID in the URL."""
+    """The /boot/ endpoints: a machine's own below its job's boot token, the discovery script by MAC, the files."""
     text = {"description": "The rendered text.", "content": {"text/plain": {"schema": {"type": "string"}}}}
     config = {
         "description": "The installer config.",
@@ -103,20 +103,36 @@ def boot_paths() -> dict:
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BootSignal"}}},
     }
     operations = {
-        "script/": ("get", "script: The iPXE boot script of the PXE on the requester's provisioning interface.", text),
+        "script/": (
+            "get",
+            "script: The iPXE boot script of the PXE on the booted machine's provisioning interface.",
+            text,
+        ),
         "template/": ("get", "template: That PXE's installer template, rendered.", text),
-        "config/": ("get", "config: The requester's installer config (no secrets its blueprints do not mark).", config),
-        "signal/": ("post", "signal: The booted machine reports in; the job listening for it is signalled.", signal),
+        "config/": ("get", "config: The machine's installer config (no secrets its blueprints do not mark).", config),
+        "signal/": (
+            "post",
+            "signal: The booted machine reports in; the job its boot token names is signalled.",
+            signal,
+        ),
     }
-    uuid = {"name": "config_uuid", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+    token = {
+        "name": "boot_token",
+        "in": "path",
+        "required": True,
+        "description": "The boot token of the started job building the machine (in the PXE plan); 404 once it ends.",
+        "schema": {"type": "string"},
+    }
     paths = {}
     for suffix, (method, summary, success) in operations.items():
-        by_address = _boot_operation(summary, success, post=method == "post")
-        by_uuid = _boot_operation(summary, success, post=method == "post")
-        by_uuid["operationId"] += "_by_uuid"
-        by_uuid["parameters"] = [uuid]
-        paths[f"/boot/{suffix}"] = {method: by_address}
-        paths[f"/boot/{{config_uuid}}/{suffix}"] = {method: by_uuid}
+        operation = _boot_operation(summary, success, post=method == "post")
+        operation["parameters"] = [token]
+        paths[f"/boot/{{boot_token}}/{suffix}"] = {method: operation}
+    discovery_script = _boot_operation(
+        "discovery_script: The discovery image's iPXE script, for a MAC nothing is built on.", text
+    )
+    discovery_script["parameters"] = [{"name": "mac", "in": "query", "required": True, "schema": {"type": "string"}}]
+    paths["/boot/script/"] = {"get": discovery_script}
     files = _boot_operation(
         "files: A boot file (kernel, initrd) below CONTRACTOR_BOOT_FILES.",
         {"description": "The file.", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},

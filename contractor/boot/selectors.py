@@ -1,12 +1,13 @@
-"""Reads behind the boot endpoints: who is asking (by config UUID or address), its PXE, the job listening for its
-signal, the boot files folder, and the PXE plan of a set of sites."""
+"""Reads behind the boot endpoints: the job a boot token names and the structure it boots, its PXE, the boot files
+folder, and the PXE plan of a set of sites."""
 
-import ipaddress
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from contractor.building.models import Structure
 from contractor.discovery.choices import RequestState
@@ -26,41 +27,48 @@ def _host() -> str:
     return settings.CONTRACTOR_HOST.rstrip("/")
 
 
+BOOT_TOKEN_SALT = "contractor.boot.token"
+BOOT_TOKEN_DIGITS = 40  # hex digits of the keyed hash: 160 bits
+
+
 def boot_script_url(mac: str = "") -> str:
-    """Contractor's boot-script URL for a MAC (an iPXE chain target)."""
+    """Contractor's token-free boot-script URL for a MAC: the discovery image's, for machines nothing is built on."""
     return f"{_host()}/boot/script/" + (f"?mac={quote(mac, safe=':')}" if mac else "")
 
 
-def _structures():
-    return Structure.objects.select_related("site", "blueprint", "foundation")
+def boot_token(job: Job) -> str:
+    """The job's boot token: its id and a hash of its id and creation time keyed by SECRET_KEY.
+
+    Nothing secret is stored: the token is worked out again whenever it is needed (the PXE plan, the boot
+    endpoints), so no API, admin page or database dump shows it, and it names one job only.
+    """
+    created = job.created.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+    digest = salted_hmac(BOOT_TOKEN_SALT, f"{job.pk}:{created}", algorithm="sha256").hexdigest()
+    return f"{job.pk}-{digest[:BOOT_TOKEN_DIGITS]}"
 
 
-def structure_by_uuid(config_uuid) -> Structure | None:
-    """The structure with that config UUID."""
-    return _structures().filter(config_uuid=config_uuid).first()
+def boot_url(job: Job) -> str:
+    """The folder of the job's boot endpoints (`script/`, `template/`, `config/`, `signal/` below it)."""
+    return f"{_host()}/boot/{boot_token(job)}/"
 
 
-def structure_by_address(address: str | None, mac: str = "") -> Structure | None:
-    """The structure one of whose static addresses is `address` (and, if given, whose provisioning NIC is `mac`)."""
-    if not address:
+def job_by_boot_token(token: str) -> Job | None:
+    """The started, unfinished job whose boot token this is; None for any other token or once the job has ended."""
+    pk, _, digest = token.partition("-")
+    if not pk.isdigit() or len(pk) > 18 or len(digest) != BOOT_TOKEN_DIGITS:
         return None
-    candidates = Address.objects.filter(kind=AddressKind.STATIC, structure__isnull=False).select_related(
-        "address_block"
-    )
-    try:
-        wanted = ipaddress.ip_address(address)
-    except ValueError:
+    job = Job.objects.filter(pk=int(pk), state__in=LISTENING_STATES).first()
+    if job is None or job.dependency_id is not None or not constant_time_compare(boot_token(job), token):
         return None
-    for candidate in candidates.filter(address_block__in=_blocks_holding(wanted)):
-        if ipaddress.ip_address(candidate.ip_address) == wanted:
-            structure = _structures().get(pk=candidate.structure_id)
-            if not mac or provisioning_interface(structure.foundation, mac=mac) is not None:
-                return structure
-    return None
+    return job
 
 
-def _blocks_holding(address) -> list[int]:
-    return [block.pk for block in AddressBlock.objects.all() if address in block.ip_network]
+def booted_structure(job: Job) -> Structure | None:
+    """The structure a job boots: its own target, or the structure on the foundation it builds (None: no structure)."""
+    structures = Structure.objects.select_related("site", "blueprint", "foundation")
+    if job.structure_id is not None:
+        return structures.get(pk=job.structure_id)
+    return structures.filter(foundation_id=job.foundation_id).first()
 
 
 def provisioning_interface(foundation, mac: str = "") -> RealNetworkInterface | None:
@@ -71,14 +79,23 @@ def provisioning_interface(foundation, mac: str = "") -> RealNetworkInterface | 
     return interfaces.first()
 
 
-def job_listening(structure: Structure) -> Job | None:
-    """The job a booted machine's signal is for: its structure's started job, else its foundation's.
+def _booting_jobs(structures: dict[int, int]) -> dict[int, Job]:
+    """structure id -> the job booting it (structure id -> foundation id given): its structure's started job,
+    else its foundation's.
 
-    A job still `waiting` for what it stands on has not started, so it cannot be the one listening:
-    with both create jobs posted at once, the signal belongs to the foundation's running job.
+    A job still `waiting` for what it stands on has not started, so it boots nothing: with both create jobs
+    posted at once, the machine boots (and signals) for the foundation's running job.
     """
-    job = structure.jobs.filter(state__in=LISTENING_STATES).first()
-    return job or structure.foundation.jobs.filter(state__in=LISTENING_STATES).first()
+    jobs = Job.objects.filter(state__in=LISTENING_STATES).filter(
+        Q(structure_id__in=structures) | Q(foundation_id__in=structures.values())
+    )
+    by_foundation = {foundation: structure for structure, foundation in structures.items()}
+    booting: dict[int, Job] = {}
+    for job in jobs.order_by("pk"):
+        structure = job.structure_id or by_foundation[job.foundation_id]
+        if job.structure_id or structure not in booting:
+            booting[structure] = job
+    return booting
 
 
 def boot_files_root() -> Path:
@@ -131,6 +148,7 @@ def _static_hosts(site_ids) -> list[dict]:
         .select_related("foundation__structure")
     )
     by_structure = {i.foundation.structure.pk: i for i in interfaces}
+    booting = _booting_jobs({pk: interface.foundation_id for pk, interface in by_structure.items()})
     addresses = Address.objects.filter(
         kind=AddressKind.STATIC, structure_id__in=by_structure, alias_index__isnull=True
     ).select_related("address_block", "structure")
@@ -139,13 +157,15 @@ def _static_hosts(site_ids) -> list[dict]:
         interface = by_structure[address.structure_id]
         if address.interface_name != interface.name or any(h["mac"] == interface.mac for h in hosts):
             continue
+        job = booting.get(address.structure_id)
         hosts.append(
             {
                 "mac": interface.mac,
                 "address": address.ip_address,
                 "netmask": address.address_block.netmask,
                 "hostname": address.structure.hostname,
-                "boot": boot_script_url(interface.mac),
+                # a host with no job booting it gets the token-free URL: a 404, so it boots from its disk
+                "boot": boot_url(job) + "script/" if job else boot_script_url(interface.mac),
             }
         )
     return hosts

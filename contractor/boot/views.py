@@ -1,5 +1,6 @@
-"""The boot endpoints a machine being built calls: its iPXE script, installer template and config (found by config
-UUID or by its address), its signal once booted, and the boot files."""
+"""The boot endpoints a machine being built calls: its iPXE script, installer template and config, and its signal once
+booted, all below the boot token of the job building it (/boot/<token>/...); the boot files; and, for machines
+nothing is built on, the discovery image's script and endpoint."""
 
 import io
 import mimetypes
@@ -15,12 +16,12 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from contractor.api.parsers import JSONObjectParser
 from contractor.boot.selectors import (
     boot_file_path,
+    boot_url,
+    booted_structure,
     discovery_requested,
     discovery_script,
-    job_listening,
+    job_by_boot_token,
     provisioning_interface,
-    structure_by_address,
-    structure_by_uuid,
 )
 from contractor.building.models import Structure
 from contractor.configuration import ConfigError
@@ -28,80 +29,82 @@ from contractor.configuration.installer import installer_config
 from contractor.configuration.templating import environment
 from contractor.discovery.models import DiscoveredMachine
 from contractor.discovery.services import discovery_report
+from contractor.foreman.models import Job
 from contractor.foreman.services import job_signal
 from contractor.site.models import Site
 from contractor.subcontracting.models import Subcontractor
 
 
-def _requester(request, config_uuid=None) -> Structure:
-    """The structure asking: by the config UUID in the URL, else by the requester's address. Otherwise 404."""
-    if config_uuid is not None:
-        structure = structure_by_uuid(config_uuid)
-    else:
-        structure = structure_by_address(request.META.get("REMOTE_ADDR"), request.GET.get("mac", ""))
-    if structure is None:
+def _booting(boot_token: str) -> tuple[Job, Structure]:
+    """The job the token names and the structure it boots: 404 for any other token, or once that job has ended."""
+    job = job_by_boot_token(boot_token)
+    structure = booted_structure(job) if job is not None else None
+    if job is None or structure is None:
         raise Http404("Nothing is being built here.")
-    return structure
+    return job, structure
 
 
-def _config(structure) -> dict:
+def _config(job: Job, structure: Structure) -> dict:
+    """The installer config, with `_boot_url` (this job's boot folder) for templates to name the other endpoints."""
     try:
-        return installer_config(structure)
+        return installer_config(structure, extra={"_boot_url": boot_url(job)})
     except ConfigError as error:
         raise Http404(str(error)) from error
 
 
-def _render(structure, field: str) -> HttpResponse:
+def _render(boot_token: str, field: str) -> HttpResponse:
+    job, structure = _booting(boot_token)
     interface = provisioning_interface(structure.foundation)
     pxe = interface.pxe if interface else None
     if pxe is None:
         raise Http404("The provisioning interface has no PXE.")
     try:
-        text = environment().from_string(getattr(pxe, field)).render(_config(structure))
+        text = environment().from_string(getattr(pxe, field)).render(_config(job, structure))
     except TemplateError as error:
         return HttpResponse(f"#!ipxe\necho Cannot render {pxe.name}: {error}\n", status=500, content_type="text/plain")
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
 @require_GET
-def boot_script(request, config_uuid=None):
-    """The rendered iPXE boot script of the PXE on the requester's provisioning interface; for a MAC nothing is
-    being built on (a machine booting from a dynamic pool), or whose create job waits in foundation.discover(), the
-    discovery image's script."""
-    mac = request.GET.get("mac", "")
-    if config_uuid is None and discovery_requested(mac):
-        script = discovery_script(mac)
-        if script is not None:
-            return HttpResponse(script, content_type="text/plain; charset=utf-8")
-    try:
-        structure = _requester(request, config_uuid)
-    except Http404:
-        script = discovery_script(mac) if config_uuid is None else None
-        if script is None:
-            raise
+def discovery_boot_script(request):
+    """`?mac=`: the discovery image's iPXE script for a MAC nothing is built on (a machine booting from a dynamic
+    pool) or whose create job waits in foundation.discover(); 404 for any other, a planned machine's included (its
+    own script is below its job's boot token)."""
+    script = discovery_script(request.GET.get("mac", ""))
+    if script is None:
+        raise Http404("Nothing is being built here.")
+    return HttpResponse(script, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def boot_script(request, boot_token: str):
+    """The rendered iPXE boot script of the PXE on the provisioning interface of the machine the job boots; the
+    discovery image's while that job waits in foundation.discover()."""
+    _, structure = _booting(boot_token)
+    interface = provisioning_interface(structure.foundation)
+    script = discovery_script(interface.mac) if interface and discovery_requested(interface.mac) else None
+    if script is not None:
         return HttpResponse(script, content_type="text/plain; charset=utf-8")
-    return _render(structure, "boot_script")
+    return _render(boot_token, "boot_script")
 
 
 @require_GET
-def boot_template(request, config_uuid=None):
+def boot_template(request, boot_token: str):
     """The rendered installer template of that PXE."""
-    return _render(_requester(request, config_uuid), "template")
+    return _render(boot_token, "template")
 
 
 @require_GET
-def boot_config(request, config_uuid=None):
-    """The requester's installer config: no out-of-band keys, no secrets its blueprints do not mark for it."""
-    return JsonResponse(_config(_requester(request, config_uuid)))
+def boot_config(request, boot_token: str):
+    """The machine's installer config: no out-of-band keys, no secrets its blueprints do not mark for it."""
+    return JsonResponse(_config(*_booting(boot_token)))
 
 
 @csrf_exempt
 @require_POST
-def boot_signal(request, config_uuid=None):
-    """The booted machine reports in: signal the job listening for it (see job_listening)."""
-    job = job_listening(_requester(request, config_uuid))
-    if job is None:
-        raise Http404("No job is waiting for this machine.")
+def boot_signal(request, boot_token: str):
+    """The booted machine reports in: signal the job its token names."""
+    job, _ = _booting(boot_token)
     try:
         job = job_signal(job=job)
     except ValidationError as error:

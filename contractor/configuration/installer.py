@@ -11,7 +11,7 @@ from contractor.redaction import declared_secret_keys, is_secret_key
 INSTALLER_SECRETS_KEY = "installer_secrets"
 
 
-def installer_config(structure: Structure) -> dict:
+def installer_config(structure: Structure, extra: dict | None = None) -> dict:
     """The structure's merged config without its foundation's out-of-band keys and without unmarked secrets.
 
     Both are taken out before templates render, so no value built from them reaches the machine either. A secret
@@ -29,7 +29,7 @@ def installer_config(structure: Structure) -> dict:
         if not any(fnmatchcase(key, pattern) for pattern in hidden)
         and (key in allowed or not is_secret_key(key, names))
     }
-    return render_config(kept)
+    return render_config(kept | (extra or {}))
 
 
 def installer_secrets(structure: Structure, class_list=None) -> set[str]:

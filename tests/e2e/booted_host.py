@@ -1,9 +1,10 @@
 """A "booted host" for the e2e test, started by ipmi_sim's chassis control on power on.
 
-First boot (the installer): fetch the iPXE script and config from Contractor's boot endpoints by config UUID,
-POST the signal endpoint, mark the disk installed and power the machine off. Later boots (the installed OS):
-listen on 127.0.0.1:<ssh port> ("SSH") until the BMC's power state file reads 0.
-Usage: booted_host.py CONTRACTOR_URL CONFIG_UUID STATE_DIR SSH_PORT
+First boot (the installer): ask for the boot URL DHCP would hand its MAC (the subcontractor's PXE plan, which
+holds the boot token of the job building it), fetch the iPXE script and config there, POST the signal endpoint
+beside them, mark the disk installed and power the machine off. Later boots (the installed OS): listen on
+127.0.0.1:<ssh port> ("SSH") until the BMC's power state file reads 0.
+Usage: booted_host.py CONTRACTOR_URL SUBCONTRACTOR_TOKEN SITE MAC STATE_DIR SSH_PORT
 """
 
 import json
@@ -14,12 +15,24 @@ import urllib.request
 from pathlib import Path
 
 
-def installer(url: str, uuid: str, state: Path) -> None:
+def dhcp_boot_url(opener, url: str, token: str, site: str, mac: str) -> str:
+    """What dnsmasq would hand this MAC: its static host's boot URL in the PXE plan."""
+    plan = urllib.request.Request(
+        f"{url}/api/v1/subcontractor/pxe/?site={site}", headers={"Authorization": f"Token {token}"}
+    )
+    hosts = json.loads(opener.open(plan, timeout=10).read())["static"]
+    return next(host["boot"] for host in hosts if host["mac"] == mac)
+
+
+def installer(url: str, token: str, site: str, mac: str, state: Path) -> None:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    (state / "boot_script.txt").write_bytes(opener.open(f"{url}/boot/{uuid}/script/", timeout=10).read())
-    config = json.loads(opener.open(f"{url}/boot/{uuid}/config/", timeout=10).read())
+    script = dhcp_boot_url(opener, url, token, site, mac)
+    (state / "boot_url.txt").write_text(script)
+    (state / "boot_script.txt").write_bytes(opener.open(script, timeout=10).read())
+    base = script.removesuffix("script/")
+    config = json.loads(opener.open(f"{base}config/", timeout=10).read())
     (state / "config.json").write_text(json.dumps(config))
-    request = urllib.request.Request(f"{url}/boot/{uuid}/signal/", data=b"", method="POST")
+    request = urllib.request.Request(f"{base}signal/", data=b"", method="POST")
     (state / "signal.json").write_bytes(opener.open(request, timeout=10).read())
     (state / "installed").write_text("yes\n")
     (state / "power").write_text("0\n")
@@ -39,13 +52,13 @@ def installed_os(state: Path, port: int) -> None:
                 pass
 
 
-def main(url: str, uuid: str, state_dir: str, port: str) -> None:
+def main(url: str, token: str, site: str, mac: str, state_dir: str, port: str) -> None:
     state = Path(state_dir)
     if (state / "installed").exists():
         installed_os(state, int(port))
     else:
-        installer(url, uuid, state)
+        installer(url, token, site, mac, state)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:7])

@@ -33,7 +33,7 @@ else
     echo "$2" > "$dir/$1"
     [ "$1" = shutdown ] && echo 0 > "$dir/power"
     if [ "$1" = power ] && [ "$2" = 1 ]; then
-      setsid {python} {booted_host} {url} {uuid} "$dir" {ssh_port} >> "$dir/booted_host.log" 2>&1 < /dev/null &
+      setsid {python} {booted_host} {url} {host} "$dir" {ssh_port} >> "$dir/booted_host.log" 2>&1 < /dev/null &
     fi
     shift 2
   done
@@ -104,7 +104,8 @@ def _running_lab(processes, bmc):
     url = processes.contractor()
     (bmc.state.parent / "chassis.sh").write_text(
         CHASSIS.replace("{python}", sys.executable).replace("{booted_host}", str(HERE / "booted_host.py"))
-        .replace("{url}", url).replace("{uuid}", str(structure.config_uuid)).replace("{ssh_port}", str(ssh_port))
+        .replace("{url}", url).replace("{host}", f"{sc_token} lab 52:54:00:00:00:01")  # what DHCP knows it by
+        .replace("{ssh_port}", str(ssh_port))
     )  # fmt: skip
     processes.foreman("foreman")
     processes.subcontractor("daemon", url, sc_token, "lab", "ipmi = 2\niputils = 2")
@@ -124,6 +125,13 @@ def test_an_ipmi_host_is_built_and_destroyed_by_real_processes(processes, bmc):
     assert _target_state(api, url, "foundations/srv1/") == "built"
     assert bmc.read("boot") == "pxe" and (bmc.state / "signal.json").exists()
     assert (bmc.state / "boot_script.txt").read_text() == f"#!ipxe\necho web1 {structure.config_uuid}\n"
+    # it booted below the boot token of the job building it, which opens nothing now that the job is done
+    boot_url = (bmc.state / "boot_url.txt").read_text()
+    assert boot_url.startswith(f"{url}/boot/{created.json()['id']}-") and boot_url.endswith("/script/")
+    anonymous = requests.Session()
+    anonymous.trust_env = False
+    assert anonymous.get(boot_url, timeout=10).status_code == 404
+    assert boot_url.split("/")[-3] not in api.get(f"{url}/api/v1/jobs/", timeout=10).text
 
     created = api.post(f"{url}/api/v1/structures/{structure.pk}/jobs/", json={"script": "create"}, timeout=10)
     assert created.status_code == 201, created.text

@@ -51,13 +51,16 @@ def test_serve_hands_out_the_port_it_serves_and_its_docs_work_offline(serve):
     url, session, tmp_path, log = serve
     assert f"Listening at: {url}" in log.read_text()
     # (generous client timeouts: on a loaded machine the first requests of a fresh gunicorn worker can be slow)
-    # the demo's web01 asks for its config: every URL in it points at this port, not a default 8000
+    # the demo's web01 config (as an admin reads it; nothing builds it, so its boot endpoints are a 404): every URL
+    # in it points at this port, not a default 8000
     with sqlite3.connect(tmp_path / "serve.sqlite3") as db:
-        (uuid,) = db.execute("SELECT config_uuid FROM building_structure WHERE hostname = 'web01'").fetchone()
-    uuid = str(uuid)
-    if "-" not in uuid:
-        uuid = f"{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}"
-    config = session.get(f"{url}/boot/{uuid}/config/", timeout=60).json()
+        (pk,) = db.execute("SELECT id FROM building_structure WHERE hostname = 'web01'").fetchone()
+    session.get(f"{url}/admin/login/", timeout=60)
+    password = (tmp_path / "var" / "admin-password").read_text().strip()
+    login = session.post(f"{url}/admin/login/?next=/admin/", timeout=60, data={
+        "username": "admin", "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"]})  # fmt: skip
+    assert login.status_code == 200 and "/admin/logout/" in login.text, login.text[:500]
+    config = session.get(f"{url}/api/v1/structures/{pk}/config/", timeout=60).json()
     assert config["__contractor_host"] == url and config["__pxe_location"].startswith(url + "/")
     # the interactive reference loads Swagger UI from this server only (drf-spectacular-sidecar, WhiteNoise)
     page = session.get(f"{url}/api/v1/docs/", timeout=60).text

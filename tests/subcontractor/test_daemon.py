@@ -298,6 +298,24 @@ def test_pxe_sync_runs_from_the_loop(contractor, daemon_for, tmp_path):
     assert daemon.sync_pxe() is None, "not again before pxe.interval"
 
 
+def test_polled_tasks_start_only_after_a_fresh_pxe_sync(contractor, daemon_for, gated, tmp_path):
+    """A poll that brings tasks syncs the plan first, whatever pxe.interval says: the task may power on a machine
+    whose job started since the last sync, and dnsmasq must already hand it that job's boot URL."""
+    host = {"mac": "52:54:00:00:00:20", "address": "10.250.0.20", "hostname": "web1", "boot": "http://c/old"}
+    contractor.pxe_plan = {"static": [host], "dynamic": [], "boot_file": "undionly.kpxe", "tftp_server": ""}
+    pxe = {"enabled": True, "dnsmasq_hosts_dir": str(tmp_path / "hosts"), "dnsmasq_opts_dir": str(tmp_path / "opts"),
+           "dnsmasq_conf": str(tmp_path / "dnsmasq.conf"), "interval": 3600}  # fmt: skip
+    daemon = daemon_for(pxe=pxe)
+    daemon.run_once()
+    contractor.pxe_plan = {**contractor.pxe_plan, "static": [{**host, "boot": "http://c/boot/7-token/script/"}]}
+    assert daemon.poll() == 0 and "http://c/old" in (tmp_path / "opts" / "52-54-00-00-00-20").read_text()
+    contractor.add_task("gated", "block", {"key": 1})
+    gated.gate(1).set()
+    assert daemon.poll() == 1
+    assert "http://c/boot/7-token/script/" in (tmp_path / "opts" / "52-54-00-00-00-20").read_text()
+    assert daemon.wait_idle(5)
+
+
 def _finish_three(contractor, gated, daemon):
     """Three tasks (a result, an error, a result) finished before anything is posted; returns them."""
     tasks = [contractor.add_task("gated", "block", {"key": 1}), contractor.add_task("gated", "fail"),

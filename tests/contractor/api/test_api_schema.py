@@ -54,9 +54,14 @@ def test_operations_document_their_error_answers(viewer_client):
 def test_the_boot_endpoints_and_the_ack_post_are_in_the_schema(viewer_client):
     """/boot/... (plain Django views) and POST /webhook-acks/<token>/ are documented with their answers."""
     paths = _schema(viewer_client)["paths"]
-    for path in ("/boot/script/", "/boot/{config_uuid}/template/", "/boot/config/", "/boot/files/{relative}"):
+    for path in (
+        "/boot/script/",
+        "/boot/{boot_token}/template/",
+        "/boot/{boot_token}/config/",
+        "/boot/files/{relative}",
+    ):
         assert {"200", "404"} <= paths[path]["get"]["responses"].keys(), path
-    assert {"200", "404", "409"} <= paths["/boot/{config_uuid}/signal/"]["post"]["responses"].keys()
+    assert {"200", "404", "409"} <= paths["/boot/{boot_token}/signal/"]["post"]["responses"].keys()
     assert paths["/boot/script/"]["get"]["responses"]["200"]["content"].keys() == {"text/plain"}
     ack = paths["/api/v1/webhook-acks/{token}/"]
     assert {"get", "post"} <= ack.keys()

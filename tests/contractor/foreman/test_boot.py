@@ -1,7 +1,9 @@
-"""Boot endpoints: only the machine being built gets its iPXE script, template and config, and may signal its job."""
+"""Boot endpoints: only below the boot token of a job building it does a machine get its iPXE script, template and
+config, and signal its job; the token is void once the job ends and shown to no operator."""
 
 import pytest
 
+from contractor.boot.selectors import boot_token
 from contractor.foreman.choices import JobState
 from tests.contractor.foreman.factories import JobFactory
 from tests.factories import (
@@ -42,81 +44,130 @@ def machine(settings):
     return structure
 
 
-def test_script_by_mac_for_the_machine_at_its_address(client, machine):
-    """The machine at its static address gets the rendered iPXE script, with secrets (it is for the machine)."""
-    response = client.get(f"/boot/script/?mac={MAC}", REMOTE_ADDR=ADDRESS)
-    assert response.status_code == 200
-    assert response.content.decode() == "#!ipxe\nkernel debian pw=s3cret host=web1\n"
+def _booting(machine, on="foundation", state=JobState.RUNNING):
+    """A job building the machine (its foundation's, or its structure's) and the folder of its boot endpoints."""
+    job = JobFactory(foundation=machine.foundation, state=state) if on == "foundation" else (
+        JobFactory(foundation=None, structure=machine, state=state)
+    )  # fmt: skip
+    return job, f"/boot/{boot_token(job)}"
 
 
-def test_script_by_mac_from_another_address_is_404(client, machine):
-    """Anyone else asking for that MAC gets 404, not 403: existence is not leaked."""
-    assert client.get(f"/boot/script/?mac={MAC}", REMOTE_ADDR="10.250.0.21").status_code == 404
-    assert client.get("/boot/script/?mac=52:54:00:00:00:99", REMOTE_ADDR=ADDRESS).status_code == 404
-
-
-def test_by_address_alone(client, machine):
-    """Without a MAC the requester's address alone finds it."""
-    assert client.get("/boot/template/", REMOTE_ADDR=ADDRESS).content.decode() == (
-        "d-i passwd/root-password password s3cret\n"
-    )
-
-
-def test_by_config_uuid_from_anywhere(client, machine):
-    """The structure's config UUID in the URL is enough: script, template and config JSON."""
-    base = f"/boot/{machine.config_uuid}"
-    assert client.get(f"{base}/script/").content.decode().startswith("#!ipxe\nkernel debian")
-    assert "s3cret" in client.get(f"{base}/template/").content.decode()
+def test_the_job_boot_token_gives_script_template_and_config(client, machine):
+    """Below a running job's boot token: the rendered script, template and config JSON, secrets marked for the
+    installer included (they are for the machine), and `_boot_url` naming that folder for the kernel line."""
+    job, base = _booting(machine)
+    assert client.get(f"{base}/script/").content.decode() == "#!ipxe\nkernel debian pw=s3cret host=web1\n"
+    assert client.get(f"{base}/template/").content.decode() == "d-i passwd/root-password password s3cret\n"
     config = client.get(f"{base}/config/").json()
     assert config["_hostname"] == "web1" and config["root_password"] == "s3cret"
+    assert config["_boot_url"] == f"http://contractor.test:8000{base}/"
 
 
-def test_unknown_config_uuid_is_404(client, machine):
-    """A UUID of nothing: 404."""
-    assert client.get("/boot/00000000-0000-0000-0000-000000000000/config/").status_code == 404
+def test_a_planned_structure_with_no_job_gets_404_everywhere(client, machine):
+    """Nothing building it: no token, and neither its config UUID, its address nor its MAC finds it."""
+    for path in ("script/", "template/", "config/"):
+        assert client.get(f"/boot/{machine.config_uuid}/{path}").status_code == 404
+        assert client.get(f"/boot/{path}", {"mac": MAC}, REMOTE_ADDR=ADDRESS).status_code == 404
+    assert client.post(f"/boot/{machine.config_uuid}/signal/").status_code == 404
+    assert client.post("/boot/signal/", REMOTE_ADDR=ADDRESS).status_code == 404
 
 
-def test_config_by_address(client, machine):
-    """GET /boot/config/ from the machine's address returns its merged config."""
-    assert client.get("/boot/config/", REMOTE_ADDR=ADDRESS).json()["installer"] == "debian"
-    assert client.get("/boot/config/", REMOTE_ADDR="127.0.0.1").status_code == 404
+def test_nothing_but_the_token_opens_the_boot_endpoints(client, machine):
+    """With a job running, its config UUID, the machine's address and MAC, a forged or altered token: all 404."""
+    job, base = _booting(machine)
+    token = base.removeprefix("/boot/")
+    pk, digest = token.split("-")
+    forged = [f"{pk}-{'0' * len(digest)}", f"{pk}-{digest[:-1]}", f"{int(pk) + 1}-{digest}", digest, pk,
+              str(machine.config_uuid), f"{pk}-{digest}0"]  # fmt: skip
+    for wrong in forged:
+        assert client.get(f"/boot/{wrong}/config/").status_code == 404, wrong
+        assert client.post(f"/boot/{wrong}/signal/").status_code == 404, wrong
+    assert client.get("/boot/script/", {"mac": MAC}, REMOTE_ADDR=ADDRESS).status_code == 404
+    assert client.get(f"{base}/config/").status_code == 200
+
+
+@pytest.mark.parametrize("ended", [JobState.DONE, JobState.ABORTED])
+def test_the_token_is_void_once_the_job_ends(client, machine, ended):
+    """The token answers while its job runs and is a 404 once the job is done or aborted."""
+    job, base = _booting(machine)
+    assert client.get(f"{base}/script/").status_code == 200
+    job.state = ended
+    job.save(update_fields=["state"])
+    for path in ("script/", "template/", "config/"):
+        assert client.get(f"{base}/{path}").status_code == 404
+    assert client.post(f"{base}/signal/").status_code == 404
+
+
+def test_a_job_not_started_yet_boots_nothing(client, machine):
+    """A structure job still waiting for its foundation has a token that opens nothing yet."""
+    _, base = _booting(machine, on="structure", state=JobState.WAITING)
+    assert client.get(f"{base}/config/").status_code == 404
+
+
+def test_each_job_has_its_own_token(client, machine):
+    """A new job of the same machine gets a new token; the old job's stays void."""
+    old, old_base = _booting(machine, state=JobState.DONE)
+    new, new_base = _booting(machine)
+    assert old_base != new_base and len(new_base.removeprefix("/boot/").split("-")[1]) == 40
+    assert client.get(f"{old_base}/config/").status_code == 404 and client.get(f"{new_base}/config/").status_code == 200
+
+
+def test_viewers_never_see_the_boot_token(client, machine, viewer_client, django_user_model):
+    """The token is in no API answer or admin page a viewer (or any operator) reads: jobs, structures, config."""
+    job, base = _booting(machine)
+    token = base.removeprefix("/boot/")
+    api = viewer_client
+    structure, foundation = f"/api/v1/structures/{machine.pk}/", f"/api/v1/foundations/{machine.foundation.locator}/"
+    paths = [f"/api/v1/jobs/{job.pk}/", "/api/v1/jobs/", structure, f"{structure}config/", f"{foundation}config/"]
+    for path in paths:
+        response = api.get(path)
+        assert response.status_code == 200, path
+        assert token not in response.content.decode() and "_boot_url" not in response.content.decode(), path
+    assert api.get("/api/v1/subcontractor/pxe/?site=lab").status_code in (401, 403)
+    admin = django_user_model.objects.create_superuser("root", password="pw")
+    client.force_login(admin)
+    page = client.get(f"/admin/foreman/job/{job.pk}/change/")
+    assert page.status_code == 200 and token not in page.content.decode()
 
 
 def test_no_pxe_on_the_interface_is_404(client, machine):
     """A provisioning interface without a PXE has no boot script."""
     machine.foundation.interfaces.update(pxe=None)
-    assert client.get(f"/boot/{machine.config_uuid}/script/").status_code == 404
+    _, base = _booting(machine)
+    assert client.get(f"{base}/script/").status_code == 404
 
 
-def test_signal_reaches_the_running_job(client, machine):
-    """POST signal marks the structure's running job signalled (through foreman's job_signal)."""
-    job = JobFactory(foundation=None, structure=machine, state=JobState.RUNNING)
-    response = client.post(f"/boot/{machine.config_uuid}/signal/")
+def test_signal_reaches_the_job_of_the_token(client, machine):
+    """POST signal marks the token's job signalled (through foreman's job_signal)."""
+    job, base = _booting(machine, on="structure")
+    response = client.post(f"{base}/signal/")
     assert response.status_code == 200 and response.json() == {"job": job.pk, "signalled": True}
     job.refresh_from_db()
     assert job.signalled_at is not None
 
 
-def test_signal_falls_back_to_the_foundation_job(client, machine):
-    """With no structure job, the foundation's job (its create waiting for the booted image) is signalled."""
-    job = JobFactory(foundation=machine.foundation, state=JobState.RUNNING)
-    assert client.post("/boot/signal/", REMOTE_ADDR=ADDRESS).json()["job"] == job.pk
-    job.refresh_from_db()
-    assert job.signalled_at is not None
-
-
-def test_signal_without_a_job_or_from_a_stranger_is_404(client, machine):
-    """Nothing to signal, or an unknown requester: 404."""
-    assert client.post(f"/boot/{machine.config_uuid}/signal/").status_code == 404
-    JobFactory(foundation=None, structure=machine, state=JobState.RUNNING)
-    assert client.post("/boot/signal/", REMOTE_ADDR="10.9.9.9").status_code == 404
-
-
 def test_signal_of_a_job_in_error_is_409(client, machine):
-    """A job in error cannot be signalled: 409 with the reason."""
-    JobFactory(foundation=None, structure=machine, state=JobState.ERROR)
-    response = client.post(f"/boot/{machine.config_uuid}/signal/")
+    """A job in error has not ended (it may be resumed), but cannot be signalled now: 409 with the reason."""
+    _, base = _booting(machine, on="structure", state=JobState.ERROR)
+    response = client.post(f"{base}/signal/")
     assert response.status_code == 409 and "error" in response.json()["detail"]
+
+
+def test_pxe_plan_hands_out_the_boot_url_of_the_job_building_the_host(machine):
+    """With a job building it, the host's boot URL is below that job's token: the structure's started job, else its
+    foundation's (a structure job still waiting boots nothing); the plan is the subcontractor's only."""
+    from tests.contractor.foreman.test_protocol import registered
+
+    _, client = registered("sc1", [machine.site])
+    foundation_job, foundation_base = _booting(machine)
+    structure_job, _ = _booting(machine, on="structure", state=JobState.WAITING)
+    boot = client.get("/api/v1/subcontractor/pxe/?site=lab").json()["static"][0]["boot"]
+    assert boot == f"http://contractor.test:8000{foundation_base}/script/"
+    foundation_job.state, structure_job.state = JobState.DONE, JobState.RUNNING
+    foundation_job.save(update_fields=["state"])
+    structure_job.save(update_fields=["state"])
+    boot = client.get("/api/v1/subcontractor/pxe/?site=lab").json()["static"][0]["boot"]
+    assert boot == f"http://contractor.test:8000/boot/{boot_token(structure_job)}/script/"
 
 
 def test_pxe_plan_for_the_site(machine):
@@ -131,7 +182,7 @@ def test_pxe_plan_for_the_site(machine):
             "address": ADDRESS,
             "netmask": "255.255.255.0",
             "hostname": "web1",
-            "boot": f"http://contractor.test:8000/boot/script/?mac={MAC}",
+            "boot": f"http://contractor.test:8000/boot/script/?mac={MAC}",  # no job: a 404, it boots its disk
         }
     ]
     assert [(p["start"], p["end"]) for p in plan["dynamic"]] == [
@@ -178,5 +229,5 @@ def test_pxe_plan_stays_within_a_query_budget(machine, django_assert_max_num_que
             AddressFactory(
                 address_block=block, offset=30 + structure.pk, kind="static", structure=structure, interface_name="eth0"
             )
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):  # the jobs booting the hosts are one query for them all
             assert len(client.get("/api/v1/subcontractor/pxe/?site=lab").json()["static"]) == count

@@ -3,7 +3,10 @@
 import pytest
 
 from contractor.blueprint.models import FoundationBluePrint
+from contractor.boot.selectors import boot_token
+from contractor.foreman.choices import JobState
 from plugins.ipmi.models import IPMIFoundation
+from tests.contractor.foreman.factories import JobFactory
 from tests.factories import PXEFactory, RealNetworkInterfaceFactory, SiteFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +34,14 @@ def server():
     )  # fmt: skip
     pxe = PXEFactory(name="net", boot_script="#!ipxe\necho {{ root_password }}/{{ _ipmi_password }}/{{ login }}\n")
     RealNetworkInterfaceFactory(foundation=foundation, name="eth0", mac=MAC, pxe=pxe)
-    return StructureFactory(site=site, foundation=foundation, hostname="web1")
+    structure = StructureFactory(site=site, foundation=foundation, hostname="web1")
+    JobFactory(foundation=foundation, state=JobState.RUNNING)  # building it: the boot endpoints answer
+    return structure
 
 
 def boot(client, structure, what="config"):
-    return client.get(f"/boot/{structure.config_uuid}/{what}/")
+    job = structure.foundation.jobs.get()
+    return client.get(f"/boot/{boot_token(job)}/{what}/")
 
 
 def mark(blueprint, *keys):
