@@ -1,10 +1,13 @@
 """Subscription, Event, Delivery, DeliveryAttempt and AckRequest."""
 
 import fnmatch
+import hashlib
 import secrets
+from datetime import UTC
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from contractor.db import Timestamped
 from contractor.webhooks.choices import AckState, DeliveryState
@@ -20,7 +23,23 @@ def new_secret() -> str:
 
 
 def new_token() -> str:
+    """A random token (the default of AckRequest.token before tokens were hashed: migration 0001 names it)."""
     return secrets.token_urlsafe(32)
+
+
+ACK_TOKEN_SALT = "contractor.webhooks.ack"
+
+
+def ack_token(event) -> str:
+    """The ack token of an event that asks for an acknowledgement: a hash of the event's id and time keyed by
+    SECRET_KEY. It is worked out when a delivery is sent, never stored; the AckRequest keeps only its sha256."""
+    created = event.created.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+    return salted_hmac(ACK_TOKEN_SALT, f"{event.pk}:{created}", algorithm="sha256").hexdigest()
+
+
+def ack_token_hash(token: str) -> str:
+    """What an AckRequest stores of its token, and looks a presented one up by: the hex sha256."""
+    return hashlib.sha256(str(token).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 ACK_PERMISSION = "webhooks.change_ackrequest"
@@ -98,8 +117,19 @@ class Event(models.Model):
         return f"{self.target_kind}:{self.target_id}"
 
     def body(self) -> dict:
-        """What receivers get: the event's id, kind and time with its payload (target, site, data)."""
-        return {"id": self.pk, "event": self.kind, "created": self.created.isoformat(), **self.payload}
+        """What receivers get: the event's id, kind and time with its payload (target, site, data).
+
+        An event asking for an acknowledgement stores only where its ack URL goes (`data.ack.base`); its body has
+        the token (`data.ack.token`) and the URL made of both (`data.ack.url`), worked out here.
+        """
+        payload = self.payload
+        data = payload.get("data")
+        ack = data.get("ack") if isinstance(data, dict) else None
+        if isinstance(ack, dict) and "base" in ack:
+            token = ack_token(self)
+            shown = {"token": token, "url": f"{str(ack['base']).rstrip('/')}/api/v1/webhook-acks/{token}/"}
+            payload = {**payload, "data": {**data, "ack": shown}}
+        return {"id": self.pk, "event": self.kind, "created": self.created.isoformat(), **payload}
 
 
 class Delivery(models.Model):
@@ -144,7 +174,7 @@ class DeliveryAttempt(models.Model):
 class AckRequest(models.Model):
     """A question to webhook receivers that a job waits on until one of them acknowledges it."""
 
-    token = models.CharField(max_length=64, unique=True, default=new_token)
+    token_hash = models.CharField(max_length=64, unique=True, help_text="The sha256 of its token (ack_token_hash).")
     event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="ack_request")
     state = models.CharField(max_length=10, choices=AckState.choices, default=AckState.WAITING)
     acked_at = models.DateTimeField(null=True, blank=True)

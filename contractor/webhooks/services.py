@@ -6,12 +6,13 @@ import functools
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from contractor.building.models import Foundation
 from contractor.db import validated, validated_save
 from contractor.site.selectors import site_tree
 from contractor.webhooks.choices import AckState, DeliveryState
-from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription, new_token
+from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription, ack_token, ack_token_hash
 
 
 def event_target(obj) -> tuple[str, str]:
@@ -117,19 +118,18 @@ def hardware_event_create(*, foundation: Foundation, kind: str, data: dict | Non
 def ack_request_create(*, event: str, obj=None, data: dict | None = None, ack_url_base: str = "") -> AckRequest:
     """Emit `event` carrying an ack URL, and a waiting AckRequest that a receiver acknowledges through the API.
 
-    The event data's `ack` holds the token and the URL (`ack_url_base` + `/api/v1/webhook-acks/<token>/`).
+    The event's body (what receivers get) holds the token in `data.ack` with the URL (`ack_url_base` +
+    `/api/v1/webhook-acks/<token>/`); nothing stores the token, the AckRequest only its hash (Event.body).
     """
-    token = new_token()
-    url = f"{ack_url_base.rstrip('/')}/api/v1/webhook-acks/{token}/"
-    row = event_emit(event=event, obj=obj, data={**(data or {}), "ack": {"token": token, "url": url}})
-    return validated_save(AckRequest(event=row, token=token))
+    row = event_emit(event=event, obj=obj, data={**(data or {}), "ack": {"base": ack_url_base.rstrip("/")}})
+    return validated_save(AckRequest(event=row, token_hash=ack_token_hash(ack_token(row))))
 
 
 @transaction.atomic
 def ack_request_acknowledge(*, token: str, data: dict | None = None) -> AckRequest:
     """Mark the request acknowledged; acknowledging twice is harmless, the first answer stays."""
-    ack = AckRequest.objects.select_for_update().filter(token=token).first()
-    if ack is None:
+    ack = AckRequest.objects.select_for_update().filter(token_hash=ack_token_hash(token)).first()
+    if ack is None or not constant_time_compare(ack.token_hash, ack_token_hash(token)):
         raise ValidationError({"token": "No acknowledgement request has this token."})
     if ack.state == AckState.WAITING:
         ack.state = AckState.ACKED

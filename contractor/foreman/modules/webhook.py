@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from contractor.webhooks.choices import AckState
-from contractor.webhooks.models import AckRequest, Delivery
+from contractor.webhooks.models import AckRequest, Delivery, ack_token_hash
 from contractor.webhooks.services import ack_request_create
 from tscript import Module, ParameterError, ScriptError, Step, Steps
 
@@ -30,7 +30,7 @@ def _start(event=None, data=None, timeout=None) -> dict:
         timeout = timeout.total_seconds()
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         raise ParameterError("timeout: a positive number of seconds (or a duration), or none to wait forever")
-    return {"event": event, "data": data or {}, "timeout": timeout, "token": None}
+    return {"event": event, "data": data or {}, "timeout": timeout, "ack": None}
 
 
 def _target(context):
@@ -41,14 +41,15 @@ def _target(context):
 
 
 def _ask(context, state: dict) -> dict:
-    """Emit the event with a new AckRequest; the new handler state names its token, deadline and receivers."""
+    """Emit the event with a new AckRequest; the new handler state names it (by id: its token is stored nowhere),
+    its deadline and receivers."""
     data = {**state["data"], "job": context.job.pk}
     ack = ack_request_create(
         event=state["event"], obj=_target(context), data=data, ack_url_base=settings.CONTRACTOR_HOST
     )
     names = list(Delivery.objects.filter(event_id=ack.event_id).values_list("subscription__name", flat=True))
     deadline = context.clock() + state["timeout"] if state["timeout"] else None
-    return {**state, "token": ack.token, "deadline": deadline, "receivers": names}
+    return {**state, "ack": ack.pk, "deadline": deadline, "receivers": names}
 
 
 def _who(state: dict) -> str:
@@ -64,17 +65,25 @@ def _wait(context, state: dict) -> Step:
     return Step.more(f"Waiting for {_who(state)} to acknowledge {state['event']}", state)
 
 
+def _request(state: dict):
+    """The state's AckRequest: by id, or (a job that asked before tokens were hashed) by its token's hash."""
+    requests = AckRequest.objects.only("state", "ack_data")
+    if state.get("ack"):
+        return requests.filter(pk=state["ack"]).first()
+    return requests.filter(token_hash=ack_token_hash(state["token"])).first()
+
+
 def _step(context, state: dict) -> Step:
-    if not state["token"]:
+    if not (state.get("ack") or state.get("token")):
         return _wait(context, _ask(context, state))
-    ack = AckRequest.objects.filter(token=state["token"]).only("state", "ack_data").first()
+    ack = _request(state)
     if ack is not None and ack.state == AckState.ACKED:
         return Step.finish(ack.ack_data or True)
     if ack is not None and (state["deadline"] is None or context.clock() < state["deadline"]):
         return _wait(context, state)
     who, event = _who(state), state["event"]
-    # The handler state is only saved by Step.more; clearing the token in place makes `reset` ask anew.
-    state["token"] = None
+    # The handler state is only saved by Step.more; clearing the request in place makes `reset` ask anew.
+    state["ack"] = state["token"] = None
     if ack is None:
         raise ScriptError(f"The acknowledgement request for {event} is gone; reset the job to ask again")
     raise ScriptError(

@@ -1,5 +1,6 @@
 """Viewsets of the webhooks API."""
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -8,7 +9,7 @@ from rest_framework.response import Response
 from contractor.webhooks import services
 from contractor.webhooks.api import serializers
 from contractor.webhooks.filtersets import DeliveryFilterSet, EventFilterSet, SubscriptionFilterSet
-from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription
+from contractor.webhooks.models import AckRequest, Delivery, Event, Subscription, ack_token_hash
 
 
 class CanChangeDelivery(permissions.BasePermission):
@@ -83,6 +84,13 @@ class _AckRequests(viewsets.GenericViewSet):
     serializer_class = serializers.AckSerializer
     lookup_field = "token"
     lookup_value_regex = "[^/]+"
+
+    def get_object(self):
+        # The token is in no row: the request is found by its hash (services.ack_request_acknowledge likewise).
+        ack = self.get_queryset().filter(token_hash=ack_token_hash(self.kwargs["token"])).first()
+        if ack is None:
+            raise Http404("No acknowledgement request has this token.")
+        return ack
 
     def get_permissions(self):
         if self.action == "list":

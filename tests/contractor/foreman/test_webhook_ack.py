@@ -10,7 +10,7 @@ import pytest
 from contractor.foreman import runner, services
 from contractor.foreman.choices import JobState
 from contractor.webhooks.delivery import Worker, verify
-from contractor.webhooks.models import AckRequest, Event, Subscription
+from contractor.webhooks.models import AckRequest, Event, Subscription, ack_token
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def _job(foundation_with, source=WAIT):
 
 
 def _ack_path(ack: AckRequest) -> str:
-    return urlparse(ack.event.payload["data"]["ack"]["url"]).path
+    return urlparse(ack.event.body()["data"]["ack"]["url"]).path
 
 
 def test_job_waits_over_several_passes_until_acknowledged_through_the_api(
@@ -47,7 +47,8 @@ def test_job_waits_over_several_passes_until_acknowledged_through_the_api(
     data = ack.event.payload["data"]
     assert (ack.event.kind, data["disk"], data["job"]) == ("disk.replace", "sdb", job.pk)
     assert ack.event.target_id == job.foundation.locator and ack.event.deliveries.get().subscription == storage
-    assert json.loads(json.dumps(job.runner_state))["call"]["state"]["token"] == ack.token
+    assert json.loads(json.dumps(job.runner_state))["call"]["state"]["ack"] == ack.pk
+    assert ack_token(ack.event) not in json.dumps(job.runner_state), "the job's state names its request by id only"
     response = anon_client.post(_ack_path(ack), {"data": {"note": "sdb drained"}}, format="json")
     assert response.status_code == 200 and response.json()["state"] == "acked"
     run_worker()
@@ -100,7 +101,7 @@ def test_timeout_errors_and_reset_asks_again(foundation_with, run_worker, storag
     run_worker(passes=2)
     job.refresh_from_db()
     second = AckRequest.objects.exclude(pk=first.pk).get()
-    assert job.state == JobState.RUNNING and job.runner_state["call"]["state"]["token"] == second.token
+    assert job.state == JobState.RUNNING and job.runner_state["call"]["state"]["ack"] == second.pk
     anon_client.post(_ack_path(second), {"data": {"again": True}}, format="json")
     run_worker()
     job.refresh_from_db()

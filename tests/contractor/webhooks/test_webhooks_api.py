@@ -105,13 +105,39 @@ def test_ack_round_trip(anon_client, make_subscription):
         event="hardware.disk_replace", obj=foundation, data={"disk": "sdb"}, ack_url_base="https://c.example.com"
     )
     body = ack.event.body()
-    assert body["data"]["ack"]["url"] == f"https://c.example.com/api/v1/webhook-acks/{ack.token}/"
-    url = f"/api/v1/webhook-acks/{ack.token}/"
+    token = body["data"]["ack"]["token"]
+    assert body["data"]["ack"]["url"] == f"https://c.example.com/api/v1/webhook-acks/{token}/"
+    url = f"/api/v1/webhook-acks/{token}/"
     assert anon_client.get(url).data["state"] == AckState.WAITING
     response = anon_client.post(url, {"data": {"drained": True}}, format="json")
     assert response.status_code == 200 and response.data["state"] == AckState.ACKED
     anon_client.post(url, {"data": {"second": True}}, format="json")
     assert AckRequest.objects.get().ack_data == {"drained": True}
+
+
+def test_the_ack_token_is_stored_only_as_its_hash(anon_client, make_subscription):
+    """No row holds the token: the request keeps its sha256, the event's payload only the URL's base; the
+    delivery's body (what the receiver gets, signed) has it, and the token opens its request and no other."""
+    from django.db import connection
+
+    from contractor.webhooks.delivery import event_body
+    from contractor.webhooks.models import ack_token_hash
+
+    make_subscription(events=["hardware.*"])
+    first = ack_request_create(event="hardware.disk_replace", obj=ManualFoundationFactory(), ack_url_base="https://c")
+    second = ack_request_create(event="hardware.disk_replace", obj=ManualFoundationFactory(), ack_url_base="https://c")
+    token = first.event.body()["data"]["ack"]["token"]
+    assert len(token) == 64 and token != second.event.body()["data"]["ack"]["token"]
+    assert token.encode() in event_body(Delivery.objects.filter(event=first.event).get().event)
+    assert AckRequest.objects.get(pk=first.pk).token_hash == ack_token_hash(token) != token
+    with connection.cursor() as cursor:
+        for table in ("webhooks_ackrequest", "webhooks_event", "webhooks_delivery"):
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - fixed table names
+            assert token not in repr(cursor.fetchall()), table
+    assert anon_client.get(f"/api/v1/webhook-acks/{token}/").data["event"]["id"] == first.event.pk
+    assert anon_client.get(f"/api/v1/webhook-acks/{ack_token_hash(token)}/").status_code == 404, "not the hash"
+    assert anon_client.post(f"/api/v1/webhook-acks/{token}/", {}, format="json").status_code == 200
+    assert AckRequest.objects.get(pk=second.pk).state == AckState.WAITING
 
 
 def test_ack_with_unknown_token(anon_client):
