@@ -127,6 +127,10 @@ def boot_paths() -> dict:
     for suffix, (method, summary, success) in operations.items():
         operation = _boot_operation(summary, success, post=method == "post")
         operation["parameters"] = [token]
+        if method == "get":  # what cannot be rendered (a template error, a sandbox bound) is told, here and in the job
+            why = "It cannot be rendered: the body says why (an iPXE script printing it), as does the job's story."
+            refused = _response("Error", why) if suffix == "config/" else {**text, "description": why}
+            operation["responses"]["422"] = refused
         paths[f"/boot/{{boot_token}}/{suffix}"] = {method: operation}
     discovery_script = _boot_operation(
         "discovery_script: The discovery image's iPXE script, for a MAC nothing is built on.", text

@@ -30,7 +30,7 @@ from contractor.configuration.templating import environment
 from contractor.discovery.models import DiscoveredMachine
 from contractor.discovery.services import discovery_report
 from contractor.foreman.models import Job
-from contractor.foreman.services import job_signal
+from contractor.foreman.services import job_note, job_signal
 from contractor.site.models import Site
 from contractor.subcontracting.models import Subcontractor
 
@@ -44,24 +44,45 @@ def _booting(boot_token: str) -> tuple[Job, Structure]:
     return job, structure
 
 
+class RenderRefused(Exception):
+    """What the machine asked for cannot be rendered (a template error, a sandbox bound): its job is told."""
+
+
+#: What rendering a PXE template can raise besides TemplateError (TemplateBoundError, a sandbox bound, is one).
+RENDER_ERRORS = (TemplateError, RecursionError, TypeError, ValueError, ArithmeticError, LookupError)
+
+
+def _refused(job: Job, what: str, error) -> RenderRefused:
+    """Note on the job's story why its machine got nothing, and the error the response carries."""
+    message = " ".join(f"The {what} for {job.target} cannot be rendered: {error}".split())
+    job_note(job=job, status="boot", message=message)
+    return RenderRefused(message)
+
+
 def _config(job: Job, structure: Structure) -> dict:
     """The installer config, with `_boot_url` (this job's boot folder) for templates to name the other endpoints."""
     try:
         return installer_config(structure, extra={"_boot_url": boot_url(job)})
     except ConfigError as error:
-        raise Http404(str(error)) from error
+        raise _refused(job, "config", error) from error
 
 
 def _render(boot_token: str, field: str) -> HttpResponse:
+    """The PXE's `field` rendered for the machine; 422 with an iPXE script printing why when it cannot be."""
     job, structure = _booting(boot_token)
     interface = provisioning_interface(structure.foundation)
     pxe = interface.pxe if interface else None
     if pxe is None:
         raise Http404("The provisioning interface has no PXE.")
     try:
-        text = environment().from_string(getattr(pxe, field)).render(_config(job, structure))
-    except TemplateError as error:
-        return HttpResponse(f"#!ipxe\necho Cannot render {pxe.name}: {error}\n", status=500, content_type="text/plain")
+        config = _config(job, structure)
+        try:
+            text = environment().from_string(getattr(pxe, field)).render(config)
+        except RENDER_ERRORS as error:
+            raise _refused(job, f"{field.replace('_', ' ')} of PXE {pxe.name}", error) from error
+    except RenderRefused as refused:
+        script = f"#!ipxe\necho {refused}\nexit 1\n"
+        return HttpResponse(script, status=422, content_type="text/plain; charset=utf-8")
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
@@ -97,7 +118,10 @@ def boot_template(request, boot_token: str):
 @require_GET
 def boot_config(request, boot_token: str):
     """The machine's installer config: no out-of-band keys, no secrets its blueprints do not mark for it."""
-    return JsonResponse(_config(*_booting(boot_token)))
+    try:
+        return JsonResponse(_config(*_booting(boot_token)))
+    except RenderRefused as refused:
+        return JsonResponse({"detail": str(refused)}, status=422)
 
 
 @csrf_exempt

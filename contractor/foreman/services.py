@@ -266,6 +266,15 @@ def job_signal(*, job: Job) -> Job:
 
 
 @transaction.atomic
+def job_note(*, job: Job, status: str, message: str) -> Job:
+    """Add an entry to a job's story from outside its script: a boot endpoint that could not render for it, say."""
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    job_step_record(job, status=status, message=message)
+    job.save(update_fields=["steps", "updated"])
+    return job
+
+
+@transaction.atomic
 def job_delete(*, job: Job) -> None:
     """Delete a job that has ended (its log entry keeps its story); a job still active must be cancelled first."""
     job = Job.objects.select_for_update().get(pk=job.pk)

@@ -231,3 +231,43 @@ def test_pxe_plan_stays_within_a_query_budget(machine, django_assert_max_num_que
             )
         with django_assert_max_num_queries(11):  # the jobs booting the hosts are one query for them all
             assert len(client.get("/api/v1/subcontractor/pxe/?site=lab").json()["static"]) == count
+
+
+@pytest.mark.parametrize(
+    ("field", "template"),
+    [
+        ("boot_script", "#!ipxe\necho {{ 'x' * 10 ** 9 }}\n"),
+        ("template", "{{ 3 ** (3 ** 16) }}"),
+        ("template", "{% if"),
+    ],
+)
+def test_a_template_that_cannot_render_is_a_clear_422_and_a_note_on_the_job(client, machine, field, template):
+    """A PXE template breaking a sandbox bound (or not a template): 422 with an iPXE script that prints why, and
+    the job's story says it; nothing else of the job changes."""
+    pxe = machine.foundation.interfaces.get().pxe
+    setattr(pxe, field, template)
+    pxe.save(update_fields=[field])
+    job, base = _booting(machine)
+    response = client.get(f"{base}/{'script' if field == 'boot_script' else 'template'}/")
+    assert response.status_code == 422, response.content
+    text = response.content.decode()
+    assert (
+        text.startswith("#!ipxe\necho The ")
+        and "of PXE debian-net for node-" in text
+        and text.endswith("\nexit 1\n")
+    )
+    job.refresh_from_db()
+    assert job.state == JobState.RUNNING and job.steps[-1]["status"] == "boot"
+    assert job.steps[-1]["message"] == text.splitlines()[1].removeprefix("echo ")
+
+
+def test_a_config_that_cannot_render_is_a_clear_422_too(client, machine):
+    """A config value past a bound: the config, script and template answer 422 saying which value, noted on the job."""
+    machine.config_values = {"huge": "{{ 3 ** (3 ** 16) }}"}
+    machine.save(update_fields=["config_values"])
+    job, base = _booting(machine)
+    response = client.get(f"{base}/config/")
+    assert response.status_code == 422 and "huge" in response.json()["detail"]
+    assert client.get(f"{base}/script/").status_code == 422
+    job.refresh_from_db()
+    assert "huge" in job.steps[-1]["message"]
