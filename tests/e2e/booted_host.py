@@ -12,16 +12,18 @@ import socket
 import sys
 import time
 import urllib.request
+from urllib.parse import urlsplit
 from pathlib import Path
 
 
 def dhcp_boot_url(opener, url: str, token: str, site: str, mac: str) -> str:
-    """What dnsmasq would hand this MAC: its static host's boot URL in the PXE plan."""
+    """What dnsmasq would hand this MAC: its static host's boot URL in the PXE plan (its path, on `url`: the
+    contractor process under test is not at the CONTRACTOR_HOST the plan names)."""
     plan = urllib.request.Request(
         f"{url}/api/v1/subcontractor/pxe/?site={site}", headers={"Authorization": f"Token {token}"}
     )
     hosts = json.loads(opener.open(plan, timeout=10).read())["static"]
-    return next(host["boot"] for host in hosts if host["mac"] == mac)
+    return url + urlsplit(next(host["boot"] for host in hosts if host["mac"] == mac)).path
 
 
 def installer(url: str, token: str, site: str, mac: str, state: Path) -> None:
