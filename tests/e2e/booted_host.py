@@ -12,8 +12,8 @@ import socket
 import sys
 import time
 import urllib.request
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def dhcp_boot_url(opener, url: str, token: str, site: str, mac: str) -> str:
