@@ -252,9 +252,7 @@ def test_a_template_that_cannot_render_is_a_clear_422_and_a_note_on_the_job(clie
     assert response.status_code == 422, response.content
     text = response.content.decode()
     assert (
-        text.startswith("#!ipxe\necho The ")
-        and "of PXE debian-net for node-" in text
-        and text.endswith("\nexit 1\n")
+        text.startswith("#!ipxe\necho The ") and "of PXE debian-net for node-" in text and text.endswith("\nexit 1\n")
     )
     job.refresh_from_db()
     assert job.state == JobState.RUNNING and job.steps[-1]["status"] == "boot"
