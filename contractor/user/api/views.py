@@ -20,7 +20,8 @@ class UserViewSet(viewsets.ModelViewSet):
     search_fields = ["username", "first_name", "last_name", "email", "description"]
     ordering_fields = ["username", "date_joined", "last_login"]
     lookup_field = "username"
-    lookup_value_regex = r"[^/]+"
+    # "me" is reserved (the caller, its own route): no user has it, so the schema offers no detail path for it
+    lookup_value_regex = r"(?!me$)[^/]+"
 
     def perform_destroy(self, instance):
         services.users_delete(users=[instance], actor=self.request.user)

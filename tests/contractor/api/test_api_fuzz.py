@@ -1,5 +1,5 @@
-"""Schemathesis against the live OpenAPI schema: every operation, as an admin, gives no 5xx, no status code the
-schema does not document for it and no off-schema answer."""
+"""Schemathesis against the live OpenAPI schema: every operation, as an admin and as a subcontractor, gives no 5xx,
+no status code the schema does not document for it and no off-schema answer."""
 
 import pytest
 import schemathesis
@@ -11,6 +11,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from contractor.subcontracting.services import subcontractor_register
 from contractor.wsgi import application
 from tests.factories import ManualFoundationFactory, SiteFactory, StructureFactory
 
@@ -23,6 +24,13 @@ EXAMPLES = 3
 def admin_token(db, django_user_model) -> str:
     admin = django_user_model.objects.create_superuser("fuzz-admin", "", "fuzz-password-1")
     return Token.objects.create(user=admin).key
+
+
+@pytest.fixture
+def subcontractor_token(some_objects) -> str:
+    """A subcontractor of the site the objects are in: its own protocol endpoints answer it, most others refuse."""
+    _, token = subcontractor_register(name="fuzz-sc", sites=["fuzz-site"], modules=["ipmi", "iputils"])
+    return token
 
 
 @pytest.fixture
@@ -59,5 +67,24 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", applicati
 def test_no_operation_answers_a_server_error_or_breaks_its_schema(case, admin_token, some_objects, in_test_transaction):
     case.call_and_validate(
         headers={"Authorization": f"Token {admin_token}"},
+        checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
+    )
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_operation_answers_a_subcontractor_a_server_error_or_breaks_its_schema(
+    case, subcontractor_token, in_test_transaction
+):
+    """The same over every operation with a subcontractor's token: its protocol endpoints take generated bodies,
+    the rest refuse it, and none of them fails or answers off its schema."""
+    case.call_and_validate(
+        headers={"Authorization": f"Token {subcontractor_token}"},
         checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
     )
