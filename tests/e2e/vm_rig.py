@@ -237,12 +237,14 @@ class VmRig:
         return self.post(f"{path}/jobs/", {"script": script})["id"]
 
     def wait_jobs(self, job_ids: list[int], seconds: float = BUILD_SECONDS) -> dict[int, dict]:
-        """Poll the job API until every job has ended; the last state of each."""
+        """Poll the job API until every job has ended, or one has failed (a structure's job would wait for its
+        failed foundation's until the time ran out: 600 s for nothing); the last state of each."""
         states: dict[int, dict] = {}
 
         def ended():
             states.update({pk: self.get(f"jobs/{pk}/") for pk in job_ids})
-            return all(body.get("state") in ("done", "error", "aborted") for body in states.values())
+            found = [body.get("state") for body in states.values()]
+            return {"error", "aborted"} & set(found) or all(state == "done" for state in found)
 
         if not wait_for(ended, seconds, 1):
             raise AssertionError(f"jobs did not end within {seconds} s: {states}\n{self.logs()}\n{self.lab.report()}")
