@@ -17,9 +17,13 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def serve(tmp_path):
-    """scripts/serve on a SQLite file of its own, with a free CONTRACTOR_PORT and a var dir in tmp_path."""
+@pytest.fixture(scope="module")
+def serve(tmp_path_factory):
+    """scripts/serve on a SQLite file of its own, with a free CONTRACTOR_PORT and a var dir in a temporary folder.
+
+    Both tests share one: its first run (migrate, the demo, collectstatic) took 9-19 s a start. The first test
+    only reads; the second kills its processes and waits for each to be started again."""
+    tmp_path = tmp_path_factory.mktemp("serve")
     port = free_tcp_port()
     env = {name: value for name, value in os.environ.items() if not name.startswith("CONTRACTOR_")}
     env.update(
