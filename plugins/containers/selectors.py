@@ -1,10 +1,10 @@
 """Reads of the containers plugin: containers as hosted foundations, the load of each host, a host's engine."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from contractor.building.choices import StructureState
 from contractor.building.hosting import Hosted
 from contractor.building.models import Structure
+from contractor.building.placement import hosted_rows
 from contractor.building.selectors import complex_queryset
 from contractor.configuration import merged_config
 from contractor.dns.published import Published
@@ -18,20 +18,8 @@ def container_complex_queryset():
 
 def hosted_containers(*, foundation_ids=None, host_ids=None, complex_ids=None) -> list[Hosted]:
     """The container foundations matching the filters, as contractor.building.hosting sees them: one query."""
-    found = ContainerFoundation.objects.all()
-    for field, values in (("pk", foundation_ids), ("host_id", host_ids), ("complex_id", complex_ids)):
-        if values is not None:
-            found = found.filter(**{f"{field}__in": values})
-    rows = found.order_by("pk").values_list("pk", "locator", "state", "complex_id", "host_id", "host__hostname")
-    return [Hosted(*row[:5], host_name=row[5] or "") for row in rows]
-
-
-def host_loads(complex_) -> list[tuple[Structure, int]]:
-    """The complex's built hosts, each with the number of containers placed on it, least loaded first."""
-    hosts = Structure.objects.filter(complex_memberships__complex=complex_, state=StructureState.BUILT).annotate(
-        load=Count("hosted_containers", filter=Q(hosted_containers__host__isnull=False), distinct=True)
-    )
-    return [(host, host.load) for host in hosts.order_by("load", "hostname", "pk")]
+    return hosted_rows(ContainerFoundation.objects.all(), foundation_ids=foundation_ids, host_ids=host_ids,
+                       complex_ids=complex_ids)  # fmt: skip
 
 
 def host_config(host: Structure) -> dict:

@@ -6,9 +6,10 @@ from django.db import transaction
 
 from contractor.building import services as building
 from contractor.building.models import Structure
+from contractor.building.placement import hosted_place
 from contractor.utilities.models import RealNetworkInterface
 from plugins.containers.models import ContainerComplex, ContainerFoundation, ContainerPort
-from plugins.containers.selectors import host_config, host_loads, host_publish_address, used_host_ports
+from plugins.containers.selectors import host_config, host_publish_address, used_host_ports
 from plugins.containers.spec import port_range
 
 
@@ -27,16 +28,9 @@ def container_place(*, foundation: ContainerFoundation, ports: list[tuple[int, s
 
     The complex's and the host's rows are locked while choosing, so two placements at once count each other;
     the (host, host_port) unique constraint stands behind the lock."""
+    placed = hosted_place(foundation=foundation, limit_field="max_containers_per_host", hosted="hosted_containers")
     foundation = ContainerFoundation.objects.select_for_update().get(pk=foundation.pk)
-    if not foundation.host_id:
-        complex_ = ContainerComplex.objects.select_for_update().get(pk=foundation.complex_id)
-        limit = complex_.max_containers_per_host
-        free = [host for host, load in host_loads(complex_) if not limit or load < limit]
-        if not free:
-            raise ValidationError({"host": f"Complex {complex_} has no built host with room for {foundation}."})
-        foundation.host = free[0]
-        foundation.save(update_fields=["host", "updated"])
-    host = Structure.objects.select_for_update().get(pk=foundation.host_id)
+    host = Structure.objects.select_for_update().get(pk=placed.pk)
     low, high = port_range(host_config(host))
     wanted = set(ports)
     for port in foundation.ports.all():

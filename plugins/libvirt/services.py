@@ -5,10 +5,10 @@ from django.db import transaction
 
 from contractor.blueprint.models import PXE
 from contractor.building import services as building
+from contractor.building.placement import hosted_place
 from contractor.db import validated_save
 from contractor.utilities.models import RealNetworkInterface
 from plugins.libvirt.models import LibvirtComplex, LibvirtFoundation
-from plugins.libvirt.selectors import host_loads
 
 
 @transaction.atomic
@@ -24,17 +24,7 @@ def libvirt_vm_place(*, foundation: LibvirtFoundation):
 
     The complex's row is locked while choosing, so two VMs placed at once count each other.
     """
-    foundation = LibvirtFoundation.objects.select_for_update().get(pk=foundation.pk)
-    if foundation.host_id:
-        return foundation.host
-    complex_ = LibvirtComplex.objects.select_for_update().get(pk=foundation.complex_id)
-    limit = complex_.max_vms_per_host
-    free = [host for host, load in host_loads(complex_) if not limit or load < limit]
-    if not free:
-        raise ValidationError({"host": f"Complex {complex_} has no built host with room for {foundation}."})
-    foundation.host = free[0]
-    foundation.save(update_fields=["host", "updated"])
-    return foundation.host
+    return hosted_place(foundation=foundation, limit_field="max_vms_per_host", hosted="libvirt_vms")
 
 
 def _interface_rows(reported) -> list[dict]:
