@@ -208,7 +208,7 @@ CONTRACTOR_BOOT_FILES = env("BOOT_FILES", "var/boot-files")
 # CONTRACTOR_BOOT_FILES holding scripts/build-installer's vmlinuz and initrd.img ("" turns discovery boots off),
 # and the kernel arguments it boots with besides its discovery= and mac=.
 CONTRACTOR_DISCOVERY_IMAGE = env("DISCOVERY_IMAGE", "contractor-installer")
-CONTRACTOR_DISCOVERY_KERNEL_ARGS = env("DISCOVERY_KERNEL_ARGS", "console=ttyS0")
+CONTRACTOR_DISCOVERY_KERNEL_ARGS = env("DISCOVERY_KERNEL_ARGS", "console=ttyS0 no_timer_check")
 CONTRACTOR_GLOBALS = {
     "__contractor_host": CONTRACTOR_HOST,
     "__boot_files": env("BOOT_FILES_URL", CONTRACTOR_HOST + "/boot/files/"),

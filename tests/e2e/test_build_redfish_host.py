@@ -7,6 +7,7 @@ step the emulator's own Redfish API (plain requests, not the handler's sushy cli
 """
 
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -105,11 +106,19 @@ def test_a_redfish_foundation_is_built_and_destroyed_by_real_processes(processes
     boot = emulator.system(FAKE_UUID)["Boot"]
     assert boot["BootSourceOverrideTarget"] == "Pxe" and boot["BootSourceOverrideEnabled"] != "Disabled", boot
 
-    # the machine PXE boots: its script and config by the MAC the inventory recorded, then its signal
-    script = machine.get(f"{url}/boot/script/", params={"mac": mac}, timeout=10)
+    # the machine PXE boots by the MAC the inventory recorded: what dnsmasq hands it is the PXE plan's boot URL
+    # (below the job's boot token); its script and config there, then its signal
+    plan = requests.get(
+        f"{url}/api/v1/subcontractor/pxe/", params={"site": "lab"}, headers={"Authorization": f"Token {sc_token}"},
+        timeout=10,
+    )  # fmt: skip
+    boot_url = next(host["boot"] for host in plan.json()["static"] if host["mac"] == mac)
+    base = url + urlsplit(boot_url).path.removesuffix("script/")
+    assert base.startswith(f"{url}/boot/{created.json()['id']}-"), base  # the create job's token
+    script = machine.get(f"{base}script/", timeout=10)
     assert script.status_code == 200 and script.text == f"#!ipxe\necho rfweb1 {structure.config_uuid}\n"
-    assert machine.get(f"{url}/boot/config/", params={"mac": mac}, timeout=10).json()["_hostname"] == "rfweb1"
-    signal = machine.post(f"{url}/boot/signal/?mac={mac}", timeout=10)
+    assert machine.get(f"{base}config/", timeout=10).json()["_hostname"] == "rfweb1"
+    signal = machine.post(f"{base}signal/", timeout=10)
     assert signal.status_code == 200 and signal.json() == {"job": created.json()["id"], "signalled": True}
     emulator.reset(FAKE_UUID, "ForceOff")  # the installer is done and powers the machine off
 
@@ -118,6 +127,7 @@ def test_a_redfish_foundation_is_built_and_destroyed_by_real_processes(processes
     print(f"create job: {time.monotonic() - started:.1f} s")
     body = api.get(f"{url}/api/v1/foundations/rf1/", timeout=10).json()
     assert body["state"] == "built"
+    assert machine.get(f"{base}script/", timeout=10).status_code == 404  # the token ended with its job
     assert body["id_map"]["dmi"]["uuid"] == FAKE_UUID and body["id_map"]["redfish_system_id"] == FAKE_UUID
     assert sorted(row["mac"] for row in body["id_map"]["interfaces"]) == sorted(FAKE_MACS)
     assert [row["mac"] for row in body["interfaces"]] == [mac]
