@@ -1,19 +1,19 @@
 """Reads behind the boot endpoints: the job a boot token names and the structure it boots, its PXE, the boot files
 folder, and the PXE plan of a set of sites."""
 
-from datetime import UTC
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Prefetch, Q
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import constant_time_compare
 
 from contractor.building.models import Structure
 from contractor.discovery.choices import RequestState
 from contractor.foreman.choices import ACTIVE_STATES, JobState
 from contractor.foreman.models import Job
 from contractor.site.models import Site
+from contractor.tokens import row_token
 from contractor.utilities.choices import AddressKind
 from contractor.utilities.models import Address, AddressBlock, RealNetworkInterface
 from contractor.validators import normal_mac
@@ -42,9 +42,7 @@ def boot_token(job: Job) -> str:
     Nothing secret is stored: the token is worked out again whenever it is needed (the PXE plan, the boot
     endpoints), so no API, admin page or database dump shows it, and it names one job only.
     """
-    created = job.created.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
-    digest = salted_hmac(BOOT_TOKEN_SALT, f"{job.pk}:{created}", algorithm="sha256").hexdigest()
-    return f"{job.pk}-{digest[:BOOT_TOKEN_DIGITS]}"
+    return f"{job.pk}-{row_token(BOOT_TOKEN_SALT, job)[:BOOT_TOKEN_DIGITS]}"
 
 
 def boot_url(job: Job) -> str:

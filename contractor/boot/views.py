@@ -18,7 +18,6 @@ from contractor.boot.selectors import (
     boot_file_path,
     boot_url,
     booted_structure,
-    discovery_requested,
     discovery_script,
     job_by_boot_token,
     provisioning_interface,
@@ -67,9 +66,8 @@ def _config(job: Job, structure: Structure) -> dict:
         raise _refused(job, "config", error) from error
 
 
-def _render(boot_token: str, field: str) -> HttpResponse:
+def _render(job: Job, structure: Structure, field: str) -> HttpResponse:
     """The PXE's `field` rendered for the machine; 422 with an iPXE script printing why when it cannot be."""
-    job, structure = _booting(boot_token)
     interface = provisioning_interface(structure.foundation)
     pxe = interface.pxe if interface else None
     if pxe is None:
@@ -101,18 +99,19 @@ def discovery_boot_script(request):
 def boot_script(request, boot_token: str):
     """The rendered iPXE boot script of the PXE on the provisioning interface of the machine the job boots; the
     discovery image's while that job waits in foundation.discover()."""
-    _, structure = _booting(boot_token)
+    job, structure = _booting(boot_token)
     interface = provisioning_interface(structure.foundation)
-    script = discovery_script(interface.mac) if interface and discovery_requested(interface.mac) else None
+    # A machine something is built on gets the discovery script only while its job waits in foundation.discover().
+    script = discovery_script(interface.mac) if interface else None
     if script is not None:
         return HttpResponse(script, content_type="text/plain; charset=utf-8")
-    return _render(boot_token, "boot_script")
+    return _render(job, structure, "boot_script")
 
 
 @require_GET
 def boot_template(request, boot_token: str):
     """The rendered installer template of that PXE."""
-    return _render(boot_token, "template")
+    return _render(*_booting(boot_token), "template")
 
 
 @require_GET

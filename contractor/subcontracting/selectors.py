@@ -1,5 +1,6 @@
 """Reads of the subcontractor protocol: who is asking, which sites a subcontractor serves, whether it is alive."""
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -78,7 +79,9 @@ FROM {sc} c WHERE c."user_id" = %(user)s
 """
 
 
+@functools.cache
 def _poller_sql() -> str:
+    """POLLER_SQL with its tables named, built once (a poll is the protocol's hot path)."""
     quote = connection.ops.quote_name
     tables = {"site": Site, "sc": Subcontractor, "perm": Permission, "ctype": ContentType,
               "sc_sites": Subcontractor.sites.through, "user_perms": User.user_permissions.through,

@@ -2,6 +2,7 @@
 errors (the first answer for a cookie wins), renewing the leases of tasks still running, and failing tasks whose
 last lease ran out."""
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -88,13 +89,18 @@ def _task_table() -> str:
     return connection.ops.quote_name(Task._meta.db_table)
 
 
+@functools.cache
+def _expire_sql() -> str:
+    """tasks_expire's statement, built once."""
+    return f"WITH {EXPIRE_SQL.format(task=_task_table())} SELECT count(*) FROM expired"
+
+
 def tasks_expire(*, now=None) -> int:
     """Fail every task whose lease ran out after its last allowed attempt; the foreman then errors its job."""
     now = now or timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"WITH {EXPIRE_SQL.format(task=_task_table())} SELECT count(*) FROM expired",
-                           _expire_params(now))  # fmt: skip
+            cursor.execute(_expire_sql(), _expire_params(now))
             return cursor.fetchone()[0]
     with transaction.atomic():
         expired = Task.objects.select_for_update(skip_locked=True).filter(
@@ -195,6 +201,13 @@ RETURNING t."id", t."job_id", t."module", t."function", t."parameters"::text, t.
 """
 
 
+@functools.cache
+def _poll_sql() -> str:
+    """POLL_SQL with its tables named, built once (a poll is the protocol's hot path)."""
+    return POLL_SQL.format(sc=connection.ops.quote_name(Subcontractor._meta.db_table), task=_task_table(),
+                           expired=EXPIRE_SQL.format(task=_task_table()).strip())  # fmt: skip
+
+
 def task_lease_poll(
     *,
     poller: Poller,
@@ -209,14 +222,12 @@ def task_lease_poll(
     site_ids = poller.sites_pick(site_name if sites is None else sites)
     wanted = sorted(_poll_modules(subcontractor, modules).items())
     now = timezone.now()
-    sql = POLL_SQL.format(sc=connection.ops.quote_name(Subcontractor._meta.db_table), task=_task_table(),
-                          expired=EXPIRE_SQL.format(task=_task_table()).strip())  # fmt: skip
     params = {**_expire_params(now), "sc_id": subcontractor.pk, "address": address or None,
               "modules": [module for module, _ in wanted], "counts": [count for _, count in wanted],
               "sites": sorted(site_ids), "pending": TaskState.PENDING,
               "expires": now + timedelta(seconds=lease_seconds())}  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_poll_sql(), params)
         rows = cursor.fetchall()
     tasks = [Task(pk=pk, job_id=job, module=module, function=function, parameters=json.loads(parameters),
                   cookie=cookie, lease_expires=expires, attempts=attempts, state=TaskState.LEASED,

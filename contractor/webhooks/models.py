@@ -3,13 +3,12 @@
 import fnmatch
 import hashlib
 import secrets
-from datetime import UTC
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.crypto import salted_hmac
 
 from contractor.db import Timestamped
+from contractor.tokens import row_token
 from contractor.webhooks.choices import AckState, DeliveryState
 
 
@@ -33,8 +32,7 @@ ACK_TOKEN_SALT = "contractor.webhooks.ack"
 def ack_token(event) -> str:
     """The ack token of an event that asks for an acknowledgement: a hash of the event's id and time keyed by
     SECRET_KEY. It is worked out when a delivery is sent, never stored; the AckRequest keeps only its sha256."""
-    created = event.created.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
-    return salted_hmac(ACK_TOKEN_SALT, f"{event.pk}:{created}", algorithm="sha256").hexdigest()
+    return row_token(ACK_TOKEN_SALT, event)
 
 
 def ack_token_hash(token: str) -> str:

@@ -6,7 +6,6 @@ import functools
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 
 from contractor.building.models import Foundation
 from contractor.db import validated, validated_save
@@ -128,8 +127,9 @@ def ack_request_create(*, event: str, obj=None, data: dict | None = None, ack_ur
 @transaction.atomic
 def ack_request_acknowledge(*, token: str, data: dict | None = None) -> AckRequest:
     """Mark the request acknowledged; acknowledging twice is harmless, the first answer stays."""
+    # Looked up by the hash: what is compared is a digest of the token, not the token itself.
     ack = AckRequest.objects.select_for_update().filter(token_hash=ack_token_hash(token)).first()
-    if ack is None or not constant_time_compare(ack.token_hash, ack_token_hash(token)):
+    if ack is None:
         raise ValidationError({"token": "No acknowledgement request has this token."})
     if ack.state == AckState.WAITING:
         ack.state = AckState.ACKED

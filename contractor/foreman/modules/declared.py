@@ -45,8 +45,9 @@ def blueprint_modules(blueprint, *, foundation_calls: bool = True) -> dict | Non
         for name in wanted:
             model = types.get(name)
             hook = getattr(model, "tscript_functions", None) if model is not None else None
-            functions = hook(model(), context) if hook else {}
-            functions.update(discovery_functions(context, model(), functions))
+            stand_in = model() if model is not None else None
+            functions = hook(stand_in, context) if hook else {}
+            functions.update(discovery_functions(context, stand_in, functions))
             for function_name, function in functions.items():
                 takes = parameters(function)
                 known = foundation.get(function_name, [])
