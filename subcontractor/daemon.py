@@ -232,6 +232,7 @@ class Daemon:
         wanted = {module: free for module, free in self.free_slots().items() if free > 0}
         if not wanted or not self._reachable():
             return 0
+        asked_at = time.monotonic()  # the leases start after this, so renewals timed from it are never late
         try:
             answer = self.client.poll(sites=self.config.sites, modules=wanted)
         except Unreachable as error:
@@ -245,7 +246,10 @@ class Daemon:
             # A task may power on a machine whose job started since the last sync: dnsmasq must hand it the boot
             # URL with that job's boot token before it asks, so the plan is synced before any task starts.
             self.sync_pxe(now=True)
-        return sum(self._dispatch(task, wanted) for task in answer["tasks"])
+        lease = answer.get("lease_seconds")
+        if not isinstance(lease, int | float) or isinstance(lease, bool) or lease <= 0:
+            lease = None  # an older Contractor: each task's lease_expires, read by this machine's clock, says
+        return sum(self._dispatch(task, wanted, _renew_at(task, lease, asked_at)) for task in answer["tasks"])
 
     def sync_pxe(self, now: bool = False) -> dict | None:
         """Every pxe.interval seconds (or `now`), fetch the site's PXE plan and write it for dnsmasq."""
@@ -280,7 +284,7 @@ class Daemon:
 
     # --- helpers --------------------------------------------------------------------------------------
 
-    def _dispatch(self, task: dict, wanted: dict[str, int]) -> int:
+    def _dispatch(self, task: dict, wanted: dict[str, int], renew_at: float) -> int:
         module = task["module"]
         if wanted.get(module, 0) <= 0 or module not in self.handlers:
             log.warning("task %s for %s was not asked for; ignored (its lease will run out)", task["id"], module)
@@ -290,7 +294,7 @@ class Daemon:
             return 0
         wanted[module] -= 1
         log.info("task %s: %s.%s (attempt %s)", task["id"], module, task["function"], task.get("attempt", 1))
-        self.renew_at[task["id"]] = time.monotonic() + _half_lease(task.get("lease_expires"))
+        self.renew_at[task["id"]] = renew_at
         self.running[self.pools[module].submit(self._execute, module, task)] = (module, task)
         return 1
 
@@ -399,6 +403,14 @@ class Daemon:
         if reports:
             log.info("re-posting %d report(s) from the spool %s", len(reports), self.spool)
         return reports
+
+
+def _renew_at(task: dict, lease_seconds: float | None, asked_at: float) -> float:
+    """When (monotonic) to renew a newly leased task's lease: half of `lease_seconds` (the poll's answer) after the
+    poll was sent, so the machines' clocks need not agree; without it, by the task's `lease_expires`."""
+    if lease_seconds is not None:
+        return asked_at + lease_seconds / 2
+    return time.monotonic() + _half_lease(task.get("lease_expires"))
 
 
 def _half_lease(lease_expires) -> float:

@@ -109,6 +109,7 @@ class StubContractor:
         self.batches: list[list[int]] = []
         self.renewals: list[list[int]] = []  # task ids per lease renewal post
         self.lease_seconds = 0.4
+        self.poll_lease_seconds = None  # a number: the poll answers it as `lease_seconds` (None: an older Contractor)
         self.lost: set[int] = set()  # tasks no longer leased to the daemon: not renewed
 
     @property
@@ -217,7 +218,10 @@ class StubContractor:
                 else:
                     rest.append(task)
             self.queue = rest
-        return {"tasks": handed, "poll_interval": 0.05}
+        answer = {"tasks": handed, "poll_interval": 0.05}
+        if self.poll_lease_seconds is not None:
+            answer["lease_seconds"] = self.poll_lease_seconds
+        return answer
 
     def handle_batch(self, body):
         with self.lock:

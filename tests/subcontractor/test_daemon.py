@@ -155,6 +155,27 @@ def test_a_running_task_has_its_lease_renewed_at_each_half_until_it_is_no_longer
     assert len(contractor.renewals) == before and daemon.renew_at == {}
 
 
+def test_the_first_renewal_is_timed_by_the_polls_lease_seconds_whatever_the_clocks_say(contractor, daemon_for, gated):
+    """Contractor's clock is a year ahead (lease_expires far off): the poll's `lease_seconds` times the first renewal,
+    half a lease after the poll by the daemon's own clock, so it is neither a year late nor immediate."""
+    contractor.poll_lease_seconds = 0.6
+    ahead = datetime.fromtimestamp(time.time() + 365 * 86400, UTC).isoformat().replace("+00:00", "Z")
+    task = contractor.add_task("gated", "block", {"key": 1}, lease_expires=ahead)
+    daemon = daemon_for({"gated": 1})
+    before = time.monotonic()
+    daemon.run_once()
+    after = time.monotonic()
+    assert before + 0.3 <= daemon.renew_at[task["id"]] <= after + 0.3
+    assert contractor.renewals == []
+    deadline = time.monotonic() + 5
+    while not contractor.renewals and time.monotonic() < deadline:
+        daemon._wait(daemon._next_delay(), until_stop=True)
+        daemon.run_once()
+    assert contractor.renewals == [[task["id"]]] and time.monotonic() >= before + 0.3
+    gated.gate(1).set()
+    settle(daemon, lambda: task["id"] in contractor.applied)
+
+
 def test_iputils_task_end_to_end(contractor, daemon_for):
     """A real iputils task polled from Contractor is run and its result posted."""
     task = contractor.add_task("iputils", "port_check", {"address": "127.0.0.1", "port": free_port(), "timeout": 1})

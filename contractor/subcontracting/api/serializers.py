@@ -97,6 +97,10 @@ class LeasedTaskSerializer(serializers.Serializer):
 
 class PollResponseSerializer(serializers.Serializer):
     tasks = LeasedTaskSerializer(many=True)
+    lease_seconds = serializers.FloatField(
+        help_text="How long each lease lasts from now; the daemon renews a running task's lease half way through, "
+        "timed by its own clock from when it got this answer (so clock skew does not matter)."
+    )
 
 
 class ResultRequestSerializer(serializers.Serializer):

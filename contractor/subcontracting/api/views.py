@@ -72,7 +72,8 @@ class PollView(SubcontractorView):
             tasks = task_lease_batch(subcontractor=request.subcontractor, **where)
         else:
             tasks = task_lease_poll(poller=request.poller, **where)
-        return Response(serializers.PollResponseSerializer({"tasks": tasks}).data)
+        answer = {"tasks": tasks, "lease_seconds": lease_seconds()}
+        return Response(serializers.PollResponseSerializer(answer).data)
 
 
 class AnswerView(SubcontractorView):

@@ -51,13 +51,16 @@ def _expire(task):
     Task.objects.filter(pk=task.pk).update(lease_expires=timezone.now() - timedelta(seconds=1))
 
 
-def test_poll_leases_tasks_with_the_documented_fields(site):
-    """A poll leases a pending task: leased_by, lease deadline, attempt 1, and the daemon's fields."""
+def test_poll_leases_tasks_with_the_documented_fields(site, settings):
+    """A poll leases a pending task: leased_by, lease deadline, attempt 1, and the daemon's fields, with the lease
+    length that times the daemon's renewals."""
+    settings.CONTRACTOR_TASK_LEASE_SECONDS = 90
     subcontractor, client = registered("sc1", [site])
     task = make_task(site)
     response = poll(client, site, ipmi=2)
     assert response.status_code == 200
     (payload,) = response.json()["tasks"]
+    assert response.json()["lease_seconds"] == 90
     assert payload["id"] == task.pk and payload["job"] == task.job_id
     assert (payload["module"], payload["function"], payload["parameters"]) == ("ipmi", "power_on", {"n": 1})
     assert payload["cookie"] == task.cookie and payload["attempt"] == 1 and payload["lease_expires"].endswith("Z")
