@@ -27,6 +27,9 @@ SECRET_WORDS = (
     "credential",
     "community",
 )
+# A component naming a key that is public by nature (`ssh_authorized_keys`, `ssh_public_key`, `host_key_fingerprint`):
+# `key` alone does not make such a name secret; any other secret word still does (`public_key_password`).
+PUBLIC_WORDS = ("public", "pub", "authorized", "fingerprint")
 # A word this long also counts inside a longer component (`rootpassword`, `privatekey`); shorter ones (`pass`,
 # `key`) would match `compass` or `keyboard`, so they must be the whole component (or, for `key`, its end: `apikey`).
 EMBEDDED_WORD_LENGTH = 5
@@ -88,9 +91,13 @@ def is_secret_key(key, names=()) -> bool:
     name = raw_key_name(key).lower()
     if name in NAME_LISTS:
         return False
-    if any(_word_matches(component, word) for component in key_components(key) for word in SECRET_WORDS):
+    if any(fnmatchcase(name, str(pattern).lower()) for pattern in names):
         return True
-    return any(fnmatchcase(name, str(pattern).lower()) for pattern in names)
+    components = key_components(key)
+    words = {word for component in components for word in SECRET_WORDS if _word_matches(component, word)}
+    if words == {"key"} and any(_word_matches(component, word) for component in components for word in PUBLIC_WORDS):
+        return False
+    return bool(words)
 
 
 def declared_secret_keys() -> frozenset[str]:

@@ -147,6 +147,25 @@ def test_words_inside_ordinary_names_do_not_count(key):
     assert not is_secret_key(key)
 
 
+@pytest.mark.parametrize(
+    "key", ["ssh_authorized_keys", "ssh_public_key", "sshPubKey", "host_key_fingerprints", "publickey"]
+)
+def test_public_keys_are_not_secret(key):
+    """An operator reads the authorized and public keys a machine gets: `key` beside `public`/`authorized` is public."""
+    assert not is_secret_key(key)
+
+
+@pytest.mark.parametrize("key", ["public_key_password", "authorized_token", "pub_secret", "private_key", "ssh_key"])
+def test_a_public_key_with_another_secret_word_is_secret(key):
+    """Only `key` is excused by `public`: a password, token or secret beside it is still secret, as is a bare key."""
+    assert is_secret_key(key)
+
+
+def test_secret_keys_can_still_declare_a_public_key_secret():
+    """A layer that lists a public-looking key in `secret_keys` makes it secret after all."""
+    assert is_secret_key("ssh_authorized_keys", ["ssh_authorized_*"])
+
+
 def test_declared_secret_keys_are_secret_everywhere(viewer_client, secrets_world):
     """A site's `secret_keys` (names or patterns) makes those keys secret in every view, the parent's too."""
     site = secrets_world[0]
