@@ -215,6 +215,10 @@ CONTRACTOR_GLOBALS = {
     "__pxe_location": env("PXE_LOCATION", CONTRACTOR_HOST + "/boot/files/"),
 }
 
+# Webhook events (with their deliveries and attempt logs) older than this many days are pruned by the webhook sender
+# once nothing waits for them (a pending delivery to a live subscription, an awaited acknowledgement); 0 keeps all.
+CONTRACTOR_EVENT_RETENTION_DAYS = float(env("EVENT_RETENTION_DAYS", "90"))
+
 # The audit log (contractor/audit, django-auditlog): changes stored as JSON values, not their text.
 AUDITLOG_STORE_JSON_CHANGES = True
 

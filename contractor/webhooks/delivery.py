@@ -25,12 +25,15 @@ from contractor.db import connections_mend
 from contractor.webhooks.choices import DeliveryState
 from contractor.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from contractor.webhooks.selectors import delivery_heads
+from contractor.webhooks.services import PRUNE_BATCH, events_prune
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Contractor-Signature"
 CLAIM_MARGIN = 60.0  # seconds beyond the request timeout before a claimed delivery may be tried again
 DATABASE_PAUSE_CAP = 30.0  # the longest pause after database errors in a row
+PRUNE_SECONDS = 3600.0  # how often the worker prunes events past their retention (its first turn does)
+PRUNE_BATCHES = 10  # at most this many batches of events a turn, so deliveries are not held up
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -119,6 +122,7 @@ class Worker:
         self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="webhook")
         self._in_flight: dict[Future, tuple[Request, tuple]] = {}  # future -> (its request, its queue)
         self._database_errors = 0  # in a row
+        self._prune_at = 0.0  # monotonic: when the next prune is due
 
     def stop(self):
         """Finish the deliveries in flight, start no more (safe to call from a signal handler)."""
@@ -140,6 +144,7 @@ class Worker:
         """One turn of the loop; a database error ends it, the broken connection is dropped, and the next turn
         comes after a pause that doubles with each error in a row (`poll` seconds, at most DATABASE_PAUSE_CAP)."""
         try:
+            self.prune()
             self._submit_due()
             self._collect(timeout=poll)
             self._database_errors = 0
@@ -149,6 +154,18 @@ class Worker:
             log.exception("A database error interrupted webhook delivery; trying again in %.1f s", pause)
             connections_mend()
             self._pause(pause)
+
+    def prune(self) -> int:
+        """Every PRUNE_SECONDS, delete the events past their retention that nothing waits for (events_prune), a
+        few batches at a time; a turn that found more than that tries again on the next turn. Returns how many."""
+        if time.monotonic() < self._prune_at:
+            return 0
+        pruned = events_prune(batches=PRUNE_BATCHES)
+        more = pruned >= PRUNE_BATCHES * PRUNE_BATCH
+        self._prune_at = time.monotonic() + (0.0 if more else PRUNE_SECONDS)
+        if pruned:
+            log.info("Pruned %d webhook event(s) past their retention", pruned)
+        return pruned
 
     def _pause(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

@@ -2,9 +2,12 @@
 
 import fnmatch
 import functools
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from contractor.building.models import Foundation
@@ -145,3 +148,44 @@ def delivery_retry(*, delivery: Delivery) -> Delivery:
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["state", "next_attempt_at"])
     return delivery
+
+
+DEFAULT_EVENT_RETENTION_DAYS = 90
+#: Events deleted per statement batch; a prune runs batches until fewer are left (so no lock is held for long).
+PRUNE_BATCH = 1000
+
+
+def event_retention_days() -> float:
+    """How long events are kept (CONTRACTOR_EVENT_RETENTION_DAYS); 0 keeps them for ever."""
+    return float(getattr(settings, "CONTRACTOR_EVENT_RETENTION_DAYS", DEFAULT_EVENT_RETENTION_DAYS))
+
+
+def events_prune(*, before=None, batches: int | None = None) -> int:
+    """Delete the events created before `before` (default: now less the retention) that nothing waits for any more,
+    with their deliveries, attempt logs and acknowledgements; returns how many events went.
+
+    An event is kept while a delivery of it is still pending to a live subscription (active, not expired) or its
+    acknowledgement is still awaited. With a retention of 0 and no `before`, nothing is pruned. `batches` caps the
+    batches of PRUNE_BATCH events (each its own transaction), so a worker that prunes between deliveries is not held.
+    """
+    now = timezone.now()
+    if before is None:
+        days = event_retention_days()
+        if days <= 0:
+            return 0
+        before = now - timedelta(days=days)
+    unexpired = Q(subscription__expires_at__isnull=True) | Q(subscription__expires_at__gt=now)
+    live = Q(subscription__active=True) & unexpired
+    still_due = Delivery.objects.filter(live, event=OuterRef("pk"), state=DeliveryState.PENDING)
+    awaited = AckRequest.objects.filter(event=OuterRef("pk"), state=AckState.WAITING)
+    prunable = Event.objects.filter(created__lt=before).exclude(Exists(still_due)).exclude(Exists(awaited))
+    pruned, batch = 0, 0
+    while batches is None or batch < batches:
+        ids = list(prunable.order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH])
+        if ids:
+            with transaction.atomic():
+                Event.objects.filter(pk__in=ids).delete()
+        pruned, batch = pruned + len(ids), batch + 1
+        if len(ids) < PRUNE_BATCH:
+            break
+    return pruned
