@@ -37,14 +37,22 @@ class Cli:
         return json.loads(result.stdout)
 
 
-@pytest.fixture
-def server(transactional_db, tmp_path):
-    """Contractor's URL, with a foreman worker running jobs; everything is stopped at the end."""
-    running = Processes(tmp_path)
+@pytest.fixture(scope="module")
+def module_server(django_db_setup, tmp_path_factory):
+    """Contractor under gunicorn and a foreman worker on the test database, started once for a module's tests (a
+    start cost 3-5 s a test) and stopped after its last one."""
+    running = Processes(tmp_path_factory.mktemp("cli-server"))
     url = running.contractor()
     running.foreman("foreman")
     yield url
     running.stop_all()
+
+
+@pytest.fixture
+def server(transactional_db, module_server):
+    """Contractor's URL, with a foreman worker running jobs. The processes are the module's; each test's rows are
+    flushed after it (transactional_db), so a test meets an empty database, as a fresh server would."""
+    return module_server
 
 
 @pytest.fixture
