@@ -13,3 +13,4 @@ class DeliveryState(models.TextChoices):
 class AckState(models.TextChoices):
     WAITING = "waiting", "Waiting"
     ACKED = "acked", "Acknowledged"
+    EXPIRED = "expired", "Expired (the job stopped waiting)"

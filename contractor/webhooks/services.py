@@ -127,19 +127,32 @@ def ack_request_create(*, event: str, obj=None, data: dict | None = None, ack_ur
     return validated_save(AckRequest(event=row, token_hash=ack_token_hash(ack_token(row))))
 
 
+class AckTooLate(Exception):
+    """The acknowledgement came after the job stopped waiting for it (its timeout passed): nothing was recorded."""
+
+
 @transaction.atomic
 def ack_request_acknowledge(*, token: str, data: dict | None = None) -> AckRequest:
-    """Mark the request acknowledged; acknowledging twice is harmless, the first answer stays."""
+    """Mark the request acknowledged; acknowledging twice is harmless, the first answer stays. Raises AckTooLate
+    when the request has expired (the job that asked stopped waiting), so the receiver learns that it counted not."""
     # Looked up by the hash: what is compared is a digest of the token, not the token itself.
     ack = AckRequest.objects.select_for_update().filter(token_hash=ack_token_hash(token)).first()
     if ack is None:
         raise ValidationError({"token": "No acknowledgement request has this token."})
+    if ack.state == AckState.EXPIRED:
+        raise AckTooLate("The job stopped waiting for this acknowledgement (its timeout passed); nothing was recorded.")
     if ack.state == AckState.WAITING:
         ack.state = AckState.ACKED
         ack.acked_at = timezone.now()
         ack.ack_data = data or {}
         validated_save(ack)
     return ack
+
+
+def ack_request_expire(*, ack_id: int) -> bool:
+    """The job that asked stops waiting (its timeout passed): a waiting request becomes expired, so a late answer is
+    refused and the event may be pruned. True if it was waiting."""
+    return bool(AckRequest.objects.filter(pk=ack_id, state=AckState.WAITING).update(state=AckState.EXPIRED))
 
 
 def delivery_retry(*, delivery: Delivery) -> Delivery:

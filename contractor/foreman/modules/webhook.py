@@ -7,7 +7,7 @@ from django.conf import settings
 
 from contractor.webhooks.choices import AckState
 from contractor.webhooks.models import AckRequest, Delivery, ack_token_hash
-from contractor.webhooks.services import ack_request_create
+from contractor.webhooks.services import ack_request_create, ack_request_expire
 from tscript import Module, ParameterError, ScriptError, Step, Steps
 
 POLL_SECONDS = 5
@@ -86,6 +86,7 @@ def _step(context, state: dict) -> Step:
     state["ack"] = state["token"] = None
     if ack is None:
         raise ScriptError(f"The acknowledgement request for {event} is gone; reset the job to ask again")
+    ack_request_expire(ack_id=ack.pk)  # in the step's transaction: a late answer is refused from now on
     raise ScriptError(
         f"No acknowledgement of {event} from {who} within {state['timeout']:g} seconds; reset the job to ask again"
     )

@@ -116,5 +116,8 @@ class AckViewSet(mixins.RetrieveModelMixin, _AckRequests):
     def acknowledge(self, request, token=None):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ack = services.ack_request_acknowledge(token=token, data=body.validated_data.get("data"))
+        try:
+            ack = services.ack_request_acknowledge(token=token, data=body.validated_data.get("data"))
+        except services.AckTooLate as late:
+            return Response({"non_field_errors": [str(late)]}, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(ack).data)

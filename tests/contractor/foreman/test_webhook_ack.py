@@ -9,6 +9,7 @@ import pytest
 
 from contractor.foreman import runner, services
 from contractor.foreman.choices import JobState
+from contractor.webhooks.choices import AckState
 from contractor.webhooks.delivery import Worker, verify
 from contractor.webhooks.models import AckRequest, Event, Subscription, ack_token
 
@@ -96,7 +97,12 @@ def test_timeout_errors_and_reset_asks_again(foundation_with, run_worker, storag
     assert (
         job.message == "No acknowledgement of disk.replace from storage within 600 seconds; reset the job to ask again"
     )
-    anon_client.post(_ack_path(first), {}, format="json")  # too late: the old request no longer counts
+    first.refresh_from_db()
+    assert first.state == AckState.EXPIRED
+    late = anon_client.post(_ack_path(first), {"data": {"late": True}}, format="json")
+    assert late.status_code == 409 and "stopped waiting" in late.json()["non_field_errors"][0]
+    first.refresh_from_db()
+    assert first.state == AckState.EXPIRED and first.ack_data == {} and first.acked_at is None
     services.job_reset(job=job)
     run_worker(passes=2)
     job.refresh_from_db()

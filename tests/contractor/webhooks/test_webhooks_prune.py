@@ -74,6 +74,15 @@ def test_an_awaited_acknowledgement_keeps_its_event(structure, settings):
     assert events_prune() == 1 and not AckRequest.objects.exists()
 
 
+def test_an_expired_acknowledgement_keeps_nothing(structure, settings):
+    """Once the job stopped waiting (ack_request_expire), the request no longer holds its event back."""
+    settings.CONTRACTOR_EVENT_RETENTION_DAYS = 30
+    ack = ack_request_create(event="structure.ready", obj=structure)
+    aged(ack.event, 31)
+    assert services.ack_request_expire(ack_id=ack.pk) and not services.ack_request_expire(ack_id=ack.pk)
+    assert events_prune() == 1 and left() == set()
+
+
 def test_a_retention_of_zero_keeps_everything(structure, settings):
     settings.CONTRACTOR_EVENT_RETENTION_DAYS = 0
     event = aged(event_emit(event="structure.built", obj=structure), 3650)
