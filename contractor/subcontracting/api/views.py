@@ -35,14 +35,16 @@ class IsSubcontractor(permissions.BasePermission):
 
 
 class IsPollingSubcontractor(IsSubcontractor):
-    """IsSubcontractor for a poll: on PostgreSQL one query reads the subcontractor with the sites it serves
-    (`request.poller`), so that a poll costs three queries (token, registration, lease)."""
+    """IsSubcontractor for the protocol's hot endpoints (poll, results): on PostgreSQL one query reads the
+    subcontractor with the sites it serves (`request.poller`; `request.subcontractor` is its slim row), so that a
+    poll costs three queries (token, registration, lease)."""
 
     def has_permission(self, request, view):
         if connection.vendor != "postgresql":
             request.poller = None
             return super().has_permission(request, view)
         request.poller = subcontractor_polling(request.user)
+        request.subcontractor = request.poller and request.poller.subcontractor
         return request.poller is not None
 
 
@@ -123,10 +125,13 @@ class ResultsView(SubcontractorView):
     Answers 200 with one {"task", "status", "detail"} per entry, in order: accepted, duplicate or stale.
     """
 
+    permission_classes = [IsPollingSubcontractor]
+
     @extend_schema(request=serializers.BatchRequestSerializer, responses=serializers.BatchAnswersSerializer)
     def post(self, request):
         reports = [Report(**entry) for entry in self.body(serializers.BatchRequestSerializer)["results"]]
-        answers = task_answer_batch(subcontractor=request.subcontractor, reports=reports)
+        sites = request.poller.sites_pick(None) if request.poller else None
+        answers = task_answer_batch(subcontractor=request.subcontractor, reports=reports, site_ids=sites)
         results = [{"task": report.task, "status": answer.status, "detail": answer.detail}
                    for report, answer in zip(reports, answers, strict=True)]  # fmt: skip
         return Response(serializers.BatchAnswersSerializer({"results": results}).data)
