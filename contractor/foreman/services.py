@@ -13,6 +13,7 @@ from contractor.foreman.lifecycle import BUILT, job_event, job_finish, job_line,
 from contractor.foreman.models import Job, JobLog
 from contractor.foreman.runner import runner_for
 from contractor.foreman.selectors import (
+    STEPPABLE_STATES,
     hosting_complex,
     hosting_guests,
     job_active,
@@ -281,3 +282,20 @@ def job_delete(*, job: Job) -> None:
     if job.state in ACTIVE_STATES:
         raise ValidationError({"state": f"Job {job.pk} is {job.state}; cancel it before deleting it."})
     job.delete()
+
+
+@transaction.atomic
+def job_step_failed(*, job_id: int, error: BaseException, times: int) -> Job | None:
+    """Stepping the job raised `times` times in a row (a bug in a module or plugin, not an error of its script, which
+    the runner reports itself): the job goes to error saying so, so that workers stop stepping it every pass and an
+    operator sees why; `reset` steps it again from where it was. None if it is no longer steppable."""
+    job = Job.objects.select_for_update().filter(pk=job_id, state__in=STEPPABLE_STATES).first()
+    if job is None:
+        return None
+    job.state = JobState.ERROR
+    job.message = (f"Stepping the job failed {times} times in a row ({type(error).__name__}: {error}); the foreman's "
+                   "log has the traceback. Reset the job once the cause is fixed.")  # fmt: skip
+    job_step_record(job, status=JobState.ERROR, message=job.message, line=job_line(job))
+    job.save()
+    job_event(job, JobState.ERROR)
+    return job

@@ -10,6 +10,7 @@ from django.db import Error, close_old_connections, connection
 from contractor.db import connections_mend
 from contractor.foreman import selectors
 from contractor.foreman.runner import StepFailed, job_step_next
+from contractor.foreman.services import job_step_failed
 from contractor.foreman.watch import tasks_unclaimed_check
 from contractor.subcontracting.services import tasks_expire
 from contractor.subcontracting.watch import subcontractors_lost_check
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 RECONNECT_SECONDS = 60.0
 #: How often a worker watches for tasks no subcontractor can take and for lost subcontractors (the first pass does).
 WATCH_SECONDS = 5.0
+#: Steps of one job that may raise in a row (a module or plugin bug) before the job goes to error saying so. A
+#: database error does not count: the database is at fault, not the job, and the step is tried again.
+STEP_FAILURES_BEFORE_ERROR = 3
 #: The channel the trigger of migration subcontracting 0002 notifies when a task gets its answer (PostgreSQL).
 CHANNEL = "contractor_foreman"
 
@@ -39,6 +43,7 @@ class Worker:
         self.reconnect_at = time.monotonic() + RECONNECT_SECONDS
         self.watch_at = 0.0
         self.listening = None  # the database connection that LISTENs on CHANNEL
+        self.step_failures: dict[int, int] = {}  # job id -> steps that raised in a row (this worker's count)
 
     def run_once(self) -> int:
         """One pass (fail tasks whose last lease ran out, step jobs, watch); returns how many jobs were stepped.
@@ -55,13 +60,29 @@ class Worker:
             except StepFailed as failed:  # one bad job must not stop the worker; its step rolled back
                 log.exception("Stepping job %s failed", failed.job_id)
                 candidates.remove(failed.job_id)
+                self._step_failed(failed)
                 continue
             if job_id is None:
                 break
             candidates.remove(job_id)
+            self.step_failures.pop(job_id, None)
             stepped += 1
         self._watch()
         return stepped
+
+    def _step_failed(self, failed: StepFailed) -> None:
+        """Count a step that raised; at STEP_FAILURES_BEFORE_ERROR in a row the job goes to error (job_step_failed)
+        instead of being stepped, and failing, every pass. A database error is not counted."""
+        cause = failed.__cause__
+        if cause is None or isinstance(cause, Error):
+            return
+        times = self.step_failures.get(failed.job_id, 0) + 1
+        if times < STEP_FAILURES_BEFORE_ERROR:
+            self.step_failures[failed.job_id] = times
+            return
+        self.step_failures.pop(failed.job_id, None)
+        if job_step_failed(job_id=failed.job_id, error=cause, times=times) is not None:
+            log.error("Job %s is in error: its step raised %d times in a row", failed.job_id, times)
 
     def _watch(self) -> None:
         """Say why tasks wait (and fail those never leased in time), announce lost subcontractors: every few s."""
