@@ -21,7 +21,7 @@ from contractor.foreman.selectors import (
     target_kind,
     target_text,
 )
-from tscript import NotAllowedError, Runner, TScriptError
+from tscript import NotAllowedError, Runner, StateError, TScriptError
 
 
 def _describe(target) -> str:
@@ -177,7 +177,12 @@ def _runner_action(job: Job, act) -> None:
     """Restore the job's runner, apply `act(runner)` and store the state back."""
     if not job.runner_state:
         return
-    runner = runner_for(job)
+    try:
+        runner = runner_for(job)
+    except StateError as error:
+        raise ValidationError(
+            {"state": f"Job {job.pk}: its saved script state cannot be restored ({error}); cancel it and start anew."}
+        ) from None
     try:
         act(runner)
     except NotAllowedError as error:

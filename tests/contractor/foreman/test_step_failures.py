@@ -77,3 +77,15 @@ def test_a_job_no_longer_steppable_is_left_as_it_is(foundation_with):
     assert services.job_step_failed(job_id=job.pk, error=ValueError("x"), times=3) is None
     job.refresh_from_db()
     assert job.state == JobState.PAUSED
+
+
+def test_resetting_a_job_whose_state_cannot_be_restored_is_a_400_naming_the_state(foundation_with, admin_client_api):
+    """The operator resets the job in error: the API says why it cannot be (no 500), and the job is left as it was."""
+    job = _job(foundation_with)
+    _unreadable(job)
+    services.job_step_failed(job_id=job.pk, error=ValueError("x"), times=3)
+    response = admin_client_api.post(f"/api/v1/jobs/{job.pk}/reset/")
+    assert response.status_code == 400
+    assert "saved script state cannot be restored" in response.json()["state"][0]
+    job.refresh_from_db()
+    assert job.state == JobState.ERROR
