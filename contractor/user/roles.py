@@ -24,6 +24,8 @@ BUILD_MODELS = (
     "foreman.job",
     "discovery.discoveredmachine",
 )
+# Builders may also report what they see on a machine: POST /api/v1/hardware-events/ (adding events, nothing else).
+BUILD_EXTRA_PERMISSIONS = (("webhooks", "add_event"),)
 SECRETS_PERMISSION = ("user", "view_secrets")
 AUDIT_PERMISSION = ("auditlog", "view_logentry")  # every role but the subcontractor reads the audit log; none edits it
 SUBCONTRACTOR_PERMISSION = ("user", "act_as_subcontractor")
@@ -31,7 +33,7 @@ SUBCONTRACTOR_PERMISSION = ("user", "act_as_subcontractor")
 ROLE_DESCRIPTIONS = {
     VIEWER: "Reads everything, sees no secrets, changes nothing.",
     BUILDER: "Creates and changes foundations, structures, complexes, dependencies, addresses, interfaces and jobs, "
-    "and assigns discovered machines.",
+    "assigns discovered machines and reports hardware events.",
     INFRA_ADMIN: "Changes everything: sites, blueprints, PXEs, networks, address blocks, and sees secrets.",
     SUBCONTRACTOR: "A subcontractor daemon: polls for tasks and reports results, nothing else.",
 }
@@ -59,6 +61,8 @@ def _build_models() -> Q:
     for label in BUILD_MODELS:
         app, model = label.split(".")
         models |= Q(content_type__app_label=app, content_type__model=model)
+    for app, codename in BUILD_EXTRA_PERMISSIONS:
+        models |= _permission(app, codename)
     return models
 
 

@@ -72,7 +72,8 @@ def test_viewer_views_every_domain_model_and_nothing_else():
 
 def test_builder_changes_only_what_gets_built():
     """builder = viewer + add/change/delete on foundations (plugin types too), structures, complexes,
-    dependencies, addresses, interfaces and jobs; never sites, blueprints, PXEs, networks or blocks."""
+    dependencies, addresses, interfaces and jobs, and adding (hardware) events; never sites, blueprints, PXEs,
+    networks or blocks."""
     perms = granted(roles.BUILDER)
     writes = {perm for perm in perms if not perm.split(".")[1].startswith("view_")}
     assert {
@@ -83,7 +84,7 @@ def test_builder_changes_only_what_gets_built():
             "change",
             "delete",
         )
-    } == writes
+    } | {"webhooks.add_event"} == writes
     assert granted(roles.VIEWER) <= perms
     assert "user.view_secrets" not in perms
 

@@ -67,6 +67,17 @@ def test_hardware_event_is_emitted_for_the_foundation(admin_client_api, make_sub
     assert admin_client_api.get("/api/v1/hardware-events/").data["count"] == 1
 
 
+def test_a_builder_reports_hardware_events_and_a_viewer_may_not(builder_client, viewer_client):
+    """The people at the machines (builders) post hardware events; adding events is all it gives them."""
+    ManualFoundationFactory(locator="rack2-u8")
+    body = {"foundation": "rack2-u8", "kind": "psu_failed"}
+    assert builder_client.post("/api/v1/hardware-events/", body, format="json").status_code == 201
+    assert viewer_client.post("/api/v1/hardware-events/", body, format="json").status_code == 403
+    assert list(Event.objects.values_list("kind", flat=True)) == ["hardware.psu_failed"]
+    subscription = {"name": "x", "url": "https://x.example.com/", "events": ["*"]}
+    assert builder_client.post("/api/v1/webhook-subscriptions/", subscription, format="json").status_code == 403
+
+
 def test_hardware_event_for_unknown_foundation_is_refused(admin_client_api):
     """An unknown locator is a 400 naming `foundation`."""
     response = admin_client_api.post("/api/v1/hardware-events/", {"foundation": "nope", "kind": "x"}, format="json")
