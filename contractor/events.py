@@ -2,7 +2,8 @@
 
 Emitting is a call through a hook that the webhooks app registers its recorder into, so an app below webhooks
 (building) emits without importing it; the event is stored in the caller's transaction, with the change. Inside
-`events_together()` (a foreman step) events are held and recorded together when the block ends, in one insert.
+`events_together()` events are held and recorded together when the block ends, in one insert; inside `events_held()`
+(a foreman step) they are handed to the caller, which stores them with the rest of its write.
 """
 
 from collections.abc import Iterator
@@ -28,19 +29,34 @@ def event_emit(*, event: str, obj=None, data: dict | None = None, site=None) -> 
 
 
 @contextmanager
+def events_held() -> Iterator[list[dict]]:
+    """Hold the events emitted inside in the list this yields, recording none of them: the caller stores them with
+    its own write (a foreman step folds them into its one statement) or drops them."""
+    held: list[dict] = []
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+
+
+def events_record(events: list[dict]) -> None:
+    """Record events held by `events_held()` (each the keywords of `event_emit`) in the current transaction."""
+    if events:
+        event_recorder.call(events=events)
+
+
+@contextmanager
 def events_together() -> Iterator[None]:
     """Hold the events emitted inside and record them together (one insert) when the block ends without an error.
 
     A block that raises drops its events, as the savepoint or transaction around it drops its changes; a block
     inside another hands its events to the outer one.
     """
-    outer, held = _held.get(), []
-    token = _held.set(held)
-    try:
+    outer = _held.get()
+    with events_held() as held:
         yield
-    finally:
-        _held.reset(token)
     if outer is not None:
         outer.extend(held)
-    elif held:
-        event_recorder.call(events=held)
+    else:
+        events_record(held)

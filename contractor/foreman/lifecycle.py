@@ -19,7 +19,8 @@ from contractor.subcontracting.choices import OPEN_TASK_STATES, TaskState
 log = logging.getLogger(__name__)
 
 BUILT = StructureState.BUILT  # the same value for foundations, structures and dependencies
-#: What ending a job (or its last step) changes on the job row; never the script source.
+#: What ending a job (or its last step) changes on the job row, never the script source; a worker's step writes these
+#: too (finished_at stays None until the end).
 FINISH_FIELDS = ["state", "message", "runner_state", "step_count", "last_step_at", "next_run_at", "started_at",
                  "signalled_at", "finished_at", "steps", "updated"]  # fmt: skip
 DEFAULT_STEPS_KEPT = 200
@@ -116,15 +117,22 @@ def job_finish(*, job: Job, state: str, line: int | None = None, open_tasks: boo
     """End a job (done, aborted): record the end in its steps, cancel open tasks, stamp the time, and close its
     log entry with the whole story (one update). Inside a transaction. `open_tasks=False`: the caller knows the job
     has none (a worker's claim found it waiting on no task), so no update looks for them."""
-    job.state, job.finished_at = state, timezone.now()
-    job.next_run_at = None
-    job_step_record(job, status=state, message=job.message, line=line if line is not None else job_line(job),
-                    now=job.finished_at)  # fmt: skip
+    log_fields = job_end(job, state=state, line=line)
     job.save(update_fields=FINISH_FIELDS)
     if open_tasks:
         job_tasks_cancel(job)
-    log_update(job, finished_at=job.finished_at, outcome=state, message=job.message, steps=job.steps)
+    log_update(job, **log_fields)
+
+
+def job_end(job: Job, *, state: str, line: int | None = None, now=None) -> dict:
+    """The end of a job in memory (its state, end time and last story entry) and its `job.<state>` event; returns
+    the log entry's fields to store, which the caller writes with the job row (job_finish, or a worker's step)."""
+    job.state, job.finished_at = state, now or timezone.now()
+    job.next_run_at = None
+    job_step_record(job, status=state, message=job.message, line=line if line is not None else job_line(job),
+                    now=job.finished_at)  # fmt: skip
     job_event(job, state)
+    return {"finished_at": job.finished_at, "outcome": state, "message": job.message, "steps": job.steps}
 
 
 def job_apply_effects(job: Job) -> None:

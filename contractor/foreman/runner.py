@@ -9,19 +9,17 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contractor.events import events_together
-from contractor.foreman import lifecycle, selectors
+from contractor.events import events_held, events_record, events_together
+from contractor.foreman import lifecycle, selectors, statements
 from contractor.foreman.choices import JobState
-from contractor.foreman.models import Job
+from contractor.foreman.models import Job, JobLog
 from contractor.foreman.modules import JobContext, modules_for
 from contractor.subcontracting.choices import TaskState
 from contractor.subcontracting.models import Task
+from contractor.webhooks.services import events_fan_out, events_prepare
 from tscript import MAX_STATE_BYTES, NotAllowedError, Runner, StaleCookieError, StateTooLargeError
 
 DEFAULT_STEP_BUDGET = 100_000
-#: What a step changes on the job row (never the source).
-STEP_FIELDS = ["state", "message", "runner_state", "step_count", "last_step_at", "next_run_at", "started_at",
-               "signalled_at", "steps", "updated"]  # fmt: skip
 WAITING_POLL_SECONDS = 5
 
 
@@ -57,8 +55,7 @@ def runner_for(job: Job, context: JobContext | None = None) -> Runner:
     return Runner.from_state(job.source, job.runner_state, modules, clock=_scripts_clock, max_state_bytes=state_limit())
 
 
-#: What a claim loads with the job (one query): a foundation target and its site, for dispatch and events. Joining
-#: the structure and dependency too made PostgreSQL plan longer than loading those (rarer) targets afterwards.
+#: What a claim loads with the job on databases other than PostgreSQL (one query): a foundation target and its site.
 CLAIM_RELATED = ("foundation__site",)
 
 
@@ -74,12 +71,25 @@ class Contended(Exception):
     """Another worker stepped the claimed job between this claim's snapshot and its lock: the step is undone."""
 
 
-def _claimed(candidates) -> Job | None:
-    """Lock and load (one query) the first of `candidates` no other worker holds: with its foundation target and
-    site and, on PostgreSQL, its answered tasks (`job.answered`)."""
-    candidates = candidates.select_related(*CLAIM_RELATED)
+class StepWrite:
+    """What a step changes besides the job row, gathered so that its end writes it all at once (one statement on
+    PostgreSQL): each answered task's new state, the task to dispatch, the job log's fields, the events."""
+
+    __slots__ = ("answers", "dispatch", "log", "events")
+
+    def __init__(self, events: list[dict]):
+        self.answers: dict[int, str] = {}
+        self.dispatch: dict | None = None
+        self.log: dict = {}
+        self.events = events
+
+
+def _claimed(job_ids: list[int], now) -> Job | None:
+    """Lock and load (one query) the least recently stepped of `job_ids` still runnable that no other worker holds:
+    with its foundation target and site and, on PostgreSQL, its answered tasks (`job.answered`)."""
     if connection.vendor == "postgresql":
-        candidates = candidates.annotate(answered=selectors.job_answers())
+        return statements.job_claim(job_ids, now)
+    candidates = selectors.job_runnable().filter(pk__in=job_ids).select_related(*CLAIM_RELATED)
     return candidates.order_by(*selectors.STEP_ORDER).select_for_update(skip_locked=True, of=("self",)).first()
 
 
@@ -87,10 +97,11 @@ def job_step(*, job_id: int) -> bool:
     """Step the job if it is still runnable and no other worker holds it; True if it was stepped."""
     try:
         with transaction.atomic():
-            job = _claimed(selectors.job_runnable().filter(pk=job_id))
+            now = timezone.now()
+            job = _claimed([job_id], now)
             if job is None:
                 return False
-            _step(job)
+            _step(job, now)
     except StateTooLargeError as error:
         _state_refused(job_id, error)
     except Contended:
@@ -107,10 +118,11 @@ def job_step_next(*, job_ids: list[int]) -> int | None:
     claimed = None
     try:
         with transaction.atomic():
-            claimed = _claimed(selectors.job_runnable().filter(pk__in=job_ids))
+            now = timezone.now()
+            claimed = _claimed(job_ids, now)
             if claimed is None:
                 return None
-            _step(claimed)
+            _step(claimed, now)
     except StateTooLargeError as error:
         _state_refused(claimed.pk, error)
     except Contended:
@@ -132,22 +144,30 @@ def _state_refused(job_id: int, error: StateTooLargeError) -> None:
         now = timezone.now()
         job.state, job.message, job.last_step_at = JobState.ERROR, str(error), now
         lifecycle.job_step_record(job, status=JobState.ERROR, message=job.message, now=now)
-        job.save(update_fields=STEP_FIELDS)
+        job.save(update_fields=lifecycle.FINISH_FIELDS)
         lifecycle.job_event(job, JobState.ERROR)
 
 
-def _step(job: Job) -> None:
-    now = timezone.now()
-    with events_together():
+def _step(job: Job, now) -> None:
+    """Run the claimed job one step and write all it changed (events included) together at the end; a step that
+    raises writes nothing, and its transaction rolls back."""
+    with events_held() as events:
+        write = StepWrite(events)
         if job.started_at is None and _still_waiting(job, now):
-            return
-        context = job_context(job)
-        runner = runner_for(job, context)
-        answers = _apply_answers(job, runner)
-        outcome = runner.run(max_steps=step_budget())
-        dispatch = outcome.task if outcome.status == "waiting" and not context.pause_message else None
-        _tasks_write(job, answers, dispatch, now)
-        _record(job, runner, outcome, context, now)
+            pass  # its story says what it waits for; it is tried again in WAITING_POLL_SECONDS
+        else:
+            _run(job, write, now)
+    _write(job, write, now)
+
+
+def _run(job: Job, write: StepWrite, now) -> None:
+    context = job_context(job)
+    runner = runner_for(job, context)
+    write.answers = _apply_answers(job, runner)
+    outcome = runner.run(max_steps=step_budget())
+    if outcome.status == "waiting" and not context.pause_message:
+        write.dispatch = outcome.task
+    _record(job, runner, outcome, context, write, now)
 
 
 def _still_waiting(job: Job, now) -> bool:
@@ -159,7 +179,6 @@ def _still_waiting(job: Job, now) -> bool:
     job.state, job.message, job.last_step_at = JobState.WAITING, blocker, now
     job.next_run_at = now + timedelta(seconds=WAITING_POLL_SECONDS)
     lifecycle.job_step_record(job, status=JobState.WAITING, message=blocker, now=now)
-    job.save()
     return True
 
 
@@ -174,7 +193,7 @@ def _answered(job: Job) -> list[dict]:
 
 def _apply_answers(job: Job, runner: Runner) -> dict[int, str]:
     """Feed the runner the result or error of each answered task, exactly once; returns each task's new state
-    (applied, or cancelled when the script no longer waits for it), which the step's task write stores."""
+    (applied, or cancelled when the script no longer waits for it), which the step's write stores."""
     if not job.runner_state:
         return {}  # never stepped, so it never dispatched a task
     states = {}
@@ -191,81 +210,82 @@ def _apply_answers(job: Job, runner: Runner) -> dict[int, str]:
     return states
 
 
-#: One statement for what a step changes in tasks (PostgreSQL): the answered ones become applied or cancelled, only
-#: if still answered (RETURNING says how many were), and the task the script now waits for is created once per
-#: cookie. `dispatched` runs though nothing reads it: PostgreSQL runs every data-modifying WITH query.
-TASKS_WRITE = """
-WITH answered AS (
-    UPDATE {table} SET "state" = CASE WHEN "id" = ANY(%(applied)s) THEN %(applied_state)s ELSE %(cancelled_state)s END,
-                       "updated" = %(now)s
-    WHERE "id" = ANY(%(answered)s) AND "state" IN %(answered_states)s RETURNING "id"
-), dispatched AS (
-    INSERT INTO {table} ("created", "updated", "job_id", "site_id", "module", "function", "parameters", "cookie",
-                         "state", "attempts", "error")
-    SELECT %(now)s, %(now)s, %(job)s, %(site)s, %(module)s, %(function)s, %(parameters)s::jsonb, %(cookie)s,
-           %(pending)s, 0, ''
-    WHERE %(dispatch)s
-    ON CONFLICT ("cookie") DO NOTHING
-)
-SELECT count(*) FROM answered
-"""
+def _json(value) -> str | None:
+    return None if value is None else json.dumps(value)
 
 
-def _tasks_write(job: Job, answers: dict[int, str], dispatch: dict | None, now) -> None:
-    """Store the answered tasks' new states and create the task the script waits for, if any: one statement on
-    PostgreSQL. Raises Contended when an answer was applied by another step meanwhile (this one is then undone)."""
-    if not answers and dispatch is None:
-        return
+def _write(job: Job, write: StepWrite, now) -> None:
+    """Store the job row, the tasks' changes, the log entry and the events: one statement on PostgreSQL (see
+    statements.write_sql). Raises Contended when an answer was applied by another step meanwhile (this one is then
+    undone with its transaction)."""
+    job.updated = now
     if connection.vendor != "postgresql":
-        _tasks_write_orm(job, answers, dispatch, now)
+        _write_orm(job, write, now)
         return
-    row = _task_row(job, dispatch) if dispatch else None
-    params = {"applied": [pk for pk, state in answers.items() if state == TaskState.APPLIED],
-              "answered": list(answers), "applied_state": TaskState.APPLIED, "cancelled_state": TaskState.CANCELLED,
-              "answered_states": tuple(selectors.ANSWERED_STATES), "now": now, "job": job.pk,
-              "dispatch": row is not None,
-              "site": row and row.site_id, "module": row and row.module, "function": row and row.function,
-              "parameters": json.dumps(row.parameters) if row else None, "cookie": row and row.cookie,
-              "pending": TaskState.PENDING}  # fmt: skip
+    rows = events_prepare(events=write.events)
+    task = _task_fields(job, write.dispatch) if write.dispatch else {}
+    params = {name: getattr(job, name) for name in lifecycle.FINISH_FIELDS}
+    params.update(runner_state=_json(job.runner_state), steps=_json(job.steps), job=job.pk, now=now,
+                  applied=[pk for pk, state in write.answers.items() if state == TaskState.APPLIED],
+                  answered=list(write.answers), dispatch=bool(task), task_site=task.get("site_id"),
+                  task_module=task.get("module"), task_function=task.get("function"),
+                  task_parameters=_json(task.get("parameters")), task_cookie=task.get("cookie"),
+                  log=bool(write.log), has_events=bool(rows),
+                  events=json.dumps([_event_fields(row) for row, _ in rows]))  # fmt: skip
+    for name in statements.LOG_FIELDS:
+        value = write.log.get(name)
+        params[f"log_{name}"] = _json(value) if name == "steps" else value
     with connection.cursor() as cursor:
-        cursor.execute(TASKS_WRITE.format(table=connection.ops.quote_name(Task._meta.db_table)), params)
-        (count,) = cursor.fetchone()
-    if count != len(answers):
+        cursor.execute(statements.write_sql(), params)
+        count, event_ids, subscribed = cursor.fetchone()
+    if count != len(write.answers):
         raise Contended
+    if subscribed:
+        for (row, _), pk in zip(rows, event_ids, strict=True):
+            row.pk, row.created = pk, now
+        events_fan_out(rows=rows)
 
 
-def _tasks_write_orm(job: Job, answers: dict[int, str], dispatch: dict | None, now) -> None:
+def _event_fields(event) -> dict:
+    return {"kind": event.kind, "payload": event.payload, "target_kind": event.target_kind,
+            "target_id": event.target_id, "site_id": event.site_id, "blueprint_id": event.blueprint_id}  # fmt: skip
+
+
+def _write_orm(job: Job, write: StepWrite, now) -> None:
     for state in (TaskState.APPLIED, TaskState.CANCELLED):
-        ids = [pk for pk, new in answers.items() if new == state]
+        ids = [pk for pk, new in write.answers.items() if new == state]
         if ids:
             Task.objects.filter(pk__in=ids).update(state=state, updated=now)
-    if dispatch:
-        _dispatch(job, dispatch)
+    if write.dispatch:
+        _dispatch(job, write.dispatch)
+    job.save(update_fields=lifecycle.FINISH_FIELDS)
+    if write.log:
+        JobLog.objects.filter(job_id_ref=job.pk).update(**write.log)
+    events_record(write.events)
 
 
-def _record(job: Job, runner: Runner, outcome, context: JobContext, now) -> None:
+def _record(job: Job, runner: Runner, outcome, context: JobContext, write: StepWrite, now) -> None:
     before = job.state
-    _record_state(job, runner, outcome, context, now)
+    _record_state(job, runner, outcome, context, write, now)
     if job.state != before and job.state in (JobState.PAUSED, JobState.ERROR):
         lifecycle.job_event(job, job.state)
 
 
-def _record_state(job: Job, runner: Runner, outcome, context: JobContext, now) -> None:
+def _record_state(job: Job, runner: Runner, outcome, context: JobContext, write: StepWrite, now) -> None:
     job.runner_state = runner.state()
     job.message = context.pause_message or outcome.message
     job.step_count += 1
     job.last_step_at, job.next_run_at = now, context.sleep_until
     if job.started_at is None:
-        job.started_at = now
-        lifecycle.log_update(job, started_at=now)
+        job.started_at = write.log["started_at"] = now
         lifecycle.job_event(job, "started")
         lifecycle.job_step_record(job, status="started", message="Started", line=None, now=now)
     if outcome.status in ("aborted", "done"):
-        # The script's last words are a step of their own; the end is recorded by job_finish.
+        # The script's last words are a step of their own; the end is recorded with the job's.
         if outcome.status == "aborted":
-            lifecycle.job_finish(job=job, state=JobState.ABORTED, line=outcome.line, open_tasks=False)
+            write.log.update(lifecycle.job_end(job, state=JobState.ABORTED, line=outcome.line))
         else:
-            _finish_done(job, outcome, now)
+            _finish_done(job, outcome, write, now)
         return
     status = JobState.PAUSED if context.pause_message else outcome.status
     lifecycle.job_step_record(job, status=status, message=job.message, line=outcome.line, now=now)
@@ -276,23 +296,19 @@ def _record_state(job: Job, runner: Runner, outcome, context: JobContext, now) -
     else:
         job.state = JobState.RUNNING
         _waiting(job, runner, outcome)
-    job.save(update_fields=STEP_FIELDS)
 
 
 def _waiting(job: Job, runner: Runner, outcome) -> None:
     if outcome.status != "waiting":
         return
-    if not outcome.task and runner.delay_until is not None:  # a task was created by _tasks_write
+    if not outcome.task and runner.delay_until is not None:  # a task was dispatched by the step's write
         job.next_run_at = datetime.fromtimestamp(runner.delay_until, UTC)
 
 
 def _dispatch(job: Job, task: dict) -> None:
-    """A Task row for the subcontractors of the target's site (once per cookie).
-
-    A script function may name its subcontractor task `<module>.<function>` (`foundation.power_on` of an
-    IPMI foundation sends `ipmi.power_on`); otherwise the task goes to the script module's namesake.
-    """
-    row = _task_row(job, task)
+    """A Task row for the subcontractors of the target's site, once per cookie (other databases than PostgreSQL,
+    whose step write inserts it)."""
+    row = Task(job=job, **_task_fields(job, task))
     if connection.vendor == "postgresql":
         # ON CONFLICT DO NOTHING: only the unique cookie can conflict, so a second dispatch is a no-op in one query.
         Task.objects.bulk_create([row], ignore_conflicts=True)
@@ -300,10 +316,15 @@ def _dispatch(job: Job, task: dict) -> None:
         row.save()
 
 
-def _task_row(job: Job, task: dict) -> Task:
+def _task_fields(job: Job, task: dict) -> dict:
+    """The Task row's fields for a remote call the script waits on, for the subcontractors of the target's site.
+
+    A script function may name its subcontractor task `<module>.<function>` (`foundation.power_on` of an
+    IPMI foundation sends `ipmi.power_on`); otherwise the task goes to the script module's namesake.
+    """
     module, _, function = task["function"].rpartition(".")
-    return Task(job=job, site_id=_site_id(job), cookie=task["cookie"], module=module or task["module"],
-                function=function, parameters=task["parameters"])  # fmt: skip
+    return {"site_id": _site_id(job), "cookie": task["cookie"], "module": module or task["module"],
+            "function": function, "parameters": task["parameters"]}  # fmt: skip
 
 
 def _site_id(job: Job) -> int:
@@ -311,7 +332,7 @@ def _site_id(job: Job) -> int:
     return target.script_structure.site_id if job.dependency_id else target.site_id
 
 
-def _finish_done(job: Job, outcome, now) -> None:
+def _finish_done(job: Job, outcome, write: StepWrite, now) -> None:
     # The building services are atomic (a savepoint here) and check before they write, so a refusal leaves the
     # target as it was; the events of a refused change are dropped with it.
     try:
@@ -321,7 +342,6 @@ def _finish_done(job: Job, outcome, now) -> None:
         reason = "; ".join(error.messages)
         job.state, job.message = JobState.ERROR, f"The script finished but its target could not be updated: {reason}"
         lifecycle.job_step_record(job, status=JobState.ERROR, message=job.message, line=outcome.line, now=now)
-        job.save()
         return
     job.message = "Done"
-    lifecycle.job_finish(job=job, state=JobState.DONE, line=outcome.line, open_tasks=False)
+    write.log.update(lifecycle.job_end(job, state=JobState.DONE, line=outcome.line, now=now))

@@ -39,8 +39,9 @@ def _matches(subscription: Subscription, event: Event, blueprint_ids, site_ids) 
     )
 
 
-def _fan_out(rows: list[tuple[Event, object]]) -> None:
-    """A pending delivery of each event to each live subscription it matches: one read of the subscriptions."""
+def events_fan_out(*, rows: list[tuple[Event, object]]) -> None:
+    """A pending delivery of each stored event (with its blueprint, as `events_prepare` pairs them) to each live
+    subscription it matches: one read of the subscriptions."""
     now = timezone.now()
     live = list(Subscription.objects.filter(active=True).exclude(expires_at__lte=now))
     if not live:
@@ -54,6 +55,13 @@ def _fan_out(rows: list[tuple[Event, object]]) -> None:
                                 next_attempt_at=now)
                        for subscription in live if _matches(subscription, event, lineage, chain)]  # fmt: skip
     Delivery.objects.bulk_create(deliveries)
+
+
+def events_prepare(*, events: list[dict]) -> list[tuple[Event, object]]:
+    """Validated, unsaved rows for events given as `event_emit`'s keywords, each with its blueprint: `events_emit`
+    stores them; a caller that inserts them in a statement of its own (the foreman's step) then calls
+    `events_fan_out`."""
+    return [_event_row(**emitted) for emitted in events]
 
 
 def _event_row(*, event: str, obj=None, data: dict | None = None, site=None) -> tuple[Event, object]:
@@ -81,9 +89,9 @@ def event_emit(*, event: str, obj=None, data: dict | None = None, site=None) -> 
 def events_emit(*, events: list[dict]) -> list[Event]:
     """Store several events (each the keywords of `event_emit`) and their deliveries in the caller's transaction:
     one insert for the events and one read of the subscriptions, however many there are."""
-    rows = [_event_row(**emitted) for emitted in events]
+    rows = events_prepare(events=events)
     Event.objects.bulk_create([row for row, _ in rows])
-    _fan_out(rows)
+    events_fan_out(rows=rows)
     return [row for row, _ in rows]
 
 

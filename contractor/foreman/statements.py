@@ -1,0 +1,140 @@
+"""A job step's two statements on PostgreSQL, each built once per process: the claim, which locks a runnable job and
+loads it with what its step needs, and the write, which stores everything the step changed.
+
+Compiling an ORM query costs more CPU than PostgreSQL takes to run it, and a step runs these two every time, so they
+are plain SQL made from the models' metadata; the ORM path in runner.py does the same on other databases.
+"""
+
+import functools
+import json
+
+from django.db import connection
+
+from contractor.building.models import Foundation
+from contractor.foreman.lifecycle import FINISH_FIELDS
+from contractor.foreman.models import Job, JobLog
+from contractor.foreman.selectors import ANSWERED_STATES, STEPPABLE_STATES
+from contractor.site.models import Site
+from contractor.subcontracting.choices import OPEN_TASK_STATES, TaskState
+from contractor.subcontracting.models import Task
+from contractor.webhooks.models import Event, Subscription
+
+#: What a step may write to its job's log entry: a field left None keeps its value.
+LOG_FIELDS = ("started_at", "finished_at", "outcome", "message", "steps")
+EVENT_COLUMNS = ("kind", "payload", "target_kind", "target_id", "site_id", "blueprint_id")
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _columns(model, alias: str) -> str:
+    return ", ".join(f"{alias}.{_q(field.column)}" for field in model._meta.concrete_fields)
+
+
+def _in(values) -> str:
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"  # the choices' own values, never user input
+
+
+@functools.cache
+def claim_sql() -> str:
+    """Lock (skipping jobs other workers hold) and load the least recently stepped runnable job of a list of ids:
+    the job row, its foundation target and that foundation's site, and its answered tasks as JSON, oldest first."""
+    job, task = _q(Job._meta.db_table), _q(Task._meta.db_table)
+    answered = (f"SELECT jsonb_agg(jsonb_build_object('id', t.id, 'state', t.state, 'cookie', t.cookie, 'result', "
+                f"t.result, 'error', t.error, 'module', t.module, 'function', t.function) ORDER BY t.id) FROM {task} t "
+                f"WHERE t.job_id = j.id AND t.state IN {_in(ANSWERED_STATES)}")  # fmt: skip
+    return (
+        f"SELECT {_columns(Job, 'j')}, {_columns(Foundation, 'f')}, {_columns(Site, 's')}, ({answered}) "
+        f"FROM {job} j LEFT JOIN {_q(Foundation._meta.db_table)} f ON f.id = j.foundation_id "
+        f"LEFT JOIN {_q(Site._meta.db_table)} s ON s.id = f.site_id "
+        f"WHERE j.id = ANY(%s) AND j.state IN {_in(STEPPABLE_STATES)} "
+        "AND (j.next_run_at IS NULL OR j.next_run_at <= %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {task} o WHERE o.job_id = j.id AND o.state IN {_in(OPEN_TASK_STATES)}) "
+        "ORDER BY j.last_step_at ASC NULLS FIRST, j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED"
+    )
+
+
+@functools.cache
+def _readers() -> tuple:
+    """Per model of the claim's row: the model, its fields and each field's converters, in column order."""
+    readers = []
+    for model in (Job, Foundation, Site):
+        fields = model._meta.concrete_fields
+        readers.append((model, len(fields), [field.get_db_converters(connection) for field in fields], fields))
+    return tuple(readers)
+
+
+def _instance(model, values, converters, fields):
+    for index, (field, converting) in enumerate(zip(fields, converters, strict=True)):
+        for converter in converting:
+            values[index] = converter(values[index], field, connection)
+    return model.from_db(connection.alias, None, values)
+
+
+def job_claim(job_ids: list[int], now) -> Job | None:
+    """The claimed job (its row now locked by this transaction), with `job.foundation` and its site loaded when the
+    target is a foundation, and `job.answered` (a list of dicts); None when every candidate is held or not due."""
+    with connection.cursor() as cursor:
+        cursor.execute(claim_sql(), [job_ids, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances, at = [], 0
+    for model, width, converters, fields in _readers():
+        values = list(row[at : at + width])
+        at += width
+        instances.append(_instance(model, values, converters, fields) if values[0] is not None else None)
+    job, foundation, site = instances
+    if foundation is not None:
+        Foundation.site.field.set_cached_value(foundation, site)
+        Job.foundation.field.set_cached_value(job, foundation)
+    answered = row[at]
+    job.answered = (json.loads(answered) if isinstance(answered, str) else answered) or []
+    return job
+
+
+def _event_value(name: str) -> str:
+    """An event's column read from its JSON object (see the write's `events`)."""
+    if name in ("site_id", "blueprint_id"):
+        return f"(e.v->>'{name}')::bigint"
+    return f"e.v->'{name}'" if name == "payload" else f"e.v->>'{name}'"
+
+
+@functools.cache
+def write_sql() -> str:
+    """One statement for all a step changed: the job row; the answered tasks it applied or cancelled, only if still
+    answered (the first value it returns says how many were); the task the script now waits for, created once per
+    cookie; the job's log entry; the events, inserted in order (their ids are the second value). The third says
+    whether any subscription may want them (then deliveries are made apart). PostgreSQL runs every data-modifying
+    WITH query though the final SELECT reads only some."""
+    job, task, log = _q(Job._meta.db_table), _q(Task._meta.db_table), _q(JobLog._meta.db_table)
+    job_set = ", ".join(f"{_q(Job._meta.get_field(name).column)} = %({name})s" for name in FINISH_FIELDS)
+    log_set = ", ".join(f"{_q(name)} = COALESCE(%(log_{name})s, {_q(name)})" for name in LOG_FIELDS)
+    picked = ", ".join(_event_value(name) for name in EVENT_COLUMNS)
+    event_columns = ", ".join(_q(name) for name in EVENT_COLUMNS)
+    return f"""
+WITH job AS (
+    UPDATE {job} SET {job_set} WHERE "id" = %(job)s RETURNING "id"
+), answered AS (
+    UPDATE {task} SET "state" = CASE WHEN "id" = ANY(%(applied)s) THEN '{TaskState.APPLIED}'
+                                     ELSE '{TaskState.CANCELLED}' END, "updated" = %(now)s
+    WHERE "id" = ANY(%(answered)s) AND "state" IN {_in(ANSWERED_STATES)} RETURNING "id"
+), dispatched AS (
+    INSERT INTO {task} ("created", "updated", "job_id", "site_id", "module", "function", "parameters", "cookie",
+                        "state", "attempts", "error")
+    SELECT %(now)s, %(now)s, %(job)s, %(task_site)s, %(task_module)s, %(task_function)s, %(task_parameters)s::jsonb,
+           %(task_cookie)s, '{TaskState.PENDING}', 0, ''
+    WHERE %(dispatch)s
+    ON CONFLICT ("cookie") DO NOTHING
+), logged AS (
+    UPDATE {log} SET {log_set} WHERE %(log)s AND "job_id_ref" = %(job)s
+), events AS (
+    INSERT INTO {_q(Event._meta.db_table)} ({event_columns}, "created")
+    SELECT {picked}, %(now)s FROM jsonb_array_elements(%(events)s::jsonb) WITH ORDINALITY AS e(v, n)
+    ORDER BY e.n RETURNING "id"
+)
+SELECT (SELECT count(*) FROM answered), (SELECT array_agg("id" ORDER BY "id") FROM events),
+       %(has_events)s AND EXISTS (SELECT 1 FROM {_q(Subscription._meta.db_table)} WHERE "active"
+                                  AND ("expires_at" IS NULL OR "expires_at" > %(now)s))
+"""
