@@ -138,6 +138,45 @@ def test_an_idle_worker_wakes_when_a_task_gets_its_answer(on_postgres, foundatio
     assert Job.objects.get(pk=job.pk).state == JobState.DONE
 
 
+def _sleep_until(worker, change) -> float:
+    """How long `worker` sleeps (a long interval, LISTENing) while another connection commits `change` 0.3 s in;
+    asserts that the sleep ended on a notice."""
+    worker.cycle()  # LISTENs before its pass, as the worker loop does
+
+    def later():
+        time.sleep(0.3)
+        try:
+            change()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=later)
+    thread.start()
+    started = time.monotonic()
+    woke = worker._sleep()
+    waited = time.monotonic() - started
+    thread.join(10)
+    assert woke, "the sleep ended on a notice"
+    return waited
+
+
+def test_an_idle_worker_wakes_when_a_job_is_created_or_resumed(on_postgres, foundation_with):
+    """A new job, and a paused one resumed, notify the idle workers (migration foreman 0008): each is started at
+    once, not at the end of the workers' interval."""
+    target = foundation_with(create="pause()\nmessage( msg='again' )\n")
+    worker = Worker(batch=5, interval=30)
+    created = []
+    waited = _sleep_until(worker, lambda: created.append(services.job_create(target=target, script_name="create")))
+    assert 0.2 < waited < 3, waited
+    assert worker.cycle() == 1
+    job = Job.objects.get(pk=created[0].pk)
+    assert job.state == JobState.PAUSED
+    waited = _sleep_until(worker, lambda: services.job_resume(job=job))
+    assert 0.2 < waited < 3, waited
+    assert worker.cycle() == 1
+    assert Job.objects.get(pk=job.pk).step_count == 2, "stepped again after the resume"
+
+
 def test_a_worker_sleeping_when_its_connection_is_cut_reconnects(on_postgres, foundation_with):
     """The server ends the connection a worker LISTENs on while it sleeps: the sleep ends, and the next pass
     reconnects, listens again and steps (a closed connection must not stop the worker)."""
