@@ -131,12 +131,13 @@ STEP_ORDER = (F("last_step_at").asc(nulls_first=True), "pk")
 
 
 def job_runnable_ids(limit: int) -> list[int]:
-    """Up to `limit` runnable jobs: first jobs whose task answers have arrived (all but a quarter of the pass at
-    most), then the least recently stepped of the others (the never stepped first), so that answers are applied
-    promptly and new jobs still get a share of every pass."""
+    """Up to `limit` runnable jobs: first jobs whose task answers have arrived (all of the pass but one place),
+    then the least recently stepped of the others (the never stepped first). Answers are applied before new work
+    starts, so a queue of new jobs does not delay the jobs already running, and every pass still starts or steps
+    one of the others at least, so none starves."""
     answered = Task.objects.filter(job=OuterRef("pk"), state__in=ANSWERED_STATES)
     first = job_runnable().filter(Exists(answered)).order_by(*STEP_ORDER).values_list("pk", flat=True)
-    ids = list(first[: max(limit - max(limit // 4, 1), 1)])
+    ids = list(first[: max(limit - 1, 1)])
     rest = job_runnable().exclude(pk__in=ids).order_by(*STEP_ORDER).values_list("pk", flat=True)
     return ids + list(rest[: limit - len(ids)])
 

@@ -43,6 +43,19 @@ def test_step_next_takes_the_least_recently_stepped_candidate(foundation_with):
 
 
 @pytest.mark.django_db
+def test_a_pass_applies_answers_first_and_still_starts_a_new_job(foundation_with):
+    """With more answered jobs than a pass holds, the pass steps all but one of its places on them and starts one
+    never-stepped job: answers are not delayed by a queue of new jobs, and new jobs are not starved by answers."""
+    running = _jobs(foundation_with, TWO, 6)
+    Worker(batch=6).run_once()
+    _answer_all()
+    fresh = _jobs(foundation_with, TWO, 3)
+    assert Worker(batch=4).run_once() == 4
+    assert Task.objects.filter(job__in=running, state=TaskState.APPLIED).count() == 3
+    assert sorted(job.step_count for job in Job.objects.filter(pk__in=[job.pk for job in fresh])) == [0, 0, 1]
+
+
+@pytest.mark.django_db
 def test_a_job_whose_step_raises_does_not_stop_the_pass(foundation_with):
     """A job that cannot be stepped (unreadable saved state) is logged and skipped; the others of the pass are
     stepped and its own step left no trace (rolled back)."""
