@@ -4,11 +4,12 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from contractor.auditing import disable_auditlog, record_change
-from contractor.blueprint.models import FoundationBluePrint
-from contractor.blueprint.selectors import blueprint_lineage
+from contractor.blueprint.models import BluePrintParent, FoundationBluePrint
+from contractor.blueprint.selectors import BluePrintGraph, blueprint_lineage
 from contractor.building.choices import FoundationState, StructureState
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
 from contractor.db import validated_save
@@ -64,10 +65,12 @@ def foundation_delete(*, foundation: Foundation) -> None:
     foundation.delete()
 
 
-def hardware_requirements(blueprint: FoundationBluePrint) -> dict:
-    """The foundation blueprint's hardware requirements, inherited along its lineage (its own values win)."""
+def hardware_requirements(blueprint: FoundationBluePrint, *, inherits: bool = True) -> dict:
+    """The foundation blueprint's hardware requirements, inherited along its lineage (its own values win).
+    `inherits=False`: the caller knows the blueprint has no parents, so the inheritance graph is not read."""
     merged = {}
-    for ancestor in blueprint_lineage(blueprint):  # its ancestors are loaded as foundation blueprints too
+    graph = None if inherits else BluePrintGraph({})
+    for ancestor in blueprint_lineage(blueprint, graph=graph):  # ancestors are loaded as foundation blueprints too
         merged.update(ancestor.hardware_requirements or {})
     return merged
 
@@ -111,16 +114,18 @@ def hardware_mismatches(requirements: dict, id_map: dict) -> list[str]:
 
 
 def _locked_foundation(foundation: Foundation) -> Foundation:
-    """The foundation's row locked, as its type's model, with the site and blueprint its event names: one query."""
+    """The foundation's row locked, as its type's model, with the site and blueprint its event names and whether
+    that blueprint has parents (`blueprint_inherits`, so a hardware check of one without reads no graph): one query."""
     model = foundation_types().get(foundation.type, Foundation)
     # Lock the base row (which holds the state) and the type's own row, not the site or blueprint joined in.
     rows = [field.name for field in model._meta.parents.values()]
+    inherits = Exists(BluePrintParent.objects.filter(child_id=OuterRef("blueprint_id")))
     query = model.objects.select_related("site", "blueprint").select_for_update(of=("self", *rows))
-    return query.get(pk=foundation.pk)
+    return query.annotate(blueprint_inherits=inherits).get(pk=foundation.pk)
 
 
 def _check_hardware(foundation: Foundation, id_map) -> None:
-    requirements = hardware_requirements(foundation.blueprint)
+    requirements = hardware_requirements(foundation.blueprint, inherits=getattr(foundation, "blueprint_inherits", True))
     if not requirements:
         return
     if not isinstance(id_map, dict) or not id_map:

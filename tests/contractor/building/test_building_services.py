@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contractor.blueprint.models import BluePrintParent
 from contractor.building import services
@@ -166,6 +168,20 @@ def test_hardware_requirements_are_inherited(db):
         "Hardware does not match the blueprint: cpu_count 8 is below the minimum 16",
         "Hardware does not match the blueprint: disks lacks 'sda'",
     ]
+
+
+def test_a_blueprint_without_parents_is_checked_without_reading_the_inheritance_graph(db):
+    """Locating a foundation whose blueprint has no parents checks the blueprint's own requirements; the locked read
+    says it inherits nothing, so no query reads the inheritance graph."""
+    blueprint = FoundationBluePrintFactory(hardware_requirements={"cpu_count_min": 16})
+    foundation = ManualFoundationFactory(blueprint=blueprint)
+    with CaptureQueriesContext(connection) as captured, pytest.raises(ValidationError) as error:
+        services.foundation_locate(foundation=foundation, id_map={"cpu_count": 8})
+    assert error.value.message_dict["id_map"] == [
+        "Hardware does not match the blueprint: cpu_count 8 is below the minimum 16"
+    ]
+    graph_reads = [query for query in captured.captured_queries if "blueprint_blueprintparent" in query["sql"]]
+    assert len(graph_reads) == 1 and "EXISTS" in graph_reads[0]["sql"], "only the locked read's EXISTS"
 
 
 def test_malformed_id_map_parts_count_as_missing(db):
