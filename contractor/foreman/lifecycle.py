@@ -149,7 +149,7 @@ def _set_built(target):
         if target.state == FoundationState.PLANNED:
             _locate_and_build(target)
         else:
-            building.foundation_set_built(foundation=target)
+            building.foundation_set_built_within(foundation=target)
     elif isinstance(target, Structure):
         building.structure_set_built(structure=target)
     else:
@@ -161,7 +161,7 @@ def _locate_and_build(foundation: Foundation) -> None:
     """Locate the machine the create job found, checking the hardware recorded for it (by the script or an
     operator), and set it built: one locked read and one update."""
     try:
-        building.foundation_set_built(foundation=foundation, locate=True)
+        building.foundation_set_built_within(foundation=foundation, locate=True)
     except ValidationError as error:
         raise ValidationError(
             f"foundation {foundation} could not be located: {'; '.join(error.messages)}. Record its hardware "

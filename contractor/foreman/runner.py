@@ -333,8 +333,8 @@ def _site_id(job: Job) -> int:
 
 
 def _finish_done(job: Job, outcome, write: StepWrite, now) -> None:
-    # The building services are atomic (a savepoint here) and check before they write, so a refusal leaves the
-    # target as it was; the events of a refused change are dropped with it.
+    # The building services check before they write, so a refusal leaves the target as it was (a foundation's is set
+    # built without a savepoint for that reason; the others' take one); the events of a refused change are dropped.
     try:
         with events_together():
             lifecycle.job_apply_effects(job)

@@ -106,9 +106,9 @@ def test_a_step_costs_the_same_queries_however_many_jobs_there_are(foundation_wi
 
 #: Queries of each kind of step on PostgreSQL, the savepoint pair standing for BEGIN and COMMIT: the first (claim,
 #: the blocker check, one write with the log entry's start and the started event), one applying an answer and
-#: dispatching the next call (claim, write), and the last (claim, the target set built, one write that closes the
-#: log entry and inserts the events).
-STEP_BUDGETS = {"start": 5, "call": 4, "finish": 8}
+#: dispatching the next call (claim, write), and the last (claim, the foundation locked and set built, one write
+#: that closes the log entry and inserts the events).
+STEP_BUDGETS = {"start": 5, "call": 4, "finish": 6}
 
 
 @pytest.mark.django_db
