@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from contractor.subcontracting.choices import TaskState
+
 #: The two scripts whose end changes the target (built, destroyed); any other script is a utility script.
 CREATE, DESTROY = "create", "destroy"
 
@@ -17,3 +19,7 @@ class JobState(models.TextChoices):
 
 
 ACTIVE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING, JobState.PAUSED, JobState.ERROR)
+#: The states a worker steps a job in (when it is due and waits on no open task).
+STEPPABLE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING)
+#: A job's tasks in these states have their answer, which its next step applies.
+ANSWERED_STATES = (TaskState.DONE, TaskState.FAILED)

@@ -14,15 +14,12 @@ from contractor.events import event_emit
 from contractor.foreman.choices import CREATE, DESTROY, JobState
 from contractor.foreman.models import Job, JobLog
 from contractor.foreman.selectors import target_kind, target_text
+from contractor.foreman.statements import FINISH_FIELDS
 from contractor.subcontracting.choices import OPEN_TASK_STATES, TaskState
 
 log = logging.getLogger(__name__)
 
 BUILT = StructureState.BUILT  # the same value for foundations, structures and dependencies
-#: What ending a job (or its last step) changes on the job row, never the script source; a worker's step writes these
-#: too (finished_at stays None until the end).
-FINISH_FIELDS = ["state", "message", "runner_state", "step_count", "last_step_at", "next_run_at", "started_at",
-                 "signalled_at", "finished_at", "steps", "updated"]  # fmt: skip
 DEFAULT_STEPS_KEPT = 200
 #: Statuses logged at WARNING; a script's plain message (yielded, then it continues) only at DEBUG.
 WARNING_STATUSES = ("error", "aborted")

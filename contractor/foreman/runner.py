@@ -144,7 +144,7 @@ def _state_refused(job_id: int, error: StateTooLargeError) -> None:
         now = timezone.now()
         job.state, job.message, job.last_step_at = JobState.ERROR, str(error), now
         lifecycle.job_step_record(job, status=JobState.ERROR, message=job.message, now=now)
-        job.save(update_fields=lifecycle.FINISH_FIELDS)
+        job.save(update_fields=statements.FINISH_FIELDS)
         lifecycle.job_event(job, JobState.ERROR)
 
 
@@ -224,7 +224,7 @@ def _write(job: Job, write: StepWrite, now) -> None:
         return
     rows = events_prepare(events=write.events)
     task = _task_fields(job, write.dispatch) if write.dispatch else {}
-    params = {name: getattr(job, name) for name in lifecycle.FINISH_FIELDS}
+    params = {name: getattr(job, name) for name in statements.FINISH_FIELDS}
     params.update(runner_state=_json(job.runner_state), steps=_json(job.steps), job=job.pk, now=now,
                   applied=[pk for pk, state in write.answers.items() if state == TaskState.APPLIED],
                   answered=list(write.answers), dispatch=bool(task), task_site=task.get("site_id"),
@@ -258,7 +258,7 @@ def _write_orm(job: Job, write: StepWrite, now) -> None:
             Task.objects.filter(pk__in=ids).update(state=state, updated=now)
     if write.dispatch:
         _dispatch(job, write.dispatch)
-    job.save(update_fields=lifecycle.FINISH_FIELDS)
+    job.save(update_fields=statements.FINISH_FIELDS)
     if write.log:
         JobLog.objects.filter(job_id_ref=job.pk).update(**write.log)
     events_record(write.events)

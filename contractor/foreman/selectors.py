@@ -1,6 +1,7 @@
 """Reads for jobs and job logs, and what a job that has not started waits for."""
 
 from django.contrib.postgres.aggregates import JSONBAgg
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
@@ -9,13 +10,13 @@ from contractor.building.choices import FoundationState, StructureState
 from contractor.building.hosting import hosted_foundations, hosting_of
 from contractor.building.models import Complex, Dependency, Foundation, Structure
 from contractor.configuration import redact
-from contractor.foreman.choices import ACTIVE_STATES, CREATE, DESTROY, JobState
+from contractor.foreman import statements
+from contractor.foreman.choices import ACTIVE_STATES, ANSWERED_STATES, CREATE, DESTROY, STEPPABLE_STATES, JobState
 from contractor.foreman.models import Job, JobLog
 from contractor.subcontracting.choices import OPEN_TASK_STATES, TaskState
 from contractor.subcontracting.models import Task
 from tscript import Runner, StateError, TScriptError
 
-STEPPABLE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING)
 BUILT = StructureState.BUILT  # the same value for foundations, structures and dependencies
 
 
@@ -125,7 +126,6 @@ def job_runnable() -> QuerySet[Job]:
     return Job.objects.filter(due, state__in=STEPPABLE_STATES).exclude(Exists(open_task))
 
 
-ANSWERED_STATES = (TaskState.DONE, TaskState.FAILED)
 #: The least recently stepped first (never stepped before any other), then by id.
 STEP_ORDER = (F("last_step_at").asc(nulls_first=True), "pk")
 
@@ -135,11 +135,16 @@ def job_runnable_ids(limit: int) -> list[int]:
     then the least recently stepped of the others (the never stepped first). Answers are applied before new work
     starts, so a queue of new jobs does not delay the jobs already running, and every pass still starts or steps
     one of the others at least, so none starves."""
-    answered = Task.objects.filter(job=OuterRef("pk"), state__in=ANSWERED_STATES)
-    first = job_runnable().filter(Exists(answered)).order_by(*STEP_ORDER).values_list("pk", flat=True)
-    ids = list(first[: max(limit - 1, 1)])
-    rest = job_runnable().exclude(pk__in=ids).order_by(*STEP_ORDER).values_list("pk", flat=True)
-    return ids + list(rest[: limit - len(ids)])
+    answered_first = max(limit - 1, 1)
+    if connection.vendor == "postgresql":
+        ids, others = statements.runnable_ids(answered_first, limit, timezone.now())
+    else:
+        answered = Task.objects.filter(job=OuterRef("pk"), state__in=ANSWERED_STATES)
+        first = job_runnable().filter(Exists(answered)).order_by(*STEP_ORDER).values_list("pk", flat=True)
+        ids = list(first[:answered_first])
+        others = list(job_runnable().exclude(pk__in=ids).order_by(*STEP_ORDER).values_list("pk", flat=True)[:limit])
+    taken = set(ids)
+    return ids + [pk for pk in others if pk not in taken][: limit - len(ids)]
 
 
 def job_answers():

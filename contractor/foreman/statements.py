@@ -11,14 +11,17 @@ import json
 from django.db import connection
 
 from contractor.building.models import Foundation
-from contractor.foreman.lifecycle import FINISH_FIELDS
+from contractor.foreman.choices import ANSWERED_STATES, STEPPABLE_STATES
 from contractor.foreman.models import Job, JobLog
-from contractor.foreman.selectors import ANSWERED_STATES, STEPPABLE_STATES
 from contractor.site.models import Site
 from contractor.subcontracting.choices import OPEN_TASK_STATES, TaskState
 from contractor.subcontracting.models import Task
 from contractor.webhooks.models import Event, Subscription
 
+#: What ending a job (or its last step) changes on the job row, never the script source; a worker's step writes these
+#: too (finished_at stays None until the end).
+FINISH_FIELDS = ["state", "message", "runner_state", "step_count", "last_step_at", "next_run_at", "started_at",
+                 "signalled_at", "finished_at", "steps", "updated"]  # fmt: skip
 #: What a step may write to its job's log entry: a field left None keeps its value.
 LOG_FIELDS = ("started_at", "finished_at", "outcome", "message", "steps")
 EVENT_COLUMNS = ("kind", "payload", "target_kind", "target_id", "site_id", "blueprint_id")
@@ -36,6 +39,33 @@ def _in(values) -> str:
     return "(" + ", ".join(f"'{value}'" for value in values) + ")"  # the choices' own values, never user input
 
 
+def _runnable(task: str) -> str:
+    """The WHERE of a runnable job `j` (a parameter: now): steppable, due, and waiting on no open task."""
+    open_task = f"SELECT 1 FROM {task} o WHERE o.job_id = j.id AND o.state IN {_in(OPEN_TASK_STATES)}"
+    return (f"j.state IN {_in(STEPPABLE_STATES)} AND (j.next_run_at IS NULL OR j.next_run_at <= %(now)s) "
+            f"AND NOT EXISTS ({open_task})")  # fmt: skip
+
+
+@functools.cache
+def runnable_ids_sql() -> str:
+    """A worker's candidates in one query: the runnable jobs with answered tasks (`answered` of them at most), then
+    the runnable jobs (`limit` at most), each list least recently stepped first (the never stepped first); the second
+    column says which list a row is in."""
+    job, task = _q(Job._meta.db_table), _q(Task._meta.db_table)
+    answered = f"EXISTS (SELECT 1 FROM {task} a WHERE a.job_id = j.id AND a.state IN {_in(ANSWERED_STATES)})"
+    order = "ORDER BY j.last_step_at ASC NULLS FIRST, j.id"
+    return (f"(SELECT j.id, true FROM {job} j WHERE {_runnable(task)} AND {answered} {order} LIMIT %(answered)s) "
+            f"UNION ALL (SELECT j.id, false FROM {job} j WHERE {_runnable(task)} {order} LIMIT %(limit)s)")  # fmt: skip
+
+
+def runnable_ids(answered: int, limit: int, now) -> tuple[list[int], list[int]]:
+    """(Up to `answered` runnable jobs with answers, up to `limit` runnable jobs), each least recently stepped first."""
+    with connection.cursor() as cursor:
+        cursor.execute(runnable_ids_sql(), {"answered": answered, "limit": limit, "now": now})
+        rows = cursor.fetchall()
+    return [pk for pk, first in rows if first], [pk for pk, first in rows if not first]
+
+
 @functools.cache
 def claim_sql() -> str:
     """Lock (skipping jobs other workers hold) and load the least recently stepped runnable job of a list of ids:
@@ -48,9 +78,7 @@ def claim_sql() -> str:
         f"SELECT {_columns(Job, 'j')}, {_columns(Foundation, 'f')}, {_columns(Site, 's')}, ({answered}) "
         f"FROM {job} j LEFT JOIN {_q(Foundation._meta.db_table)} f ON f.id = j.foundation_id "
         f"LEFT JOIN {_q(Site._meta.db_table)} s ON s.id = f.site_id "
-        f"WHERE j.id = ANY(%s) AND j.state IN {_in(STEPPABLE_STATES)} "
-        "AND (j.next_run_at IS NULL OR j.next_run_at <= %s) "
-        f"AND NOT EXISTS (SELECT 1 FROM {task} o WHERE o.job_id = j.id AND o.state IN {_in(OPEN_TASK_STATES)}) "
+        f"WHERE j.id = ANY(%(ids)s) AND {_runnable(task)} "
         "ORDER BY j.last_step_at ASC NULLS FIRST, j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED"
     )
 
@@ -76,7 +104,7 @@ def job_claim(job_ids: list[int], now) -> Job | None:
     """The claimed job (its row now locked by this transaction), with `job.foundation` and its site loaded when the
     target is a foundation, and `job.answered` (a list of dicts); None when every candidate is held or not due."""
     with connection.cursor() as cursor:
-        cursor.execute(claim_sql(), [job_ids, now])
+        cursor.execute(claim_sql(), {"ids": job_ids, "now": now})
         row = cursor.fetchone()
     if row is None:
         return None

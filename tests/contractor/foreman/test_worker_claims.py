@@ -9,7 +9,7 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from contractor.foreman import runner, services
+from contractor.foreman import runner, selectors, services
 from contractor.foreman.choices import JobState
 from contractor.foreman.models import Job, JobLog
 from contractor.foreman.worker import Worker
@@ -53,6 +53,19 @@ def test_a_pass_applies_answers_first_and_still_starts_a_new_job(foundation_with
     assert Worker(batch=4).run_once() == 4
     assert Task.objects.filter(job__in=running, state=TaskState.APPLIED).count() == 3
     assert sorted(job.step_count for job in Job.objects.filter(pk__in=[job.pk for job in fresh])) == [0, 0, 1]
+
+
+@pytest.mark.django_db
+def test_a_pass_reads_its_candidates_in_one_query_on_postgres(on_postgres, foundation_with):
+    """The answered jobs and the others come from one statement: three answered, then the never-stepped one."""
+    running = _jobs(foundation_with, TWO, 4)
+    Worker(batch=4).run_once()
+    _answer_all()
+    (fresh,) = _jobs(foundation_with, TWO, 1)
+    with CaptureQueriesContext(connection) as captured:
+        ids = selectors.job_runnable_ids(4)
+    assert len(captured) == 1
+    assert set(ids[:3]) < {job.pk for job in running} and ids[3] == fresh.pk
 
 
 @pytest.mark.django_db
