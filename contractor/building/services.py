@@ -28,9 +28,14 @@ def foundation_model(foundation_type: str) -> type[Foundation]:
     return model
 
 
-def _transition(instance, **fields):
-    """Save a state change: only the changed columns, without re-validating fields the change does not touch."""
+def _transition(instance, *, store=None, **fields):
+    """Save a state change: only the changed columns, without re-validating fields the change does not touch.
+    `store(instance, field_names)`, if given, stores them instead (with the caller's own write)."""
     _assign(instance, fields)
+    if store is not None:
+        instance.updated = timezone.now()
+        store(instance, [*fields, "updated"])
+        return instance
     # Left out of the audit log on purpose: jobs make these changes, and their logs say when and by whose job;
     # auditing them would add queries to every finishing foreman step.
     with disable_auditlog():
@@ -179,15 +184,16 @@ def foundation_set_built(*, foundation: Foundation, locate: bool = False) -> Fou
     return foundation_set_built_within(foundation=foundation, locate=locate)
 
 
-def foundation_set_built_within(*, foundation: Foundation, locate: bool = False) -> Foundation:
+def foundation_set_built_within(*, foundation: Foundation, locate: bool = False, store=None) -> Foundation:
     """`foundation_set_built` in the caller's transaction, without a savepoint of its own (two queries fewer), for
     a caller that drops the events of a refusal itself (the foreman's finishing step): every check comes before the
-    one update, so a refusal (ValidationError) has written nothing to undo."""
+    one update, so a refusal (ValidationError) has written nothing to undo. `store(foundation, field_names)`, if
+    given, stores the change instead of a save of its own (the foreman's step writes it with the job's row)."""
     foundation = _locked_foundation(foundation)
     fields = _locate_fields(foundation, None) if locate else {}
     if not locate:
         _require_state(foundation, FoundationState.LOCATED, action="built")
-    _transition(foundation, **{**fields, "state": FoundationState.BUILT, "built_at": timezone.now()})
+    _transition(foundation, store=store, **{**fields, "state": FoundationState.BUILT, "built_at": timezone.now()})
     if locate:
         _located_event(foundation)
     event_emit(event="foundation.built", obj=foundation, data={"type": foundation.type})

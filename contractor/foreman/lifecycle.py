@@ -132,21 +132,22 @@ def job_end(job: Job, *, state: str, line: int | None = None, now=None) -> dict:
     return {"finished_at": job.finished_at, "outcome": state, "message": job.message, "steps": job.steps}
 
 
-def job_apply_effects(job: Job) -> None:
-    """What a finished script means for its target: create -> built, destroy -> planned with its identity cleared."""
+def job_apply_effects(job: Job, *, store=None) -> None:
+    """What a finished script means for its target: create -> built, destroy -> planned with its identity cleared.
+    `store(target, field_names)`: a foundation set built is stored by the caller (the step's write), not saved here."""
     target = job.target
     if job.script_name == CREATE:
-        _set_built(target)
+        _set_built(target, store)
     elif job.script_name == DESTROY:
         _set_destroyed(target)
 
 
-def _set_built(target):
+def _set_built(target, store):
     if isinstance(target, Foundation):
         if target.state == FoundationState.PLANNED:
-            _locate_and_build(target)
+            _locate_and_build(target, store)
         else:
-            building.foundation_set_built_within(foundation=target)
+            building.foundation_set_built_within(foundation=target, store=store)
     elif isinstance(target, Structure):
         building.structure_set_built(structure=target)
     else:
@@ -154,11 +155,11 @@ def _set_built(target):
         target.save(update_fields=["state", "built_at", "updated"])
 
 
-def _locate_and_build(foundation: Foundation) -> None:
+def _locate_and_build(foundation: Foundation, store) -> None:
     """Locate the machine the create job found, checking the hardware recorded for it (by the script or an
     operator), and set it built: one locked read and one update."""
     try:
-        building.foundation_set_built_within(foundation=foundation, locate=True)
+        building.foundation_set_built_within(foundation=foundation, locate=True, store=store)
     except ValidationError as error:
         raise ValidationError(
             f"foundation {foundation} could not be located: {'; '.join(error.messages)}. Record its hardware "

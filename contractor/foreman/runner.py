@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from contractor.auditing import disable_auditlog
+from contractor.building.models import Foundation
 from contractor.events import events_held, events_record, events_together
 from contractor.foreman import lifecycle, selectors, statements
 from contractor.foreman.choices import JobState
@@ -75,13 +77,18 @@ class StepWrite:
     """What a step changes besides the job row, gathered so that its end writes it all at once (one statement on
     PostgreSQL): each answered task's new state, the task to dispatch, the job log's fields, the events."""
 
-    __slots__ = ("answers", "dispatch", "log", "events")
+    __slots__ = ("answers", "dispatch", "target", "log", "events")
 
     def __init__(self, events: list[dict]):
         self.answers: dict[int, str] = {}
         self.dispatch: dict | None = None
+        self.target: tuple | None = None  # (the target, the fields its change set), from store_target
         self.log: dict = {}
         self.events = events
+
+    def store_target(self, target, fields: list[str]) -> None:
+        """The building service's change of the target, stored by the step's write (lifecycle.job_apply_effects)."""
+        self.target = (target, fields)
 
 
 def _claimed(job_ids: list[int], now) -> Job | None:
@@ -223,6 +230,7 @@ def _write(job: Job, write: StepWrite, now) -> None:
         _write_orm(job, write, now)
         return
     rows = events_prepare(events=write.events)
+    target = _target_in_statement(write)
     task = _task_fields(job, write.dispatch) if write.dispatch else {}
     params = {name: getattr(job, name) for name in statements.FINISH_FIELDS}
     params.update(runner_state=_json(job.runner_state), steps=_json(job.steps), job=job.pk, now=now,
@@ -232,6 +240,9 @@ def _write(job: Job, write: StepWrite, now) -> None:
                   task_parameters=_json(task.get("parameters")), task_cookie=task.get("cookie"),
                   log=bool(write.log), has_events=bool(rows),
                   events=json.dumps([_event_fields(row) for row, _ in rows]))  # fmt: skip
+    params["target"] = target.pk if target is not None else None
+    for name in statements.TARGET_FIELDS:
+        params[f"target_{name}"] = getattr(target, name) if target is not None else None
     for name in statements.LOG_FIELDS:
         value = write.log.get(name)
         params[f"log_{name}"] = _json(value) if name == "steps" else value
@@ -246,6 +257,24 @@ def _write(job: Job, write: StepWrite, now) -> None:
         events_fan_out(rows=rows)
 
 
+def _target_in_statement(write: StepWrite):
+    """The foundation whose change the write statement stores, or None; another change is saved here first."""
+    if write.target is None:
+        return None
+    target, fields = write.target
+    if isinstance(target, Foundation) and set(fields) <= set(statements.TARGET_FIELDS):
+        return target
+    _target_save(write)
+    return None
+
+
+def _target_save(write: StepWrite) -> None:
+    if write.target is not None:
+        target, fields = write.target
+        with disable_auditlog():  # as the building services' own saves: the job's log tells the story
+            target.save(update_fields=fields)
+
+
 def _event_fields(event) -> dict:
     return {"kind": event.kind, "payload": event.payload, "target_kind": event.target_kind,
             "target_id": event.target_id, "site_id": event.site_id, "blueprint_id": event.blueprint_id}  # fmt: skip
@@ -258,6 +287,7 @@ def _write_orm(job: Job, write: StepWrite, now) -> None:
             Task.objects.filter(pk__in=ids).update(state=state, updated=now)
     if write.dispatch:
         _dispatch(job, write.dispatch)
+    _target_save(write)
     job.save(update_fields=statements.FINISH_FIELDS)
     if write.log:
         JobLog.objects.filter(job_id_ref=job.pk).update(**write.log)
@@ -334,11 +364,13 @@ def _site_id(job: Job) -> int:
 
 def _finish_done(job: Job, outcome, write: StepWrite, now) -> None:
     # The building services check before they write, so a refusal leaves the target as it was (a foundation's is set
-    # built without a savepoint for that reason; the others' take one); the events of a refused change are dropped.
+    # built without a savepoint for that reason, and stored by the step's write; the others' take one); the events of
+    # a refused change are dropped.
     try:
         with events_together():
-            lifecycle.job_apply_effects(job)
+            lifecycle.job_apply_effects(job, store=write.store_target)
     except ValidationError as error:
+        write.target = None  # a refusal comes before any change (none is stored)
         reason = "; ".join(error.messages)
         job.state, job.message = JobState.ERROR, f"The script finished but its target could not be updated: {reason}"
         lifecycle.job_step_record(job, status=JobState.ERROR, message=job.message, line=outcome.line, now=now)

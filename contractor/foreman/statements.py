@@ -22,6 +22,8 @@ from contractor.webhooks.models import Event, Subscription
 #: too (finished_at stays None until the end).
 FINISH_FIELDS = ["state", "message", "runner_state", "step_count", "last_step_at", "next_run_at", "started_at",
                  "signalled_at", "finished_at", "steps", "updated"]  # fmt: skip
+#: What a finishing step may write to its foundation target (set built), in the same statement as the rest.
+TARGET_FIELDS = ("state", "located_at", "built_at", "updated")
 #: What a step may write to its job's log entry: a field left None keeps its value.
 LOG_FIELDS = ("started_at", "finished_at", "outcome", "message", "steps")
 EVENT_COLUMNS = ("kind", "payload", "target_kind", "target_id", "site_id", "blueprint_id")
@@ -133,11 +135,12 @@ def _event_value(name: str) -> str:
 def write_sql() -> str:
     """One statement for all a step changed: the job row; the answered tasks it applied or cancelled, only if still
     answered (the first value it returns says how many were); the task the script now waits for, created once per
-    cookie; the job's log entry; the events, inserted in order (their ids are the second value). The third says
-    whether any subscription may want them (then deliveries are made apart). PostgreSQL runs every data-modifying
-    WITH query though the final SELECT reads only some."""
+    cookie; the foundation a finishing step set built; the job's log entry; the events, inserted in order (their
+    ids are the second value). The third says whether any subscription may want them (then deliveries are made
+    apart). PostgreSQL runs every data-modifying WITH query though the final SELECT reads only some."""
     job, task, log = _q(Job._meta.db_table), _q(Task._meta.db_table), _q(JobLog._meta.db_table)
     job_set = ", ".join(f"{_q(Job._meta.get_field(name).column)} = %({name})s" for name in FINISH_FIELDS)
+    target_set = ", ".join(f"{_q(name)} = %(target_{name})s" for name in TARGET_FIELDS)
     log_set = ", ".join(f"{_q(name)} = COALESCE(%(log_{name})s, {_q(name)})" for name in LOG_FIELDS)
     picked = ", ".join(_event_value(name) for name in EVENT_COLUMNS)
     event_columns = ", ".join(_q(name) for name in EVENT_COLUMNS)
@@ -155,6 +158,8 @@ WITH job AS (
            %(task_cookie)s, '{TaskState.PENDING}', 0, ''
     WHERE %(dispatch)s
     ON CONFLICT ("cookie") DO NOTHING
+), target AS (
+    UPDATE {_q(Foundation._meta.db_table)} SET {target_set} WHERE "id" = %(target)s
 ), logged AS (
     UPDATE {log} SET {log_set} WHERE %(log)s AND "job_id_ref" = %(job)s
 ), events AS (

@@ -119,9 +119,9 @@ def test_a_step_costs_the_same_queries_however_many_jobs_there_are(foundation_wi
 
 #: Queries of each kind of step on PostgreSQL, the savepoint pair standing for BEGIN and COMMIT: the first (claim,
 #: the blocker check, one write with the log entry's start and the started event), one applying an answer and
-#: dispatching the next call (claim, write), and the last (claim, the foundation locked and set built, one write
-#: that closes the log entry and inserts the events).
-STEP_BUDGETS = {"start": 5, "call": 4, "finish": 6}
+#: dispatching the next call (claim, write), and the last (claim, the foundation locked and checked, one write that
+#: sets it built, closes the log entry and inserts the events).
+STEP_BUDGETS = {"start": 5, "call": 4, "finish": 5}
 
 
 @pytest.mark.django_db
@@ -137,7 +137,11 @@ def test_each_kind_of_step_keeps_its_query_budget_on_postgres(on_postgres, found
         counts.append(len(captured))
     assert counts == list(STEP_BUDGETS.values())
     job.refresh_from_db()
-    assert job.state == JobState.DONE and job.foundation.state == "built"
+    assert job.state == JobState.DONE
+    foundation = job.foundation
+    assert foundation.state == "built" and foundation.located_at and foundation.built_at, "stored by the step's write"
+    located = Event.objects.filter(target_kind="foundation", target_id=foundation.locator)
+    assert list(located.values_list("kind", flat=True)) == ["foundation.located", "foundation.built"]
     kinds = list(Event.objects.filter(target_kind="job", target_id=str(job.pk)).values_list("kind", flat=True))
     assert kinds == ["job.started", "job.done"]
     log = JobLog.objects.get(job_id_ref=job.pk)
