@@ -14,7 +14,7 @@ import random
 import signal
 import tempfile
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 RUNNING, WARM, COLD = "running", "warm", "cold"
 WAIT_SLICE = 0.1
+#: After a task ends, how long the daemon waits for others to end too before it posts (and polls again).
+REPORT_GATHER_SECONDS = 0.01
 #: Reports posted in one request to the batch endpoint.
 BATCH_SIZE = 100
 #: After Contractor turned out to have no batch endpoint, post one by one for this long before trying it again.
@@ -363,16 +365,20 @@ class Daemon:
         return max(min(self.renew_at.values()), self.retry_at, self.no_renew_until)
 
     def _wait(self, seconds: float, *, until_stop: bool) -> None:
-        """Sleep in short slices, returning early when a task finishes (or, if until_stop, on a stop flag)."""
+        """Wait in short slices, returning as soon as a task finishes (its slot is free and its report due), when
+        a renewal is due, or, if until_stop, on a stop flag (a signal handler sets it between slices)."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        while (left := deadline - time.monotonic()) > 0:
             if self._renew_due() <= time.monotonic():
                 return
             if until_stop and self.stop != RUNNING:
                 return
-            if any(future.done() for future in self.running):
+            if not self.running:
+                time.sleep(min(WAIT_SLICE, left))
+            elif futures_wait(list(self.running), timeout=min(WAIT_SLICE, left), return_when=FIRST_COMPLETED)[0]:
+                # tasks leased together tend to end together: a moment more lets one post carry their reports
+                futures_wait(list(self.running), timeout=REPORT_GATHER_SECONDS)
                 return
-            time.sleep(WAIT_SLICE)
 
     # --- spool ----------------------------------------------------------------------------------------
 

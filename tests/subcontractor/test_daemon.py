@@ -176,6 +176,21 @@ def test_the_first_renewal_is_timed_by_the_polls_lease_seconds_whatever_the_cloc
     settle(daemon, lambda: task["id"] in contractor.applied)
 
 
+def test_a_finished_task_ends_the_wait_at_once_and_is_reported_with_those_ending_with_it(contractor, daemon_for, gated):
+    """The daemon waits up to its poll interval, but a task that ends wakes it (its slot is free, its report due);
+    two tasks ending together go in one post."""
+    first, second = contractor.add_task("gated", "block", {"key": 1}), contractor.add_task("gated", "block", {"key": 2})
+    daemon = daemon_for({"gated": 2})
+    daemon.run_once()
+    assert len(daemon.running) == 2
+    threading.Timer(0.2, lambda: (gated.gate(1).set(), gated.gate(2).set())).start()
+    started = time.monotonic()
+    daemon._wait(30, until_stop=True)
+    assert time.monotonic() - started < 10, "the wait ran to its end although the tasks had finished"
+    daemon.run_once()
+    assert contractor.batches == [[first["id"], second["id"]]]
+
+
 def test_iputils_task_end_to_end(contractor, daemon_for):
     """A real iputils task polled from Contractor is run and its result posted."""
     task = contractor.add_task("iputils", "port_check", {"address": "127.0.0.1", "port": free_port(), "timeout": 1})
