@@ -1,8 +1,15 @@
 """Token authentication whose failures are throttled per client (DRF's throttle machinery and cache)."""
 
+import functools
+
+from django.contrib.auth import get_user_model
+from django.db import connection
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
+
+from contractor.db import columns_of, instance_from_row
 
 MAX_WAIT_SECONDS = 24 * 3600
 
@@ -55,3 +62,32 @@ class ThrottledTokenAuthentication(TokenAuthentication):
         except exceptions.AuthenticationFailed:
             throttle.failed(request)
             raise
+
+    def authenticate_credentials(self, key):
+        """DRF's lookup (the token's user, refused if unknown or inactive) as one statement built once per process:
+        compiling the ORM query was a third of the CPU of a subcontractor's poll."""
+        user_model = get_user_model()
+        with connection.cursor() as cursor:
+            cursor.execute(_token_sql(), [key])
+            row = cursor.fetchone()
+        if row is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        width = len(user_model._meta.concrete_fields)
+        user = instance_from_row(user_model, list(row[:width]))
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        token = instance_from_row(Token, list(row[width:]))
+        Token.user.field.set_cached_value(token, user)
+        return user, token
+
+
+@functools.cache
+def _token_sql() -> str:
+    """The user and the token of a key, in one query."""
+    quote = connection.ops.quote_name
+    user_model = get_user_model()
+    users, tokens = quote(user_model._meta.db_table), quote(Token._meta.db_table)
+    return (
+        f"SELECT {columns_of(user_model, 'u')}, {columns_of(Token, 't')} FROM {tokens} t "
+        f"JOIN {users} u ON u.{quote('id')} = t.{quote('user_id')} WHERE t.{quote('key')} = %s"
+    )

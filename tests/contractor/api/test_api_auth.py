@@ -38,7 +38,7 @@ def test_bad_token_is_401(make_user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
     response = client.get("/api/v1/jobs/")
-    assert response.status_code == 401
+    assert response.status_code == 401 and response.json() == {"detail": "Invalid token."}
     assert response["WWW-Authenticate"] == "Token"
 
 
@@ -50,7 +50,19 @@ def test_inactive_users_token_is_401(make_user):
     user.save()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    assert client.get("/api/v1/jobs/").status_code == 401
+    response = client.get("/api/v1/jobs/")
+    assert response.status_code == 401 and response.json() == {"detail": "User inactive or deleted."}
+
+
+def test_a_token_authenticates_as_its_whole_user(make_user):
+    """The one-query lookup gives the user as the ORM would: its fields, and its groups' permissions behind them."""
+    user = make_user("builder-bob", roles.BUILDER)
+    key = user_token(user=user).key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    me = client.get("/api/v1/users/me/").json()
+    assert (me["username"], me["roles"]) == ("builder-bob", [roles.BUILDER])
+    assert client.post("/api/v1/sites/", {"name": "nope"}, format="json").status_code == 403
 
 
 def test_anonymous_is_401(anon_client):
