@@ -29,12 +29,12 @@ def browser_page(monkeypatch):
 
 
 @pytest.fixture
-def admin_page(browser_page, live_server, django_user_model):
-    """A browser page logged in to the admin as a superuser."""
-    django_user_model.objects.create_superuser("admin", "", "browser-pw-1")
+def admin_page(browser_page, live_server, make_user):
+    """A browser page logged in to the admin as a superuser (make_user's password, hashed once for the run)."""
+    make_user("admin", superuser=True)
     browser_page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     browser_page.fill("#id_username", "admin")
-    browser_page.fill("#id_password", "browser-pw-1")
+    browser_page.fill("#id_password", "pw-for-tests")
     browser_page.click("input[type=submit]")
     browser_page.wait_for_selector("#site-name")
     return browser_page

@@ -14,14 +14,14 @@ pytestmark = [
 
 
 @pytest.mark.django_db(transaction=True)
-def test_admin_login_and_create_site_tree(browser_page, live_server, django_user_model, tmp_path):
+def test_admin_login_and_create_site_tree(browser_page, live_server, make_user, tmp_path):
     """A superuser logs in, adds a child site under a parent through the form, and sees it in the list."""
-    django_user_model.objects.create_superuser("admin", "", "browser-pw-1")
+    make_user("admin", superuser=True)
     Site.objects.create(name="earth")
     page = browser_page
     page.goto(f"{live_server.url}/admin/")
     page.fill("#id_username", "admin")
-    page.fill("#id_password", "browser-pw-1")
+    page.fill("#id_password", "pw-for-tests")
     page.click("input[type=submit]")
     page.wait_for_selector("#site-name")
     assert "Contractor" in page.inner_text("#site-name")
@@ -41,13 +41,13 @@ def test_admin_login_and_create_site_tree(browser_page, live_server, django_user
 
 
 @pytest.mark.django_db(transaction=True)
-def test_admin_shows_script_syntax_error(browser_page, live_server, django_user_model):
+def test_admin_shows_script_syntax_error(browser_page, live_server, make_user):
     """Saving a blueprint whose script has a syntax error shows the error on the page and saves nothing."""
-    django_user_model.objects.create_superuser("admin", "", "browser-pw-1")
+    make_user("admin", superuser=True)
     page = browser_page
     page.goto(f"{live_server.url}/admin/login/?next=/admin/blueprint/foundationblueprint/add/")
     page.fill("#id_username", "admin")
-    page.fill("#id_password", "browser-pw-1")
+    page.fill("#id_password", "pw-for-tests")
     page.click("input[type=submit]")
     page.fill("#id_name", "broken")
     page.click("#scripts-group .add-row a")

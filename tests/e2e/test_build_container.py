@@ -100,7 +100,7 @@ class Rig:
             if engine.lab_network != engine.network:
                 values["container_networks"] = [engine.lab_network]
             site_create(name=f"lab-{kind}", parent=lab, config_values=values)
-        admin = User.objects.create_superuser("ct-admin", "ct@example.com", "ct-password")
+        admin = User.objects.create_superuser("ct-admin", "ct@example.com")
         self.api = requests.Session()
         self.api.trust_env = False
         self.api.headers["Authorization"] = f"Token {Token.objects.create(user=admin).key}"

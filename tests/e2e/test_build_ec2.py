@@ -71,7 +71,7 @@ def test_two_ec2_instances_are_built_powered_and_destroyed(processes, cloud):
     subnet = client.describe_subnets()["Subnets"][0]
     image = client.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     AddressBlock.objects.create(name="vpc", site=site, subnet="172.31.0.0", prefix=16)
-    admin = User.objects.create_superuser("e2e-admin", "admin@example.com", "e2e-password")
+    admin = User.objects.create_superuser("e2e-admin", "admin@example.com")
     _, sc_token = subcontractor_register(name="sc-aws", sites=["cloud"], modules=["aws"])
     url = processes.contractor()
     processes.foreman("foreman")
@@ -134,7 +134,7 @@ def test_a_subcontractor_killed_mid_create_runs_no_second_instance(processes, cl
     SiteFactory(name="cloud")
     client = cloud.client()
     image = client.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    admin = User.objects.create_superuser("e2e-admin", "admin@example.com", "e2e-password")
+    admin = User.objects.create_superuser("e2e-admin", "admin@example.com")
     _, sc_token = subcontractor_register(name="sc-aws", sites=["cloud"], modules=["aws"])
     url = processes.contractor()
     processes.foreman("foreman")

@@ -87,7 +87,7 @@ def test_a_redfish_foundation_is_built_and_destroyed_by_real_processes(processes
     Address.objects.create(
         address_block=loopback, offset=1, kind="static", structure=structure, interface_name="eth0", is_primary=True
     )
-    admin = User.objects.create_superuser("e2e-admin", "admin@example.com", "e2e-password")
+    admin = User.objects.create_superuser("e2e-admin", "admin@example.com")
     api = _session(Token.objects.create(user=admin).key)
     _, sc_token = subcontractor_register(name="sc-e2e", sites=["lab"], modules=["redfish"])
     url = processes.contractor()

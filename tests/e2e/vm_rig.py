@@ -185,7 +185,7 @@ class VmRig:
         network = self.lab.network
         address_block_create(site=site, name="lab-vms", subnet=str(network.network_address),
                              prefix=network.prefixlen, gateway=None)  # fmt: skip
-        admin = User.objects.create_superuser(f"{self.prefix}-admin", "vm@example.com", "vm-password")
+        admin = User.objects.create_superuser(f"{self.prefix}-admin", "vm@example.com")
         self.api.headers["Authorization"] = f"Token {Token.objects.create(user=admin).key}"
         _, self.subcontractor_token = subcontractor_register(name=f"{self.prefix}-sc", sites=["lab"],
                                                              modules=["libvirt", "iputils"])  # fmt: skip

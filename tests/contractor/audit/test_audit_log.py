@@ -85,15 +85,15 @@ def test_filters_by_object_id_and_user_and_refuses_unknown_ones(admin_client_api
         assert response.status_code == 400 and list(response.json()) == [name], response.content
 
 
-def test_the_admin_records_its_changes_and_its_history_page_shows_them(client, django_user_model):
+def test_the_admin_records_its_changes_and_its_history_page_shows_them(client, make_user):
     """A change made in the admin is recorded (source admin, the admin user), and the object's History shows it."""
-    django_user_model.objects.create_superuser("boss", "", "pw-boss-1")
-    client.login(username="boss", password="pw-boss-1")
+    boss = make_user("boss", superuser=True)
+    assert client.login(username="boss", password="pw-for-tests")
     site = SiteFactory(name="west", description="old words")
     form = {"name": "west", "description": "new words", "config_values": "{}", "zone": "", "parent": ""}
     response = client.post(f"/admin/site/site/{site.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
-    entry = changes(token_client(django_user_model.objects.get(username="boss")), object_type="site")[0]
+    entry = changes(token_client(boss), object_type="site")[0]
     assert (entry["user"], entry["source"], entry["changes"]) == (
         "boss",
         "admin",

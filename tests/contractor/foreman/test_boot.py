@@ -124,7 +124,7 @@ def test_viewers_never_see_the_boot_token(client, machine, viewer_client, django
         assert response.status_code == 200, path
         assert token not in response.content.decode() and "_boot_url" not in response.content.decode(), path
     assert api.get("/api/v1/subcontractor/pxe/?site=lab").status_code in (401, 403)
-    admin = django_user_model.objects.create_superuser("root", password="pw")
+    admin = django_user_model.objects.create_superuser("root")
     client.force_login(admin)
     page = client.get(f"/admin/foreman/job/{job.pk}/change/")
     assert page.status_code == 200 and token not in page.content.decode()
