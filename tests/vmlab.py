@@ -431,11 +431,12 @@ class Lab:
         }
 
     def pxe_sync(self, plan: dict) -> dict:
-        """Render a Contractor PXE plan into dnsmasq's files with the subcontractor's code, (re)starting dnsmasq."""
+        """Render a Contractor PXE plan into dnsmasq's files with the subcontractor's code, which (re)starts the
+        lab's dnsmasq when it must re-read them or is not running."""
         from subcontractor.handlers.pxe import pxe_sync
 
         section = self.pxe_section()
-        report = pxe_sync(
+        return pxe_sync(
             plan,
             hosts_dir=Path(section["dnsmasq_hosts_dir"]),
             opts_dir=Path(section["dnsmasq_opts_dir"]),
@@ -443,18 +444,12 @@ class Lab:
             pid_file=Path(section["dnsmasq_pid_file"]),
             restart_command=section["restart_command"],
         )
-        if not self.dnsmasq_running():
-            self.restart_dnsmasq()
-        return report
 
     def dnsmasq_running(self) -> bool:
         try:
             return _alive(int((self.root / "dnsmasq.pid").read_text().split()[0]))
         except (FileNotFoundError, ValueError, IndexError):
             return False
-
-    def restart_dnsmasq(self) -> None:
-        subprocess.run([str(self._restart_script())], check=True, timeout=30)
 
     def _restart_script(self) -> Path:
         """A script that (re)starts dnsmasq in the namespace: the subcontractor's pxe.restart_command."""

@@ -70,19 +70,27 @@ def pxe_sync(
 ) -> dict:
     """Write the rendered plan, changing only what differs, and tell dnsmasq when it must re-read.
 
-    New host files are picked up by dnsmasq on its own (inotify); a changed or removed host file needs a
-    SIGHUP; a changed conf part needs a restart (``restart_command``) or, without one, a SIGHUP.
-    Returns ``{"added": [...], "changed": [...], "removed": [...], "conf_changed": bool, "signalled": str|None}``.
+    New host files are picked up by dnsmasq on its own (inotify). A changed or removed host file, or a changed conf
+    part, needs dnsmasq to re-read: with a ``restart_command`` it is restarted, otherwise it gets a SIGHUP. (A
+    restart, because dnsmasq 2.86 to 2.90, Debian 12's among them, crashes on a SIGHUP once it has leased an
+    address to a host whose entry sets a tag, which every planned host's does.) With a ``restart_command`` and a
+    ``pid_file``, a dnsmasq that is not running (it crashed, or was never started) is started again.
+    Returns ``{"added": [...], "changed": [...], "removed": [...], "conf_changed": bool, "signalled": str|None}``;
+    ``signalled`` is "restart", "SIGHUP" or None.
     """
     files = pxe_render(plan, hosts_dir=hosts_dir, opts_dir=opts_dir)
     report = {"added": [], "changed": [], "removed": [], "conf_changed": False, "signalled": None}
     for directory, wanted in ((hosts_dir, files.hosts), (opts_dir, files.opts)):
         _sync_dir(Path(directory), wanted, report)
     report["conf_changed"] = _write_if_changed(Path(conf), files.conf)
-    if report["conf_changed"] and restart_command:
+    reread = report["conf_changed"] or report["changed"] or report["removed"]
+    gone = restart_command and pid_file is not None and not _running(pid_file)
+    if restart_command and (reread or gone):
+        if gone and not reread:
+            log.warning("dnsmasq is not running (pid file %s); starting it again", pid_file)
         subprocess.run(restart_command, check=True, timeout=60)
         report["signalled"] = "restart"
-    elif report["conf_changed"] or report["changed"] or report["removed"]:
+    elif reread:
         report["signalled"] = "SIGHUP" if _sighup(pid_file) else None
     return report
 
@@ -190,6 +198,17 @@ def _write_if_changed(path: Path, content: str) -> bool:
         stream.write(content)
     os.chmod(temporary, 0o644)
     os.replace(temporary, path)
+    return True
+
+
+def _running(pid_file: Path) -> bool:
+    """Whether the process named by the pid file is alive (one this user may not signal counts as alive)."""
+    try:
+        os.kill(int(Path(pid_file).read_text().split()[0]), 0)
+    except PermissionError:
+        return True
+    except (OSError, ValueError, IndexError):
+        return False
     return True
 
 

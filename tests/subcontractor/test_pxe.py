@@ -154,16 +154,42 @@ class Lab:
         subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
 
     def start_dnsmasq(self, conf):
+        self.dnsmasq = subprocess.Popen(self.dnsmasq_command(conf, "--keep-in-foreground"))
+        wait_for(lambda: self._started())
+        return int((self.root / "pid").read_text())
+
+    def restart_script(self, conf) -> Path:
+        """A restart_command as an operator's would be: stop the dnsmasq of the pid file, start one (it forks off)."""
+        script = self.root / "restart-dnsmasq"
+        pid = self.root / "pid"
+        script.write_text(
+            f'#!/bin/sh\npid=$(cat "{pid}" 2>/dev/null) && kill "$pid" 2>/dev/null && '
+            f'while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done\nrm -f "{pid}"\n'
+            + " ".join(self.dnsmasq_command(conf))
+            + "\n"
+        )
+        script.chmod(0o755)
+        return script
+
+    def dnsmasq_pid(self) -> int | None:
+        try:
+            pid = int((self.root / "pid").read_text())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return None
+        return pid
+
+    def dnsmasq_command(self, conf, *extra):
         tftp = self.shared / "tftp"
-        tftp.mkdir()
+        tftp.mkdir(exist_ok=True)
         (tftp / "undionly.kpxe").write_bytes(b"\0" * 64)
-        command = [
+        return [
             "ip",
             "netns",
             "exec",
             self.server_ns,
             need_binary("dnsmasq", "dnsmasq-base"),
-            "--keep-in-foreground",
+            *extra,
             f"--conf-file={conf}",
             "--port=0",
             f"--interface={self.server_if}",
@@ -178,9 +204,6 @@ class Lab:
             "--log-dhcp",
             f"--log-facility={self.root / 'dnsmasq.log'}",
         ]
-        self.dnsmasq = subprocess.Popen(command)
-        wait_for(lambda: self._started())
-        return int((self.root / "pid").read_text())
 
     def _started(self):
         if self.dnsmasq.poll() is not None:
@@ -205,6 +228,8 @@ class Lab:
         return dict(item.split("=", 1) for item in out.read_text().split())
 
     def close(self):
+        if (pid := self.dnsmasq_pid()) is not None:
+            os.kill(pid, signal.SIGTERM)
         if self.dnsmasq:
             self.dnsmasq.terminate()
             try:
@@ -266,3 +291,30 @@ def test_dnsmasq_hands_a_uefi_firmware_the_efi_boot_file(lab):
     assert lab.lease(WEB1["mac"], arch=0)["boot_file"] == "undionly.kpxe"
     assert lab.lease(WEB1["mac"])["boot_file"] == "undionly.kpxe"
     assert lab.lease(WEB1["mac"], ipxe=True, arch=7)["boot_file"] == "http://c/boot/web1.ipxe"
+
+
+@pytest.mark.slow
+def test_with_a_restart_command_dnsmasq_is_restarted_not_hung_up_and_started_again_when_gone(lab):
+    """A removed host after a lease: dnsmasq is restarted, not sent the SIGHUP that crashes 2.86-2.90 (the removed
+    host now gets a pool address, the other its planned one); a dnsmasq that died is started by the next sync."""
+    conf = lab.shared / "dnsmasq.conf"
+    restart = [str(lab.restart_script(conf))]
+    sync = {**paths(lab.shared), "pid_file": lab.root / "pid", "restart_command": restart}
+    assert pxe_sync(plan(WEB1, WEB2), **sync)["signalled"] == "restart"  # none ran: started
+    wait_for(lab.dnsmasq_pid)
+    first = lab.dnsmasq_pid()
+    assert lab.lease(WEB1["mac"])["ip"] == "10.250.0.20"
+
+    report = pxe_sync(plan(WEB2), **sync)
+    assert report["removed"] and report["signalled"] == "restart"
+    wait_for(lab.dnsmasq_pid)
+    assert lab.dnsmasq_pid() != first
+    assert lab.lease(WEB2["mac"])["ip"] == "10.250.0.21"
+    assert 100 <= int(lab.lease(WEB1["mac"])["ip"].rsplit(".", 1)[1]) <= 150, "no longer planned: a pool address"
+    assert pxe_sync(plan(WEB2), **sync)["signalled"] is None, "running and nothing changed: left alone"
+
+    os.kill(lab.dnsmasq_pid(), signal.SIGKILL)
+    wait_for(lambda: lab.dnsmasq_pid() is None)
+    assert pxe_sync(plan(WEB2), **sync)["signalled"] == "restart"
+    wait_for(lab.dnsmasq_pid)
+    assert lab.lease(WEB2["mac"])["ip"] == "10.250.0.21"
