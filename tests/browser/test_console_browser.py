@@ -150,8 +150,10 @@ def test_an_operator_finds_builds_and_watches_a_machine(browser_page, live_serve
     job = Job.objects.get(foundation=target)
     assert page.url.endswith(f"/console/jobs/{job.pk}/")
     page.wait_for_selector("#job-task >> text=iputils.wait_for_port")  # the feed brought the pending task
+    # the page may show the pending task a moment before it moves the current line and the block
+    page.wait_for_selector(".sline.current:has(.lno:text-is('3'))")
     assert page.inner_text(".sline.current .lno") == "3"
-    assert page.inner_text("#job-block") == "Provision the server"
+    page.wait_for_selector("#job-block:text-is('Provision the server')")
     shoot(page, screens, "job-running")
 
     with socket.socket() as listener:
