@@ -22,6 +22,8 @@ from contractor.webhooks.services import events_fan_out, events_prepare
 from tscript import MAX_STATE_BYTES, NotAllowedError, Runner, StaleCookieError, StateTooLargeError
 
 DEFAULT_STEP_BUDGET = 100_000
+#: Jobs a worker steps in one transaction on PostgreSQL (FOREMAN_STEP_BATCH); 1 steps each in its own.
+DEFAULT_STEP_BATCH = 8
 WAITING_POLL_SECONDS = 5
 
 
@@ -33,6 +35,11 @@ def clock() -> float:
 def step_budget() -> int:
     """Instructions one step may execute before the job goes to error (a runaway loop)."""
     return getattr(settings, "FOREMAN_STEP_BUDGET", DEFAULT_STEP_BUDGET)
+
+
+def step_batch_size() -> int:
+    """Jobs a worker claims and steps in one transaction on PostgreSQL (FOREMAN_STEP_BATCH, at least 1)."""
+    return max(int(getattr(settings, "FOREMAN_STEP_BATCH", DEFAULT_STEP_BATCH)), 1)
 
 
 def state_limit() -> int:
@@ -71,6 +78,15 @@ class StepFailed(Exception):
 
 class Contended(Exception):
     """Another worker stepped the claimed job between this claim's snapshot and its lock: the step is undone."""
+
+
+class BatchUndone(Exception):
+    """A step of a batch raised or found an answer applied meanwhile, so the whole batch rolled back. `job_ids` names
+    the jobs it had claimed, least recently stepped first: the caller steps them one at a time (job_step_next)."""
+
+    def __init__(self, job_ids: list[int]):
+        super().__init__(f"A batch of {len(job_ids)} job steps was undone")
+        self.job_ids = job_ids
 
 
 class StepWrite:
@@ -139,6 +155,27 @@ def job_step_next(*, job_ids: list[int]) -> int | None:
             raise
         raise StepFailed(claimed.pk) from error
     return claimed.pk
+
+
+def job_step_batch(*, job_ids: list[int], size: int) -> list[int]:
+    """Step, all in one transaction on PostgreSQL, the `size` least recently stepped of `job_ids` still runnable and
+    not held by another worker; returns their ids (empty when none is left). One query claims and loads them all,
+    each step then writes its own statement, and one commit ends them, so a batch shares its round trips and its
+    commit. Raises BatchUndone (from the error) when any step raised, Contended or StateTooLargeError included: the
+    whole batch rolled back, and stepping its jobs one at a time leaves only the bad one failing.
+    """
+    claimed: list[Job] = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            claimed = statements.jobs_claim(job_ids, now, size)
+            for job in claimed:
+                _step(job, now)
+    except Exception as error:
+        if not claimed:
+            raise
+        raise BatchUndone([job.pk for job in claimed]) from error
+    return [job.pk for job in claimed]
 
 
 def _state_refused(job_id: int, error: StateTooLargeError) -> None:

@@ -70,8 +70,9 @@ def runnable_ids(answered: int, limit: int, now) -> tuple[list[int], list[int]]:
 
 @functools.cache
 def claim_sql() -> str:
-    """Lock (skipping jobs other workers hold) and load the least recently stepped runnable job of a list of ids:
-    the job row, its foundation target and that foundation's site, and its answered tasks as JSON, oldest first."""
+    """Lock (skipping jobs other workers hold) and load the `limit` least recently stepped runnable jobs of a list of
+    ids, in that order: each job row, its foundation target and that foundation's site, and its answered tasks as
+    JSON, oldest first."""
     job, task = _q(Job._meta.db_table), _q(Task._meta.db_table)
     answered = (f"SELECT jsonb_agg(jsonb_build_object('id', t.id, 'state', t.state, 'cookie', t.cookie, 'result', "
                 f"t.result, 'error', t.error, 'module', t.module, 'function', t.function) ORDER BY t.id) FROM {task} t "
@@ -81,7 +82,7 @@ def claim_sql() -> str:
         f"FROM {job} j LEFT JOIN {_q(Foundation._meta.db_table)} f ON f.id = j.foundation_id "
         f"LEFT JOIN {_q(Site._meta.db_table)} s ON s.id = f.site_id "
         f"WHERE j.id = ANY(%(ids)s) AND {_runnable(task)} "
-        "ORDER BY j.last_step_at ASC NULLS FIRST, j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED"
+        "ORDER BY j.last_step_at ASC NULLS FIRST, j.id LIMIT %(limit)s FOR UPDATE OF j SKIP LOCKED"
     )
 
 
@@ -105,11 +106,19 @@ def _instance(model, values, converters, fields):
 def job_claim(job_ids: list[int], now) -> Job | None:
     """The claimed job (its row now locked by this transaction), with `job.foundation` and its site loaded when the
     target is a foundation, and `job.answered` (a list of dicts); None when every candidate is held or not due."""
+    claimed = jobs_claim(job_ids, now, 1)
+    return claimed[0] if claimed else None
+
+
+def jobs_claim(job_ids: list[int], now, limit: int) -> list[Job]:
+    """Up to `limit` claimed jobs, least recently stepped first, each loaded as `job_claim` loads one."""
     with connection.cursor() as cursor:
-        cursor.execute(claim_sql(), {"ids": job_ids, "now": now})
-        row = cursor.fetchone()
-    if row is None:
-        return None
+        cursor.execute(claim_sql(), {"ids": job_ids, "now": now, "limit": limit})
+        rows = cursor.fetchall()
+    return [_claimed_job(row) for row in rows]
+
+
+def _claimed_job(row) -> Job:
     instances, at = [], 0
     for model, width, converters, fields in _readers():
         values = list(row[at : at + width])

@@ -9,7 +9,7 @@ from django.db import Error, close_old_connections, connection
 
 from contractor.db import connections_mend
 from contractor.foreman import selectors
-from contractor.foreman.runner import StepFailed, job_step_next
+from contractor.foreman.runner import BatchUndone, StepFailed, job_step_batch, job_step_next, step_batch_size
 from contractor.foreman.services import job_step_failed
 from contractor.foreman.watch import tasks_unclaimed_check
 from contractor.subcontracting.services import tasks_expire
@@ -32,13 +32,17 @@ CHANNEL = "contractor_foreman"
 class Worker:
     """Steps up to `batch` runnable jobs per pass; between passes with nothing to do, sleeps `interval` seconds.
 
+    On PostgreSQL a pass steps its jobs `step_batch` at a time (FOREMAN_STEP_BATCH by default), each such batch in
+    one transaction; elsewhere, or with `step_batch` 1, each job in its own.
+
     On PostgreSQL the sleep ends early when a task gets its answer (LISTEN on CHANNEL), so an answer is applied at
     once while an idle worker costs one pass an interval; elsewhere it is a plain poll.
     SIGTERM or SIGINT only set a flag: the worker finishes the step in progress and exits.
     """
 
-    def __init__(self, *, batch: int = 20, interval: float = 1.0):
+    def __init__(self, *, batch: int = 20, interval: float = 1.0, step_batch: int | None = None):
         self.batch, self.interval = batch, interval
+        self.step_batch = max(step_batch, 1) if step_batch is not None else step_batch_size()
         self.stopping = False
         self.reconnect_at = time.monotonic() + RECONNECT_SECONDS
         self.watch_at = 0.0
@@ -48,27 +52,59 @@ class Worker:
     def run_once(self) -> int:
         """One pass (fail tasks whose last lease ran out, step jobs, watch); returns how many jobs were stepped.
 
-        The pass reads up to `batch` runnable jobs, least recently stepped first, then claims them one at a time
-        (each claim skips the jobs other workers hold or have stepped meanwhile) and steps each once.
+        The pass reads up to `batch` runnable jobs, least recently stepped first, then claims them a batch (or one)
+        at a time (each claim skips the jobs other workers hold or have stepped meanwhile) and steps each once.
         """
         tasks_expire()
         candidates = selectors.job_runnable_ids(self.batch)
         stepped = 0
         while candidates and not self.stopping:
-            try:
-                job_id = job_step_next(job_ids=candidates)
-            except StepFailed as failed:  # one bad job must not stop the worker; its step rolled back
-                log.exception("Stepping job %s failed", failed.job_id)
-                candidates.remove(failed.job_id)
-                self._step_failed(failed)
-                continue
-            if job_id is None:
+            count = self._step_some(candidates)
+            if count is None:
                 break
-            candidates.remove(job_id)
-            self.step_failures.pop(job_id, None)
-            stepped += 1
+            stepped += count
         self._watch()
         return stepped
+
+    def _step_some(self, candidates: list[int]) -> int | None:
+        """Step the next batch of candidates (PostgreSQL) or the next one, removing them from `candidates`; returns
+        how many were stepped, None when none of them is left to step. A batch undone (a step raised, or met an
+        answer applied meanwhile) is stepped again one job at a time, so only a bad job fails."""
+        if self.step_batch == 1 or connection.vendor != "postgresql":
+            return self._step_one(candidates, candidates)
+        try:
+            job_ids = job_step_batch(job_ids=candidates, size=self.step_batch)
+        except BatchUndone as undone:
+            log.info("A batch of %d job steps was undone (%r); stepping them one at a time", len(undone.job_ids),
+                     undone.__cause__)  # fmt: skip
+            return sum(self._step_one(candidates, [job_id]) or 0 for job_id in undone.job_ids)
+        if not job_ids:
+            return None
+        for job_id in job_ids:
+            self._stepped(candidates, job_id)
+        return len(job_ids)
+
+    def _step_one(self, candidates: list[int], job_ids: list[int]) -> int | None:
+        """Step the least recently stepped of `job_ids` (a part of `candidates`); 1 if stepped, 0 if its step raised,
+        None if none was left (a single job asked for then leaves `candidates` too)."""
+        try:
+            job_id = job_step_next(job_ids=job_ids)
+        except StepFailed as failed:  # one bad job must not stop the worker; its step rolled back
+            log.exception("Stepping job %s failed", failed.job_id)
+            candidates.remove(failed.job_id)
+            self._step_failed(failed)
+            return 0
+        if job_id is None:
+            if job_ids is not candidates:
+                for left in job_ids:
+                    candidates.remove(left)
+            return None
+        self._stepped(candidates, job_id)
+        return 1
+
+    def _stepped(self, candidates: list[int], job_id: int) -> None:
+        candidates.remove(job_id)
+        self.step_failures.pop(job_id, None)
 
     def _step_failed(self, failed: StepFailed) -> None:
         """Count a step that raised; at STEP_FAILURES_BEFORE_ERROR in a row the job goes to error (job_step_failed)
