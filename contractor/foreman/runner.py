@@ -160,17 +160,21 @@ def job_step_next(*, job_ids: list[int]) -> int | None:
 def job_step_batch(*, job_ids: list[int], size: int) -> list[int]:
     """Step, all in one transaction on PostgreSQL, the `size` least recently stepped of `job_ids` still runnable and
     not held by another worker; returns their ids (empty when none is left). One query claims and loads them all,
-    each step then writes its own statement, and one commit ends them, so a batch shares its round trips and its
-    commit. Raises BatchUndone (from the error) when any step raised, Contended or StateTooLargeError included: the
-    whole batch rolled back, and stepping its jobs one at a time leaves only the bad one failing.
+    their steps run in turn, one statement writes all they changed and one commit ends them, so a batch shares its
+    round trips and its commit. Raises BatchUndone (from the error) when any step raised, Contended or
+    StateTooLargeError included: the whole batch rolled back, and stepping its jobs one at a time leaves only the
+    bad one failing.
     """
     claimed: list[Job] = []
     try:
         with transaction.atomic():
             now = timezone.now()
             claimed = statements.jobs_claim(job_ids, now, size)
+            steps: list[tuple[Job, StepWrite]] = []
             for job in claimed:
-                _step(job, now)
+                _step(job, now, steps)
+            if steps:
+                _write_batch(steps, now)
     except Exception as error:
         if not claimed:
             raise
@@ -192,16 +196,19 @@ def _state_refused(job_id: int, error: StateTooLargeError) -> None:
         lifecycle.job_event(job, JobState.ERROR)
 
 
-def _step(job: Job, now) -> None:
-    """Run the claimed job one step and write all it changed (events included) together at the end; a step that
-    raises writes nothing, and its transaction rolls back."""
+def _step(job: Job, now, batch: list | None = None) -> None:
+    """Run the claimed job one step and write all it changed (events included) together at the end, or add it to
+    `batch` for `_write_batch`; a step that raises writes nothing, and its transaction rolls back."""
     with events_held() as events:
         write = StepWrite(events)
         if job.started_at is None and _still_waiting(job, now):
             pass  # its story says what it waits for; it is tried again in WAITING_POLL_SECONDS
         else:
             _run(job, write, now)
-    _write(job, write, now)
+    if batch is None:
+        _write(job, write, now)
+    else:
+        batch.append((job, write))
 
 
 def _run(job: Job, write: StepWrite, now) -> None:
@@ -266,6 +273,31 @@ def _write(job: Job, write: StepWrite, now) -> None:
     if connection.vendor != "postgresql":
         _write_orm(job, write, now)
         return
+    rows, params = _write_params(job, write, now)
+    with connection.cursor() as cursor:
+        cursor.execute(statements.write_sql(), params)
+        count, event_ids, subscribed = cursor.fetchone()
+    _written(write, rows, count, event_ids, subscribed, now)
+
+
+def _write_batch(steps: list[tuple[Job, StepWrite]], now) -> None:
+    """`_write` for a batch's steps in one statement (statements.write_many_sql); Contended if any was."""
+    prepared, params = [], {}
+    for index, (job, write) in enumerate(steps):
+        job.updated = now
+        rows, one = _write_params(job, write, now)
+        prepared.append(rows)
+        params.update({f"{name}_{index}": value for name, value in one.items()})
+    params.update(now=now, has_events=any(prepared))
+    with connection.cursor() as cursor:
+        cursor.execute(statements.write_many_sql(len(steps)), params)
+        values = cursor.fetchone()
+    for index, ((_, write), rows) in enumerate(zip(steps, prepared, strict=True)):
+        _written(write, rows, values[2 * index], values[2 * index + 1], values[-1], now)
+
+
+def _write_params(job: Job, write: StepWrite, now) -> tuple[list, dict]:
+    """The step's events as rows to insert, and the write statement's parameters."""
     rows = events_prepare(events=write.events)
     target = _target_in_statement(write)
     task = _task_fields(job, write.dispatch) if write.dispatch else {}
@@ -283,12 +315,14 @@ def _write(job: Job, write: StepWrite, now) -> None:
     for name in statements.LOG_FIELDS:
         value = write.log.get(name)
         params[f"log_{name}"] = _json(value) if name == "steps" else value
-    with connection.cursor() as cursor:
-        cursor.execute(statements.write_sql(), params)
-        count, event_ids, subscribed = cursor.fetchone()
+    return rows, params
+
+
+def _written(write: StepWrite, rows: list, count: int, event_ids, subscribed: bool, now) -> None:
+    """After the write: Contended unless every answer was still answered; the events' deliveries if any may be."""
     if count != len(write.answers):
         raise Contended
-    if subscribed:
+    if subscribed and rows:
         for (row, _), pk in zip(rows, event_ids, strict=True):
             row.pk, row.created = pk, now
         events_fan_out(rows=rows)

@@ -7,6 +7,7 @@ are plain SQL made from the models' metadata; the ORM path in runner.py does the
 
 import functools
 import json
+import re
 
 from django.db import connection
 
@@ -147,36 +148,61 @@ def write_sql() -> str:
     cookie; the foundation a finishing step set built; the job's log entry; the events, inserted in order (their
     ids are the second value). The third says whether any subscription may want them (then deliveries are made
     apart). PostgreSQL runs every data-modifying WITH query though the final SELECT reads only some."""
+    return f"WITH {_write_queries()}\nSELECT {_WRITTEN}, {_subscribed()}"
+
+
+@functools.cache
+def write_many_sql(count: int) -> str:
+    """`write_sql` for `count` steps in one statement: each step's parameters carry the suffix `_<index>` (but `now`
+    and `has_events`, shared), and it returns each step's two values in turn, then the third once."""
+    queries = ",\n".join(_suffixed(_write_queries(), index) for index in range(count))
+    written = ", ".join(_suffixed(_WRITTEN, index) for index in range(count))
+    return f"WITH {queries}\nSELECT {written}, {_subscribed()}"
+
+
+#: What the write returns of a step: how many answered tasks it marked, the ids of the events it inserted.
+_WRITTEN = '(SELECT count(*) FROM w_answered), (SELECT array_agg("id" ORDER BY "id") FROM w_events)'
+_SHARED = ("now", "has_events")
+
+
+def _suffixed(text: str, index: int) -> str:
+    """`text` naming step `index`'s WITH queries and parameters (the shared ones kept)."""
+    text = re.sub(r"\bw_", f"w{index}_", text)
+    return re.sub(r"%\((\w+)\)s", lambda m: m[0] if m[1] in _SHARED else f"%({m[1]}_{index})s", text)
+
+
+def _subscribed() -> str:
+    return (f"%(has_events)s AND EXISTS (SELECT 1 FROM {_q(Subscription._meta.db_table)} WHERE \"active\" "
+            f"AND (\"expires_at\" IS NULL OR \"expires_at\" > %(now)s))")  # fmt: skip
+
+
+@functools.cache
+def _write_queries() -> str:
     job, task, log = _q(Job._meta.db_table), _q(Task._meta.db_table), _q(JobLog._meta.db_table)
     job_set = ", ".join(f"{_q(Job._meta.get_field(name).column)} = %({name})s" for name in FINISH_FIELDS)
     target_set = ", ".join(f"{_q(name)} = %(target_{name})s" for name in TARGET_FIELDS)
     log_set = ", ".join(f"{_q(name)} = COALESCE(%(log_{name})s, {_q(name)})" for name in LOG_FIELDS)
     picked = ", ".join(_event_value(name) for name in EVENT_COLUMNS)
     event_columns = ", ".join(_q(name) for name in EVENT_COLUMNS)
-    return f"""
-WITH job AS (
+    return f"""w_job AS (
     UPDATE {job} SET {job_set} WHERE "id" = %(job)s RETURNING "id"
-), answered AS (
+), w_answered AS (
     UPDATE {task} SET "state" = CASE WHEN "id" = ANY(%(applied)s) THEN '{TaskState.APPLIED}'
                                      ELSE '{TaskState.CANCELLED}' END, "updated" = %(now)s
     WHERE "id" = ANY(%(answered)s) AND "state" IN {_in(ANSWERED_STATES)} RETURNING "id"
-), dispatched AS (
+), w_dispatched AS (
     INSERT INTO {task} ("created", "updated", "job_id", "site_id", "module", "function", "parameters", "cookie",
                         "state", "attempts", "error")
     SELECT %(now)s, %(now)s, %(job)s, %(task_site)s, %(task_module)s, %(task_function)s, %(task_parameters)s::jsonb,
            %(task_cookie)s, '{TaskState.PENDING}', 0, ''
     WHERE %(dispatch)s
     ON CONFLICT ("cookie") DO NOTHING
-), target AS (
+), w_target AS (
     UPDATE {_q(Foundation._meta.db_table)} SET {target_set} WHERE "id" = %(target)s
-), logged AS (
+), w_logged AS (
     UPDATE {log} SET {log_set} WHERE %(log)s AND "job_id_ref" = %(job)s
-), events AS (
+), w_events AS (
     INSERT INTO {_q(Event._meta.db_table)} ({event_columns}, "created")
     SELECT {picked}, %(now)s FROM jsonb_array_elements(%(events)s::jsonb) WITH ORDINALITY AS e(v, n)
     ORDER BY e.n RETURNING "id"
-)
-SELECT (SELECT count(*) FROM answered), (SELECT array_agg("id" ORDER BY "id") FROM events),
-       %(has_events)s AND EXISTS (SELECT 1 FROM {_q(Subscription._meta.db_table)} WHERE "active"
-                                  AND ("expires_at" IS NULL OR "expires_at" > %(now)s))
-"""
+)"""
