@@ -468,10 +468,6 @@ class Lab:
                     f"interface={self.lab_veth}",
                     "bind-interfaces",
                     "no-ping",
-                    # the lab's only DHCP server: a client asking for an address it was offered but another took
-                    # meanwhile (two VMs whose MACs hash to one pool address) gets a NAK and asks again, instead of
-                    # silence and an iPXE that gives up
-                    "dhcp-authoritative",
                     "user=root",
                     "log-dhcp",
                     f"log-facility={self.root / 'dnsmasq.log'}",

@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 #: Software emulation on two shared cores, three VMs at once: the reports came 49-64 s after their start (240 busy).
 DISCOVERY_SECONDS = 420
+POOL = range(100, 200)  # the dynamic pool's offsets in the lab's /24
 #: vm-b: what its blueprint asks libvirt for (one CPU, 224 MiB, no disk), through Contractor.
 VM_B = {"cpus": 1, "memory_mb": 224}
 #: name -> what the test tells libvirt to make (memory in MiB, one disk of disk_mb MiB with that serial, DMI serial).
@@ -70,13 +71,14 @@ end
 
 
 def _plan(rig: VmRig) -> None:
-    """A dynamic pool of ten addresses; vm-b's libvirt foundation (its create job discovers it); vm-c's manual
-    foundation known by its MAC, whose blueprint wants more memory."""
+    """A dynamic pool of a hundred addresses (dnsmasq under no-ping may offer two VMs booting at once one address,
+    and the one refused it gives up: a pool of ten did that once in CI); vm-b's libvirt foundation (its create
+    job discovers it); vm-c's manual foundation known by its MAC, whose blueprint wants more memory."""
     from contractor.utilities.models import AddressBlock
     from contractor.utilities.services import address_allocate
 
     block = AddressBlock.objects.get(name="lab-vms")
-    for offset in range(100, 110):
+    for offset in POOL:
         address_allocate(address_block=block, kind="dynamic", offset=offset)
     rig.post("foundation-blueprints/", {
         "name": "disc-vm", "parents": ["libvirt-vm"], "foundation_types": ["libvirt"],
@@ -212,7 +214,7 @@ def test_an_unknown_vm_is_recorded_with_its_real_hardware(discovered):
     assert [(i["mac"]) for i in facts["interfaces"]] == [said["mac"]] == [vm["mac"]]
     assert facts["dmi"]["serial"] == vm["serial"] and facts["dmi"]["vendor"] == "Contractor Lab"
     assert any(d["vendor"] == "1af4" for d in facts["pci_devices"])  # the virtio NIC and disk
-    assert int(machine["address"].rsplit(".", 1)[1]) in range(100, 110)  # from the dynamic pool
+    assert int(machine["address"].rsplit(".", 1)[1]) in POOL  # from the dynamic pool
     assert "discovery: new -> wait" in discovered["serial"]["a"]
 
 
