@@ -173,6 +173,7 @@ def job_step_batch(*, job_ids: list[int], size: int) -> list[int]:
             steps: list[tuple[Job, StepWrite]] = []
             for job in claimed:
                 _step(job, now, steps)
+            _waits_rechecked(steps)
             if steps:
                 _write_batch(steps, now)
     except Exception as error:
@@ -180,6 +181,17 @@ def job_step_batch(*, job_ids: list[int], size: int) -> list[int]:
             raise
         raise BatchUndone([job.pk for job in claimed]) from error
     return [job.pk for job in claimed]
+
+
+def _waits_rechecked(steps: list) -> None:
+    """A batch's steps see nothing of each other's writes until it commits: a job found waiting on a target that a
+    job of the same batch has just finished would wait WAITING_POLL_SECONDS for it. So when any job of the batch
+    ended, the jobs it found waiting are looked at again at the next pass (their next_run_at cleared)."""
+    if not any(job.state in (JobState.DONE, JobState.ABORTED) for job, _ in steps):
+        return
+    for job, _ in steps:
+        if job.state == JobState.WAITING and job.started_at is None:
+            job.next_run_at = None
 
 
 def _state_refused(job_id: int, error: StateTooLargeError) -> None:
