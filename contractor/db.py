@@ -1,6 +1,7 @@
 """Database helpers shared by the apps: the timestamped abstract model, the one validated save of the services, the
 "in use" conflict of a delete, and mending the broken connections of a long-running worker."""
 
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -81,10 +82,19 @@ def instance_from_row(model: type[Row], values: list, using: str = "default") ->
     converters applied as a queryset would (for hot paths that run plain SQL built once instead of compiling an ORM
     query each time)."""
     connection = connections[using]
-    for index, field in enumerate(model._meta.concrete_fields):
-        for converter in field.get_db_converters(connection):
+    for index, field, converters in _row_converters(model, using):
+        for converter in converters:
             values[index] = converter(values[index], field, connection)
     return model.from_db(using, None, values)
+
+
+@functools.cache
+def _row_converters(model, using: str) -> tuple:
+    """(column index, field, its converters) of each of the model's concrete fields that has converters."""
+    connection = connections[using]
+    fields = enumerate(model._meta.concrete_fields)
+    found = ((index, field, field.get_db_converters(connection)) for index, field in fields)
+    return tuple(entry for entry in found if entry[2])
 
 
 def columns_of(model, alias: str) -> str:

@@ -12,6 +12,7 @@ import re
 from django.db import connection
 
 from contractor.building.models import Foundation
+from contractor.db import columns_of, instance_from_row
 from contractor.foreman.choices import ANSWERED_STATES, STEPPABLE_STATES
 from contractor.foreman.models import Job, JobLog
 from contractor.site.models import Site
@@ -32,10 +33,6 @@ EVENT_COLUMNS = ("kind", "payload", "target_kind", "target_id", "site_id", "blue
 
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
-
-
-def _columns(model, alias: str) -> str:
-    return ", ".join(f"{alias}.{_q(field.column)}" for field in model._meta.concrete_fields)
 
 
 def _in(values) -> str:
@@ -79,7 +76,7 @@ def claim_sql() -> str:
                 f"t.result, 'error', t.error, 'module', t.module, 'function', t.function) ORDER BY t.id) FROM {task} t "
                 f"WHERE t.job_id = j.id AND t.state IN {_in(ANSWERED_STATES)}")  # fmt: skip
     return (
-        f"SELECT {_columns(Job, 'j')}, {_columns(Foundation, 'f')}, {_columns(Site, 's')}, ({answered}) "
+        f"SELECT {columns_of(Job, 'j')}, {columns_of(Foundation, 'f')}, {columns_of(Site, 's')}, ({answered}) "
         f"FROM {job} j LEFT JOIN {_q(Foundation._meta.db_table)} f ON f.id = j.foundation_id "
         f"LEFT JOIN {_q(Site._meta.db_table)} s ON s.id = f.site_id "
         f"WHERE j.id = ANY(%(ids)s) AND {_runnable(task)} "
@@ -87,21 +84,8 @@ def claim_sql() -> str:
     )
 
 
-@functools.cache
-def _readers() -> tuple:
-    """Per model of the claim's row: the model, its fields and each field's converters, in column order."""
-    readers = []
-    for model in (Job, Foundation, Site):
-        fields = model._meta.concrete_fields
-        readers.append((model, len(fields), [field.get_db_converters(connection) for field in fields], fields))
-    return tuple(readers)
-
-
-def _instance(model, values, converters, fields):
-    for index, (field, converting) in enumerate(zip(fields, converters, strict=True)):
-        for converter in converting:
-            values[index] = converter(values[index], field, connection)
-    return model.from_db(connection.alias, None, values)
+#: The models of a claim's row, in column order.
+CLAIMED_MODELS = (Job, Foundation, Site)
 
 
 def job_claim(job_ids: list[int], now) -> Job | None:
@@ -121,10 +105,11 @@ def jobs_claim(job_ids: list[int], now, limit: int) -> list[Job]:
 
 def _claimed_job(row) -> Job:
     instances, at = [], 0
-    for model, width, converters, fields in _readers():
+    for model in CLAIMED_MODELS:
+        width = len(model._meta.concrete_fields)
         values = list(row[at : at + width])
         at += width
-        instances.append(_instance(model, values, converters, fields) if values[0] is not None else None)
+        instances.append(instance_from_row(model, values, connection.alias) if values[0] is not None else None)
     job, foundation, site = instances
     if foundation is not None:
         Foundation.site.field.set_cached_value(foundation, site)
