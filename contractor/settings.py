@@ -130,6 +130,16 @@ else:
     # a backend process for each connection); it is checked before it is reused.
     DATABASES["default"]["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The foreman's and the subcontractor protocol's hot statements are prepared once per PostgreSQL connection
+# (contractor/db.py: execute_prepared); false sends each whole, for a pool that shares server sessions between
+# clients (PgBouncer in transaction mode).
+CONTRACTOR_DB_PREPARE = env_bool("DB_PREPARE", True)
+if CONTRACTOR_DB_PREPARE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # ... each planned once: PostgreSQL would otherwise keep planning the foreman's write for every batch of steps
+    # (its plan made for the values looked cheaper than the generic one, by less than the planning cost). Only
+    # prepared statements have a cached plan, so nothing else is touched.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "user.User"

@@ -9,7 +9,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 
-from contractor.db import columns_of, instance_from_row
+from contractor.db import columns_of, execute_prepared, instance_from_row
 
 MAX_WAIT_SECONDS = 24 * 3600
 
@@ -68,7 +68,7 @@ class ThrottledTokenAuthentication(TokenAuthentication):
         compiling the ORM query was a third of the CPU of a subcontractor's poll."""
         user_model = get_user_model()
         with connection.cursor() as cursor:
-            cursor.execute(_token_sql(), [key])
+            execute_prepared(cursor, _token_sql(), [key])
             row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed("Invalid token.")

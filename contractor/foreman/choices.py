@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.choices import ANSWERED_TASK_STATES
 
 #: The two scripts whose end changes the target (built, destroyed); any other script is a utility script.
 CREATE, DESTROY = "create", "destroy"
@@ -22,4 +22,4 @@ ACTIVE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING, JobState.P
 #: The states a worker steps a job in (when it is due and waits on no open task).
 STEPPABLE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING)
 #: A job's tasks in these states have their answer, which its next step applies.
-ANSWERED_STATES = (TaskState.DONE, TaskState.FAILED)
+ANSWERED_STATES = ANSWERED_TASK_STATES

@@ -40,6 +40,7 @@ class Job(Timestamped):
 
     class Meta:
         ordering = ["-created"]
+        # migration 0009 adds job_steppable_order_idx, which a model's index cannot say on both databases
         indexes = [models.Index(fields=["state", "next_run_at"], name="job_runnable_idx")]
         constraints = [
             models.CheckConstraint(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from contractor.auditing import disable_auditlog
 from contractor.building.models import Foundation
+from contractor.db import execute_prepared
 from contractor.events import events_held, events_record, events_together
 from contractor.foreman import lifecycle, selectors, statements
 from contractor.foreman.choices import JobState
@@ -287,7 +288,7 @@ def _write(job: Job, write: StepWrite, now) -> None:
         return
     rows, params = _write_params(job, write, now)
     with connection.cursor() as cursor:
-        cursor.execute(statements.write_sql(), params)
+        execute_prepared(cursor, statements.write_sql(), params)
         count, event_ids, subscribed = cursor.fetchone()
     _written(write, rows, count, event_ids, subscribed, now)
 
@@ -302,7 +303,7 @@ def _write_batch(steps: list[tuple[Job, StepWrite]], now) -> None:
         params.update({f"{name}_{index}": value for name, value in one.items()})
     params.update(now=now, has_events=any(prepared))
     with connection.cursor() as cursor:
-        cursor.execute(statements.write_many_sql(len(steps)), params)
+        execute_prepared(cursor, statements.write_many_sql(len(steps)), params)
         values = cursor.fetchone()
     for index, ((_, write), rows) in enumerate(zip(steps, prepared, strict=True)):
         _written(write, rows, values[2 * index], values[2 * index + 1], values[-1], now)

@@ -12,7 +12,7 @@ import re
 from django.db import connection
 
 from contractor.building.models import Foundation
-from contractor.db import columns_of, instance_from_row
+from contractor.db import columns_of, execute_prepared, instance_from_row
 from contractor.foreman.choices import ANSWERED_STATES, STEPPABLE_STATES
 from contractor.foreman.models import Job, JobLog
 from contractor.site.models import Site
@@ -61,6 +61,7 @@ def runnable_ids_sql() -> str:
 def runnable_ids(answered: int, limit: int, now) -> tuple[list[int], list[int]]:
     """(Up to `answered` runnable jobs with answers, up to `limit` runnable jobs), each least recently stepped first."""
     with connection.cursor() as cursor:
+        # not prepared: its generic plan, blind to `now`, read three times the rows
         cursor.execute(runnable_ids_sql(), {"answered": answered, "limit": limit, "now": now})
         rows = cursor.fetchall()
     return [pk for pk, first in rows if first], [pk for pk, first in rows if not first]
@@ -77,9 +78,12 @@ def claim_sql() -> str:
                 f"WHERE t.job_id = j.id AND t.state IN {_in(ANSWERED_STATES)}")  # fmt: skip
     return (
         f"SELECT {columns_of(Job, 'j')}, {columns_of(Foundation, 'f')}, {columns_of(Site, 's')}, ({answered}) "
-        f"FROM {job} j LEFT JOIN {_q(Foundation._meta.db_table)} f ON f.id = j.foundation_id "
+        # the candidates drive the join, so each is one primary-key lookup however stale the table's statistics
+        # (a burst of new jobs not yet analysed made the planner scan every steppable job instead)
+        f"FROM unnest(%(ids)s::bigint[]) AS c(id) JOIN {job} j ON j.id = c.id "
+        f"LEFT JOIN {_q(Foundation._meta.db_table)} f ON f.id = j.foundation_id "
         f"LEFT JOIN {_q(Site._meta.db_table)} s ON s.id = f.site_id "
-        f"WHERE j.id = ANY(%(ids)s) AND {_runnable(task)} "
+        f"WHERE {_runnable(task)} "
         "ORDER BY j.last_step_at ASC NULLS FIRST, j.id LIMIT %(limit)s FOR UPDATE OF j SKIP LOCKED"
     )
 
@@ -98,7 +102,7 @@ def job_claim(job_ids: list[int], now) -> Job | None:
 def jobs_claim(job_ids: list[int], now, limit: int) -> list[Job]:
     """Up to `limit` claimed jobs, least recently stepped first, each loaded as `job_claim` loads one."""
     with connection.cursor() as cursor:
-        cursor.execute(claim_sql(), {"ids": job_ids, "now": now, "limit": limit})
+        execute_prepared(cursor, claim_sql(), {"ids": job_ids, "now": now, "limit": limit})
         rows = cursor.fetchall()
     return [_claimed_job(row) for row in rows]
 

@@ -7,11 +7,13 @@ import time
 
 from django.db import Error, close_old_connections, connection
 
-from contractor.db import connections_mend
+from contractor.db import connections_mend, statistics_refresh
 from contractor.foreman import selectors
+from contractor.foreman.models import Job
 from contractor.foreman.runner import BatchUndone, StepFailed, job_step_batch, job_step_next, step_batch_size
 from contractor.foreman.services import job_step_failed
 from contractor.foreman.watch import tasks_unclaimed_check
+from contractor.subcontracting.models import Task
 from contractor.subcontracting.services import tasks_expire
 from contractor.subcontracting.watch import subcontractors_lost_check
 
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 RECONNECT_SECONDS = 60.0
 #: How often a worker watches for tasks no subcontractor can take and for lost subcontractors (the first pass does).
 WATCH_SECONDS = 5.0
+#: How often a worker makes sure the planner's statistics of the job and task tables follow a burst of changes.
+STATISTICS_SECONDS = 2.0
 #: Steps of one job that may raise in a row (a module or plugin bug) before the job goes to error saying so. A
 #: database error does not count: the database is at fault, not the job, and the step is tried again.
 STEP_FAILURES_BEFORE_ERROR = 3
@@ -46,6 +50,7 @@ class Worker:
         self.stopping = False
         self.reconnect_at = time.monotonic() + RECONNECT_SECONDS
         self.watch_at = 0.0
+        self.statistics_at = 0.0
         self.listening = None  # the database connection that LISTENs on CHANNEL
         self.step_failures: dict[int, int] = {}  # job id -> steps that raised in a row (this worker's count)
 
@@ -56,6 +61,7 @@ class Worker:
         at a time (each claim skips the jobs other workers hold or have stepped meanwhile) and steps each once.
         """
         tasks_expire()
+        self._statistics()
         candidates = selectors.job_runnable_ids(self.batch)
         stepped = 0
         while candidates and not self.stopping:
@@ -127,6 +133,15 @@ class Worker:
         self.watch_at = time.monotonic() + WATCH_SECONDS
         tasks_unclaimed_check()
         subcontractors_lost_check()
+
+    def _statistics(self) -> None:
+        """Every few seconds: ANALYZE the job and task tables if they changed much since (statistics_refresh)."""
+        if time.monotonic() < self.statistics_at:
+            return
+        self.statistics_at = time.monotonic() + STATISTICS_SECONDS
+        analysed = statistics_refresh(Job, Task)
+        if analysed:
+            log.debug("Analysed %s: many rows changed since their planner statistics were taken", ", ".join(analysed))
 
     def run(self) -> None:
         """Loop until stopped by a signal."""

@@ -13,4 +13,6 @@ class TaskState(models.TextChoices):
 
 
 OPEN_TASK_STATES = (TaskState.PENDING, TaskState.LEASED)
+#: A task in these states holds its answer until its job's next step applies it.
+ANSWERED_TASK_STATES = (TaskState.DONE, TaskState.FAILED)
 FINISHED_STATES = (TaskState.DONE, TaskState.FAILED, TaskState.APPLIED)

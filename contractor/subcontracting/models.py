@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from contractor.db import Timestamped
-from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.choices import ANSWERED_TASK_STATES, OPEN_TASK_STATES, TaskState
 
 
 class Subcontractor(Timestamped):
@@ -49,7 +49,15 @@ class Task(Timestamped):
 
     class Meta:
         ordering = ["created"]
-        indexes = [models.Index(fields=["state", "module", "site"], name="task_poll_idx")]
+        indexes = [
+            models.Index(fields=["state", "module", "site"], name="task_poll_idx"),
+            # A job is runnable only while it waits on no open task, and its next step applies its answered ones: the
+            # foreman asks both of every job it looks at, so each is a lookup in a small index of its own.
+            models.Index(fields=["job"], condition=models.Q(state__in=OPEN_TASK_STATES), name="task_open_job_idx"),
+            models.Index(
+                fields=["job"], condition=models.Q(state__in=ANSWERED_TASK_STATES), name="task_answered_job_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.module}.{self.function} for job {self.job_id} ({self.state})"

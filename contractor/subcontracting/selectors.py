@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from contractor.db import execute_prepared
 from contractor.site.models import Site
 from contractor.site.selectors import SiteTree, site_tree
 from contractor.subcontracting.choices import TaskState
@@ -96,7 +97,7 @@ def subcontractor_polling(user) -> Poller | None:
         return None
     app, codename = SUBCONTRACTOR_PERMISSION
     with connection.cursor() as cursor:
-        cursor.execute(_poller_sql(), {"user": user.pk, "app": app, "codename": codename,
+        execute_prepared(cursor, _poller_sql(), {"user": user.pk, "app": app, "codename": codename,
                                        "superuser": bool(user.is_superuser)})  # fmt: skip
         row = cursor.fetchone()
     if row is None or not row[4]:
