@@ -138,9 +138,9 @@ def _prepared_forms(sql: str) -> tuple[str, str, str]:
 
 def execute_prepared(cursor, sql: str, params=None) -> None:
     """Run `sql` (built once per process, its values only in `params`) as `cursor.execute` would, but on PostgreSQL as
-    a prepared statement: parsed once per connection, and planned once when PostgreSQL finds its generic plan as
-    good as one made for the values. A hot path's statement spent as long being planned as being run. The first
-    use on a connection sends the PREPARE with the EXECUTE, one round trip, one query.
+    a prepared statement: parsed and planned once per connection (settings.py has Contractor's connections use the
+    generic plan of a prepared statement), where a hot path's statement spent as long being planned as being run.
+    The first use on a connection sends the PREPARE with the EXECUTE, one round trip, one query.
 
     Off (every statement sent whole) with CONTRACTOR_DB_PREPARE=false, for a pool such as PgBouncer in
     transaction mode, where consecutive statements may reach different server sessions."""
@@ -149,7 +149,6 @@ def execute_prepared(cursor, sql: str, params=None) -> None:
         cursor.execute(sql, params)
         return
     name, prepare, execute = _prepared_forms(sql)
-    connection.ensure_connection()
     prepared, unsure = _prepared.setdefault(connection.connection, (set(), set()))
     if name in unsure:  # a PREPARE sent with a statement that failed: ask the server whether it took
         cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])

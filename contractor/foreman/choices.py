@@ -2,8 +2,6 @@
 
 from django.db import models
 
-from contractor.subcontracting.choices import ANSWERED_TASK_STATES
-
 #: The two scripts whose end changes the target (built, destroyed); any other script is a utility script.
 CREATE, DESTROY = "create", "destroy"
 
@@ -21,5 +19,3 @@ class JobState(models.TextChoices):
 ACTIVE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING, JobState.PAUSED, JobState.ERROR)
 #: The states a worker steps a job in (when it is due and waits on no open task).
 STEPPABLE_STATES = (JobState.WAITING, JobState.QUEUED, JobState.RUNNING)
-#: A job's tasks in these states have their answer, which its next step applies.
-ANSWERED_STATES = ANSWERED_TASK_STATES

@@ -17,7 +17,7 @@ from contractor.foreman import lifecycle, selectors, statements
 from contractor.foreman.choices import JobState
 from contractor.foreman.models import Job, JobLog
 from contractor.foreman.modules import JobContext, modules_for
-from contractor.subcontracting.choices import TaskState
+from contractor.subcontracting.choices import ANSWERED_TASK_STATES, TaskState
 from contractor.subcontracting.models import Task
 from contractor.webhooks.services import events_fan_out, events_prepare
 from tscript import MAX_STATE_BYTES, NotAllowedError, Runner, StaleCookieError, StateTooLargeError
@@ -251,7 +251,7 @@ def _answered(job: Job) -> list[dict]:
     if hasattr(job, "answered"):
         return job.answered or []
     fields = ("id", "state", "cookie", "result", "error", "module", "function")
-    tasks = job.tasks.select_for_update().filter(state__in=selectors.ANSWERED_STATES).order_by("pk")
+    tasks = job.tasks.select_for_update().filter(state__in=ANSWERED_TASK_STATES).order_by("pk")
     return list(tasks.values(*fields))
 
 

@@ -11,9 +11,9 @@ from contractor.building.hosting import hosted_foundations, hosting_of
 from contractor.building.models import Complex, Dependency, Foundation, Structure
 from contractor.configuration import redact
 from contractor.foreman import statements
-from contractor.foreman.choices import ACTIVE_STATES, ANSWERED_STATES, CREATE, DESTROY, STEPPABLE_STATES, JobState
+from contractor.foreman.choices import ACTIVE_STATES, CREATE, DESTROY, STEPPABLE_STATES, JobState
 from contractor.foreman.models import Job, JobLog
-from contractor.subcontracting.choices import OPEN_TASK_STATES, TaskState
+from contractor.subcontracting.choices import ANSWERED_TASK_STATES, OPEN_TASK_STATES, TaskState
 from contractor.subcontracting.models import Task
 from tscript import Runner, StateError, TScriptError
 
@@ -139,7 +139,7 @@ def job_runnable_ids(limit: int) -> list[int]:
     if connection.vendor == "postgresql":
         ids, others = statements.runnable_ids(answered_first, limit, timezone.now())
     else:
-        answered = Task.objects.filter(job=OuterRef("pk"), state__in=ANSWERED_STATES)
+        answered = Task.objects.filter(job=OuterRef("pk"), state__in=ANSWERED_TASK_STATES)
         first = job_runnable().filter(Exists(answered)).order_by(*STEP_ORDER).values_list("pk", flat=True)
         ids = list(first[:answered_first])
         others = list(job_runnable().exclude(pk__in=ids).order_by(*STEP_ORDER).values_list("pk", flat=True)[:limit])
@@ -152,7 +152,7 @@ def job_answers():
     query claims a job and loads what its step applies."""
     row = JSONObject(id="pk", state="state", cookie="cookie", result="result", error="error", module="module",
                      function="function")  # fmt: skip
-    answered = Task.objects.filter(job=OuterRef("pk"), state__in=ANSWERED_STATES).order_by().values("job")
+    answered = Task.objects.filter(job=OuterRef("pk"), state__in=ANSWERED_TASK_STATES).order_by().values("job")
     return Subquery(answered.annotate(rows=JSONBAgg(row, order_by="pk")).values("rows"))
 
 

@@ -13,10 +13,10 @@ from django.db import connection
 
 from contractor.building.models import Foundation
 from contractor.db import columns_of, execute_prepared, instance_from_row
-from contractor.foreman.choices import ANSWERED_STATES, STEPPABLE_STATES
+from contractor.foreman.choices import STEPPABLE_STATES
 from contractor.foreman.models import Job, JobLog
 from contractor.site.models import Site
-from contractor.subcontracting.choices import OPEN_TASK_STATES, TaskState
+from contractor.subcontracting.choices import ANSWERED_TASK_STATES, OPEN_TASK_STATES, TaskState
 from contractor.subcontracting.models import Task
 from contractor.webhooks.models import Event, Subscription
 
@@ -52,7 +52,7 @@ def runnable_ids_sql() -> str:
     the runnable jobs (`limit` at most), each list least recently stepped first (the never stepped first); the second
     column says which list a row is in."""
     job, task = _q(Job._meta.db_table), _q(Task._meta.db_table)
-    answered = f"EXISTS (SELECT 1 FROM {task} a WHERE a.job_id = j.id AND a.state IN {_in(ANSWERED_STATES)})"
+    answered = f"EXISTS (SELECT 1 FROM {task} a WHERE a.job_id = j.id AND a.state IN {_in(ANSWERED_TASK_STATES)})"
     order = "ORDER BY j.last_step_at ASC NULLS FIRST, j.id"
     return (f"(SELECT j.id, true FROM {job} j WHERE {_runnable(task)} AND {answered} {order} LIMIT %(answered)s) "
             f"UNION ALL (SELECT j.id, false FROM {job} j WHERE {_runnable(task)} {order} LIMIT %(limit)s)")  # fmt: skip
@@ -75,7 +75,7 @@ def claim_sql() -> str:
     job, task = _q(Job._meta.db_table), _q(Task._meta.db_table)
     answered = (f"SELECT jsonb_agg(jsonb_build_object('id', t.id, 'state', t.state, 'cookie', t.cookie, 'result', "
                 f"t.result, 'error', t.error, 'module', t.module, 'function', t.function) ORDER BY t.id) FROM {task} t "
-                f"WHERE t.job_id = j.id AND t.state IN {_in(ANSWERED_STATES)}")  # fmt: skip
+                f"WHERE t.job_id = j.id AND t.state IN {_in(ANSWERED_TASK_STATES)}")  # fmt: skip
     return (
         f"SELECT {columns_of(Job, 'j')}, {columns_of(Foundation, 'f')}, {columns_of(Site, 's')}, ({answered}) "
         # the candidates drive the join, so each is one primary-key lookup however stale the table's statistics
@@ -178,7 +178,7 @@ def _write_queries() -> str:
 ), w_answered AS (
     UPDATE {task} SET "state" = CASE WHEN "id" = ANY(%(applied)s) THEN '{TaskState.APPLIED}'
                                      ELSE '{TaskState.CANCELLED}' END, "updated" = %(now)s
-    WHERE "id" = ANY(%(answered)s) AND "state" IN {_in(ANSWERED_STATES)} RETURNING "id"
+    WHERE "id" = ANY(%(answered)s) AND "state" IN {_in(ANSWERED_TASK_STATES)} RETURNING "id"
 ), w_dispatched AS (
     INSERT INTO {task} ("created", "updated", "job_id", "site_id", "module", "function", "parameters", "cookie",
                         "state", "attempts", "error")

@@ -97,8 +97,8 @@ def subcontractor_polling(user) -> Poller | None:
         return None
     app, codename = SUBCONTRACTOR_PERMISSION
     with connection.cursor() as cursor:
-        execute_prepared(cursor, _poller_sql(), {"user": user.pk, "app": app, "codename": codename,
-                                       "superuser": bool(user.is_superuser)})  # fmt: skip
+        params = {"user": user.pk, "app": app, "codename": codename, "superuser": bool(user.is_superuser)}
+        execute_prepared(cursor, _poller_sql(), params)
         row = cursor.fetchone()
     if row is None or not row[4]:
         return None
