@@ -1,9 +1,26 @@
 """Parsing: lexical rules, statement forms, and syntax errors with their positions."""
 
+import copy
+
 import pytest
 
 from tscript import Diagnostic, TScriptSyntaxError, check, parse
 from tscript import nodes as n
+from tscript.lexer import LexError
+from tscript.parser import _driver
+
+STANZA_LIKE = """# stage 1: prepare
+begin( description="Stage 1", expected_time=0:05:00, max_time=0:30:00 )
+  foundation.locator = "rack-1"
+  while ( attempts < 3 ) do begin()
+    result = foundation.power_on( port=1, wait=true, end=2.5 )
+    if result == "on" then break
+  end
+  if not exists( config.disks ) then error( msg="no disk for " . 1 )
+  :retry
+  disks = [ "sda", -2, {{ name = "nvme0", size = 512 }}, 1:02 ] % 3 ^ 2 / 1 & 4 | 5 >= 6 != 7
+end
+"""
 
 
 def error_of(source: str) -> Diagnostic:
@@ -260,3 +277,25 @@ def test_a_jump_point_defined_twice_stays_a_syntax_error():
     """A deliberate change from the earlier implementation: the second definition is an error at its position."""
     problem = error_of(":retry\nx = 1\n:retry")
     assert (problem.line, problem.column, problem.message) == (3, 1, "Jump point ':retry' is defined twice")
+
+
+def _lexed(lexer, source):
+    try:
+        return [(t.type, str(t), t.line, t.column, t.start_pos) for t in lexer.tokens(source)]
+    except LexError as exc:
+        return ("error", exc.char, exc.line, exc.column)
+
+
+def test_the_lexer_picks_the_terminal_trying_every_terminal_would():
+    """The lexer tries only the terminals a token's first character can start; it must lex exactly as the
+    alternation of all of them does, here over every ASCII character in several places."""
+    lexer = _driver().lexer
+    everything = copy.copy(lexer)
+    everything.patterns = {}  # every character takes the alternation of all terminals
+    sources = [STANZA_LIKE]
+    for code in range(128):
+        c = chr(code)
+        sources += [c, f"x = {c}1", f"a{c}b", f"{c}{c}x = 2", f"f( {c}=1 )", f"x = [ 1{c}2 ]", f"'{c}' {c}"]
+    differences = [s for s in sources if _lexed(lexer, s) != _lexed(everything, s)]
+    assert differences == []
+    assert len({type(_lexed(lexer, s)) for s in sources}) == 2  # some of them lex, some are lexical errors
