@@ -87,25 +87,62 @@ def instance_from_row(model: type[Row], values: list, using: str = "default") ->
     converters applied as a queryset would (for hot paths that run plain SQL built once instead of compiling an ORM
     query each time)."""
     connection = connections[using]
-    for index, field, converters in _row_converters(model, using):
+    for index, column, converters in _row_converters(model, using):
         for converter in converters:
-            values[index] = converter(values[index], field, connection)
+            values[index] = converter(values[index], column, connection)
     return model.from_db(using, None, values)
 
 
 @functools.cache
 def _row_converters(model, using: str) -> tuple:
-    """(column index, field, its converters) of each of the model's concrete fields that has converters."""
+    """(column index, the field's column expression, its converters) of each of the model's concrete fields that has
+    converters: the backend's first (SQLite's make datetimes aware, for one), then the field's own, as a queryset
+    applies them."""
     connection = connections[using]
-    fields = enumerate(model._meta.concrete_fields)
-    found = ((index, field, field.get_db_converters(connection)) for index, field in fields)
-    return tuple(entry for entry in found if entry[2])
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        converters = [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]
+        if converters:
+            found.append((index, column, tuple(converters)))
+    return tuple(found)
 
 
 def columns_of(model, alias: str) -> str:
-    """`alias."col1", alias."col2", ...`: the model's concrete columns in declaration order, for instance_from_row."""
+    """`alias."col1", alias."col2", ...`: the model's concrete columns in declaration order, for instance_from_row.
+
+    A model with multi-table parents reads each column from its own table: `alias` is the root parent's, and
+    `parent_joins(model, alias)` brings in the others."""
     quote = connections["default"].ops.quote_name
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+    aliases = _table_aliases(model, alias)
+    fields = model._meta.concrete_fields
+    return ", ".join(f"{aliases[field.model._meta.concrete_model]}.{quote(field.column)}" for field in fields)
+
+
+def parent_joins(model, alias: str) -> str:
+    """The JOINs that add the tables of a model with multi-table parents to its root parent's table `alias`, as
+    columns_of() names them (empty for a model of one table)."""
+    quote = connections["default"].ops.quote_name
+    aliases = _table_aliases(model, alias)
+    root = _root(model)
+    on = f"{alias}.{quote(root._meta.pk.column)}"
+    return "".join(
+        f" JOIN {quote(table._meta.db_table)} {name} ON {name}.{quote(table._meta.pk.column)} = {on}"
+        for table, name in aliases.items()
+        if table is not root
+    )
+
+
+def _root(model):
+    parents = model._meta.get_parent_list()  # nearest first
+    return parents[-1] if parents else model
+
+
+def _table_aliases(model, alias: str) -> dict:
+    """Each table a model's fields live in (by the model that declares them), root parent first: the root is
+    `alias`, the others `alias_1`, `alias_2`, ..."""
+    chain = [*reversed(model._meta.get_parent_list()), model]
+    return {table: alias if number == 0 else f"{alias}_{number}" for number, table in enumerate(chain)}
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s")

@@ -4,12 +4,12 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from contractor.auditing import disable_auditlog, record_change
-from contractor.blueprint.models import BluePrintParent, FoundationBluePrint
+from contractor.blueprint.models import FoundationBluePrint
 from contractor.blueprint.selectors import BluePrintGraph, blueprint_lineage
+from contractor.building import statements
 from contractor.building.choices import FoundationState, StructureState
 from contractor.building.models import Complex, ComplexMember, Dependency, Foundation, Structure
 from contractor.db import validated_save
@@ -121,12 +121,7 @@ def hardware_mismatches(requirements: dict, id_map: dict) -> list[str]:
 def _locked_foundation(foundation: Foundation) -> Foundation:
     """The foundation's row locked, as its type's model, with the site and blueprint its event names and whether
     that blueprint has parents (`blueprint_inherits`, so a hardware check of one without reads no graph): one query."""
-    model = foundation_types().get(foundation.type, Foundation)
-    # Lock the base row (which holds the state) and the type's own row, not the site or blueprint joined in.
-    rows = [field.name for field in model._meta.parents.values()]
-    inherits = Exists(BluePrintParent.objects.filter(child_id=OuterRef("blueprint_id")))
-    query = model.objects.select_related("site", "blueprint").select_for_update(of=("self", *rows))
-    return query.annotate(blueprint_inherits=inherits).get(pk=foundation.pk)
+    return statements.locked_foundation(foundation_types().get(foundation.type, Foundation), foundation.pk)
 
 
 def _check_hardware(foundation: Foundation, id_map) -> None:

@@ -6,8 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from contractor.blueprint.models import BluePrintParent
-from contractor.building import services
+from contractor.building import services, statements
 from contractor.building.choices import FoundationState, StructureState
+from contractor.db import _prepared_forms
 from plugins.manual.models import ManualFoundation
 from tests.factories import ComplexFactory, FoundationBluePrintFactory, ManualFoundationFactory, StructureFactory
 
@@ -180,8 +181,13 @@ def test_a_blueprint_without_parents_is_checked_without_reading_the_inheritance_
     assert error.value.message_dict["id_map"] == [
         "Hardware does not match the blueprint: cpu_count 8 is below the minimum 16"
     ]
-    graph_reads = [query for query in captured.captured_queries if "blueprint_blueprintparent" in query["sql"]]
-    assert len(graph_reads) == 1 and "EXISTS" in graph_reads[0]["sql"], "only the locked read's EXISTS"
+    statement = statements.locked_foundation_sql(type(foundation))
+    prepared_name = _prepared_forms(statement)[0]  # on PostgreSQL a second use sends only EXECUTE <name>
+    locked_read = statement.split(" WHERE ")[0]  # the log shows the values in place of the placeholder
+    sent = [query["sql"] for query in captured.captured_queries]
+    assert [sql for sql in sent if locked_read in sql or prepared_name in sql], "the locked read ran"
+    graph_reads = [sql for sql in sent if "blueprint_blueprintparent" in sql and locked_read not in sql]
+    assert graph_reads == [], "only the locked read's EXISTS looks at the blueprint's parents"
 
 
 def test_malformed_id_map_parts_count_as_missing(db):
