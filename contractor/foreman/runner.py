@@ -66,7 +66,7 @@ def runner_for(job: Job, context: JobContext | None = None) -> Runner:
 
 
 #: What a claim loads with the job on databases other than PostgreSQL (one query): a foundation target and its site.
-CLAIM_RELATED = ("foundation__site",)
+CLAIM_RELATED = ("foundation__site", "foundation__dependency")
 
 
 class StepFailed(Exception):

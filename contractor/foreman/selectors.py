@@ -64,6 +64,14 @@ def _dependency_built(dependency: Dependency) -> bool:
     return source is not None and source.state == BUILT and not dependency.create_script_name
 
 
+def _dependency_of(foundation: Foundation) -> Dependency | None:
+    """The dependency the foundation's create waits for, if any: the claim loaded it (or that there is none)."""
+    try:
+        return foundation.dependency
+    except Dependency.DoesNotExist:
+        return None
+
+
 def job_blocker(job: Job) -> str | None:
     """What a job that has not started yet waits for, or None when it may run."""
     target, script_name = job.target, job.script_name
@@ -73,7 +81,7 @@ def job_blocker(job: Job) -> str | None:
         complex_ = hosting_complex(target)
         if complex_ is not None and complex_.state != BUILT:
             return f"Waiting for complex {complex_} to be built"
-        dependency = Dependency.objects.filter(foundation=target).first()
+        dependency = _dependency_of(target)
         if dependency is not None and not _dependency_built(dependency):
             return f"Waiting for dependency {dependency.pk} ({dependency.source}) to be built"
     if isinstance(target, Foundation) and script_name == DESTROY:

@@ -11,7 +11,7 @@ import re
 
 from django.db import connection
 
-from contractor.building.models import Foundation
+from contractor.building.models import Dependency, Foundation
 from contractor.db import columns_of, execute_prepared, instance_from_row
 from contractor.foreman.choices import STEPPABLE_STATES
 from contractor.foreman.models import Job, JobLog
@@ -70,26 +70,28 @@ def runnable_ids(answered: int, limit: int, now) -> tuple[list[int], list[int]]:
 @functools.cache
 def claim_sql() -> str:
     """Lock (skipping jobs other workers hold) and load the `limit` least recently stepped runnable jobs of a list of
-    ids, in that order: each job row, its foundation target and that foundation's site, and its answered tasks as
-    JSON, oldest first."""
+    ids, in that order: each job row, its foundation target, that foundation's site and the dependency it waits for
+    if any (what a job's first step checks), and its answered tasks as JSON, oldest first."""
     job, task = _q(Job._meta.db_table), _q(Task._meta.db_table)
     answered = (f"SELECT jsonb_agg(jsonb_build_object('id', t.id, 'state', t.state, 'cookie', t.cookie, 'result', "
                 f"t.result, 'error', t.error, 'module', t.module, 'function', t.function) ORDER BY t.id) FROM {task} t "
                 f"WHERE t.job_id = j.id AND t.state IN {_in(ANSWERED_TASK_STATES)}")  # fmt: skip
     return (
-        f"SELECT {columns_of(Job, 'j')}, {columns_of(Foundation, 'f')}, {columns_of(Site, 's')}, ({answered}) "
+        f"SELECT {columns_of(Job, 'j')}, {columns_of(Foundation, 'f')}, {columns_of(Site, 's')}, "
+        f"{columns_of(Dependency, 'd')}, ({answered}) "
         # the candidates drive the join, so each is one primary-key lookup however stale the table's statistics
         # (a burst of new jobs not yet analysed made the planner scan every steppable job instead)
         f"FROM unnest(%(ids)s::bigint[]) AS c(id) JOIN {job} j ON j.id = c.id "
         f"LEFT JOIN {_q(Foundation._meta.db_table)} f ON f.id = j.foundation_id "
         f"LEFT JOIN {_q(Site._meta.db_table)} s ON s.id = f.site_id "
+        f"LEFT JOIN {_q(Dependency._meta.db_table)} d ON d.{_q(Dependency.foundation.field.column)} = f.id "
         f"WHERE {_runnable(task)} "
         "ORDER BY j.last_step_at ASC NULLS FIRST, j.id LIMIT %(limit)s FOR UPDATE OF j SKIP LOCKED"
     )
 
 
 #: The models of a claim's row, in column order.
-CLAIMED_MODELS = (Job, Foundation, Site)
+CLAIMED_MODELS = (Job, Foundation, Site, Dependency)
 
 
 def job_claim(job_ids: list[int], now) -> Job | None:
@@ -114,9 +116,10 @@ def _claimed_job(row) -> Job:
         values = list(row[at : at + width])
         at += width
         instances.append(instance_from_row(model, values, connection.alias) if values[0] is not None else None)
-    job, foundation, site = instances
+    job, foundation, site, dependency = instances
     if foundation is not None:
         Foundation.site.field.set_cached_value(foundation, site)
+        Foundation.dependency.related.set_cached_value(foundation, dependency)  # None: known to have none
         Job.foundation.field.set_cached_value(job, foundation)
     answered = row[at]
     job.answered = (json.loads(answered) if isinstance(answered, str) else answered) or []

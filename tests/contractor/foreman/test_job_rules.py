@@ -148,3 +148,27 @@ def test_dependency_job_runs_on_its_script_structure(structure_with, run_worker)
     assert job.runner_state["variables"]["where"] == runner_structure.hostname
     with pytest.raises(ValidationError, match="runs only create or destroy"):
         services.job_create(target=dependency, script_name="upgrade")
+
+
+def test_a_foundation_create_waits_for_its_dependency_until_that_is_built(foundation_with, structure_with):
+    """The first step of a foundation's create checks the dependency the claim loaded with the job: while it is not
+    built the job waits, saying on what; once it is, the next step runs the script."""
+    from contractor.building.models import Dependency
+    from contractor.foreman import runner
+    from contractor.foreman.models import Job
+
+    foundation = foundation_with(create="pass\n")
+    source = structure_with()
+    dependency = Dependency.objects.create(structure=source, foundation=foundation)
+    job = services.job_create(target=foundation, script_name="create")
+    assert runner.job_step(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.message) == (
+        JobState.WAITING,
+        f"Waiting for dependency {dependency.pk} ({source}) to be built",
+    )
+    Dependency.objects.filter(pk=dependency.pk).update(state=StructureState.BUILT)
+    Job.objects.filter(pk=job.pk).update(next_run_at=None)  # due now rather than at the next re-check
+    assert runner.job_step(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
