@@ -66,20 +66,26 @@ def _check_no_active_job(target):
 
 def _check_compatible(target, script_name: str):
     """The jobs below or above the target must allow this one to wait for them (see job_blocker)."""
+    # Where no job is found, the state is read again before refusing: a job that ended after the target was read
+    # (and before the job was looked for) has changed that state in the transaction that ended it.
     if isinstance(target, Structure) and script_name == CREATE:
         foundation = target.foundation
         if foundation.state != FoundationState.BUILT and job_active(CREATE, foundation=foundation) is None:
-            raise _rule(
-                "a structure is created on a built foundation",
-                f"foundation {foundation} of structure {target} is {foundation.state} and has no create job.",
-            )
+            foundation.refresh_from_db(fields=["state"])
+            if foundation.state != FoundationState.BUILT:
+                raise _rule(
+                    "a structure is created on a built foundation",
+                    f"foundation {foundation} of structure {target} is {foundation.state} and has no create job.",
+                )
     if isinstance(target, Foundation) and script_name == DESTROY:
         structure = Structure.objects.filter(foundation=target).first()
         if structure is not None and structure.state == BUILT and job_active(DESTROY, structure=structure) is None:
-            raise _rule(
-                "destroy goes top down",
-                f"structure {structure} on foundation {target} is built and has no destroy job; destroy it first.",
-            )
+            structure.refresh_from_db(fields=["state"])
+            if structure.state == BUILT:
+                raise _rule(
+                    "destroy goes top down",
+                    f"structure {structure} on foundation {target} is built and has no destroy job; destroy it first.",
+                )
     _check_hosting_compatible(target, script_name)
 
 

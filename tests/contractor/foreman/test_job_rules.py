@@ -172,3 +172,32 @@ def test_a_foundation_create_waits_for_its_dependency_until_that_is_built(founda
     assert runner.job_step(job_id=job.pk)
     job.refresh_from_db()
     assert job.state == JobState.DONE
+
+
+def test_a_job_that_ends_while_the_rules_look_for_it_counts_as_ended(structure_with, monkeypatch):
+    """The rules read the target's state, then look for the job that changes it; a job that ends in between (the
+    foundation's create building it, the structure's destroy) is not found, and the state must be read again rather
+    than the job refused on the copy read before: a structure create and a foundation destroy are taken."""
+    from contractor.building.models import Foundation, Structure
+    from tests.factories import ScriptFactory
+
+    structure = structure_with(create="pass\n")
+    ends_meanwhile = []
+    looked_up = services.job_active
+
+    def job_ends_first(script_name, **target):
+        for change in ends_meanwhile:
+            change()  # another worker's transaction commits now
+        return looked_up(script_name, **target)
+
+    monkeypatch.setattr(services, "job_active", job_ends_first)
+    built = Foundation.objects.filter(pk=structure.foundation_id)
+    ends_meanwhile.append(lambda: built.update(state=FoundationState.BUILT))
+    assert services.job_create(target=structure, script_name="create").state == JobState.QUEUED
+
+    Structure.objects.filter(pk=structure.pk).update(state=StructureState.BUILT)
+    services.Job.objects.filter(structure=structure).delete()
+    ends_meanwhile[:] = [lambda: Structure.objects.filter(pk=structure.pk).update(state=StructureState.PLANNED)]
+    foundation = Foundation.objects.get(pk=structure.foundation_id)
+    ScriptFactory(blueprint=foundation.blueprint, name="destroy", script="pass\n")
+    assert services.job_create(target=foundation, script_name="destroy").state == JobState.QUEUED
