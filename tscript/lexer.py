@@ -157,7 +157,10 @@ _ASCII = frozenset(map(chr, range(128)))
 def _first_characters(regexp: str) -> frozenset[str]:
     """The ASCII characters a match of `regexp` may start with: a superset, all of them where unsure."""
     try:
-        chars, may_be_empty = _firsts(_regex_parser.parse(regexp))
+        parsed = _regex_parser.parse(regexp)
+        if parsed.state.flags & re.IGNORECASE:
+            raise _Unsure  # (?i) for the whole pattern: its literals stand for both cases
+        chars, may_be_empty = _firsts(parsed)
     except _Unsure:
         return _ASCII
     return _ASCII if may_be_empty else chars
