@@ -162,11 +162,11 @@ class Lab:
         """A restart_command as an operator's would be: stop the dnsmasq of the pid file, start one (it forks off)."""
         script = self.root / "restart-dnsmasq"
         pid = self.root / "pid"
+        # (gone once it is a zombie: PID 1 here reaps orphans only every second or two, and kill -0 finds a zombie)
         script.write_text(
             f'#!/bin/sh\npid=$(cat "{pid}" 2>/dev/null) && kill "$pid" 2>/dev/null && '
-            f'while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done\nrm -f "{pid}"\n'
-            + " ".join(self.dnsmasq_command(conf))
-            + "\n"
+            f'while kill -0 "$pid" 2>/dev/null && [ "$(cut -d" " -f3 /proc/"$pid"/stat 2>/dev/null)" != Z ]; '
+            f'do sleep 0.05; done\nrm -f "{pid}"\n' + " ".join(self.dnsmasq_command(conf)) + "\n"
         )
         script.chmod(0o755)
         return script
