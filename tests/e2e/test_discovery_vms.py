@@ -153,14 +153,14 @@ def discovered(libvirt_daemon, installer_image, vm_accelerator, django_db_setup,
                 b = [m for m in machines if m["foundation"] == f"{rig.prefix}-b" and m["state"] == "matched"]
                 return machines if {m: states.get(m) for m in wanted} == wanted and b else None
 
-            machines = wait_for(reported, DISCOVERY_SECONDS, 1)
+            machines = wait_for(reported, DISCOVERY_SECONDS, 0.5)
             reports_at = time.monotonic() - started
             for key, state in (("a", "new -> wait"), ("b", "matched -> reboot"), ("c", "refused -> wait")):
                 if machines is not None:  # the answer to the report, on its console a moment after the API had it
                     lab.serial(f"{rig.prefix}-{key}").wait_for(f"discovery: {state}", 30)
             job_state = rig.wait_jobs([job], 120)[job]
             # it rebooted into discovery again (no build script for it): known now, it is told to power off
-            b_off = wait_for(lambda: not libvirt_running(f"{rig.prefix}-b"), DISCOVERY_SECONDS, 1)
+            b_off = wait_for(lambda: not libvirt_running(f"{rig.prefix}-b"), DISCOVERY_SECONDS, 0.5)
             seen = {
                 "machines": {m["mac"]: m for m in (machines or rig.get("discovered/?limit=10")["results"])},
                 "foundations": {key: rig.get(f"foundations/{rig.prefix}-{key}/") for key in ("b", "c")},

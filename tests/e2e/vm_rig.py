@@ -246,7 +246,7 @@ class VmRig:
             found = [body.get("state") for body in states.values()]
             return {"error", "aborted"} & set(found) or all(state == "done" for state in found)
 
-        if not wait_for(ended, seconds, 1):
+        if not wait_for(ended, seconds, 0.5):
             raise AssertionError(f"jobs did not end within {seconds} s: {states}\n{self.logs()}\n{self.lab.report()}")
         return states
 

@@ -309,7 +309,7 @@ def test_a_subcontractor_in_the_lab_builds_and_removes_a_vm(vm_lab, installer_im
         wait_for(lambda: host_file.exists() and vm_lab.dnsmasq_running(), timeout=30)
         assert run("start", vm) == {"state": "on"}
         waited = run("wait_for_port", {"address": host["address"], "port": 2222, "timeout": BOOT_TIMEOUT,
-                                       "interval": 2}, module="iputils", timeout=BOOT_TIMEOUT + 30)  # fmt: skip
+                                       "interval": 1}, module="iputils", timeout=BOOT_TIMEOUT + 30)  # fmt: skip
         assert waited["state"] == "open", vm_lab.report()
         assert created["accelerator"] == vm_accelerator
         assert vm_lab.read_banner(host["address"], 2222) == "SSH-2.0-ContractorInstaller db1"
