@@ -248,6 +248,7 @@ CONTRACTOR_TASK_LEASE_SECONDS = float(env("TASK_LEASE_SECONDS", "300"))  # a lea
 CONTRACTOR_TASK_MAX_ATTEMPTS = int(env("TASK_MAX_ATTEMPTS", "3"))  # leases that may run out before the task fails
 CONTRACTOR_SUBCONTRACTOR_ALIVE_SECONDS = float(env("SUBCONTRACTOR_ALIVE_SECONDS", "60"))  # polled within: alive
 CONTRACTOR_TASK_UNCLAIMED_SECONDS = float(env("TASK_UNCLAIMED_SECONDS", "3600"))  # never leased by then: job errors
+FOREMAN_WAITING_POLL_SECONDS = float(env("FOREMAN_WAITING_POLL_SECONDS", "5"))  # a blocked job looks again after
 CONTRACTOR_PXE_BOOT_FILE = env("PXE_BOOT_FILE", "undionly.kpxe")  # what a PXE ROM loads over TFTP
 CONTRACTOR_PXE_EFI_BOOT_FILE = env("PXE_EFI_BOOT_FILE", "ipxe.efi")  # what a UEFI PXE client (x86-64) loads
 CONTRACTOR_PXE_TFTP_SERVER = env("PXE_TFTP_SERVER", "")  # the TFTP server in the PXE plan (empty: dnsmasq's own)

@@ -25,6 +25,7 @@ from tscript import MAX_STATE_BYTES, NotAllowedError, Runner, StaleCookieError, 
 DEFAULT_STEP_BUDGET = 100_000
 #: Jobs a worker steps in one transaction on PostgreSQL (FOREMAN_STEP_BATCH); 1 steps each in its own.
 DEFAULT_STEP_BATCH = 8
+#: How long a job that waits for another target's job sleeps before it looks again (FOREMAN_WAITING_POLL_SECONDS).
 WAITING_POLL_SECONDS = 5
 
 
@@ -186,7 +187,7 @@ def job_step_batch(*, job_ids: list[int], size: int) -> list[int]:
 
 def _waits_rechecked(steps: list) -> None:
     """A batch's steps see nothing of each other's writes until it commits: a job found waiting on a target that a
-    job of the same batch has just finished would wait WAITING_POLL_SECONDS for it. So when any job of the batch
+    job of the same batch has just finished would wait FOREMAN_WAITING_POLL_SECONDS for it. So when any job of the batch
     ended, the jobs it found waiting are looked at again at the next pass (their next_run_at cleared)."""
     if not any(job.state in (JobState.DONE, JobState.ABORTED) for job, _ in steps):
         return
@@ -215,7 +216,7 @@ def _step(job: Job, now, batch: list | None = None) -> None:
     with events_held() as events:
         write = StepWrite(events)
         if job.started_at is None and _still_waiting(job, now):
-            pass  # its story says what it waits for; it is tried again in WAITING_POLL_SECONDS
+            pass  # its story says what it waits for; it is tried again in FOREMAN_WAITING_POLL_SECONDS
         else:
             _run(job, write, now)
     if batch is None:
@@ -241,7 +242,7 @@ def _still_waiting(job: Job, now) -> bool:
             job.state, job.message = JobState.QUEUED, ""
         return False
     job.state, job.message, job.last_step_at = JobState.WAITING, blocker, now
-    job.next_run_at = now + timedelta(seconds=WAITING_POLL_SECONDS)
+    job.next_run_at = now + timedelta(seconds=getattr(settings, "FOREMAN_WAITING_POLL_SECONDS", WAITING_POLL_SECONDS))
     lifecycle.job_step_record(job, status=JobState.WAITING, message=blocker, now=now)
     return True
 
