@@ -236,7 +236,9 @@ def start_contractor(processes: Processes, port: int, web_workers: int) -> str:
     raise SystemExit("gunicorn did not listen within 60 s")
 
 
-def start_subcontractor(processes: Processes, index: int, url: str, slots: int, poll_interval: float) -> None:
+def start_subcontractor(
+    processes: Processes, index: int, url: str, slots: int, poll_interval: float, profile: str | None = None
+) -> None:
     from contractor.subcontracting.services import subcontractor_register
 
     name = f"bench-sc{index}"
@@ -247,7 +249,8 @@ def start_subcontractor(processes: Processes, index: int, url: str, slots: int, 
         f'timeout = 30\n[modules]\niputils = {slots}\n[log]\nlevel = "WARNING"\n'
         f'[daemon]\nspool_dir = "{processes.directory / name}-spool"\n'
     )
-    processes.start(name, [sys.executable, "-m", "subcontractor", "--config", str(config)])
+    profiled = ["-m", "cProfile", "-o", f"{profile}/subcontractor{index}.prof"] if profile else []  # its main thread
+    processes.start(name, [sys.executable, *profiled, "-m", "subcontractor", "--config", str(config)])
 
 
 def run(args) -> dict:
@@ -267,7 +270,7 @@ def run(args) -> dict:
     try:
         url = start_contractor(processes, port, args.web_workers)
         for index in range(args.subcontractors):
-            start_subcontractor(processes, index, url, args.slots, args.poll_interval)
+            start_subcontractor(processes, index, url, args.slots, args.poll_interval, args.profile)
         # The jobs are created in one transaction while the long-running processes start, and committed once the
         # foreman workers idle: the run is timed from the commit (their NOTIFY wakes the workers) to the last job
         # done, as an operator submitting a thousand builds to a running Contractor would see it, and the CPU
@@ -332,7 +335,7 @@ def main(argv=None) -> None:
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--pass-size", type=int, help="jobs a foreman worker reads per pass (its --batch; default 20)")
     parser.add_argument("--step-batch", type=int, help="jobs a worker steps per transaction (FOREMAN_STEP_BATCH: 8)")
-    parser.add_argument("--profile", metavar="DIR", help="cProfile the foreman workers into DIR/foreman<N>.prof")
+    parser.add_argument("--profile", metavar="DIR", help="cProfile the workers (and daemons' main threads) into DIR")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/contractor_bench")
     parser.add_argument("--pgbench-database", default="contractor_pgbench", help="(re)created for pgbench's run")
     args = parser.parse_args(argv)
