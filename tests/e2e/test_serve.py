@@ -77,8 +77,10 @@ def test_serve_hands_out_the_port_it_serves_and_its_docs_work_offline(serve):
     assert "URLconf" not in session.get(f"{url}/no-such-page/", timeout=60).text
     assert session.get(f"{url}/static/admin/css/base.css", timeout=60).status_code == 200
     assert (tmp_path / "var" / "admin-password").exists()
-    # the DNS follower writes its zone files (none yet: the demo has no zone) and the named.conf fragment
-    assert wait_until(lambda: (tmp_path / "var" / "dns" / "zones.conf").exists(), 60), log.read_text()
+    # the DNS follower writes the demo's zone, its reverse zone and the named.conf fragment naming them
+    zone = tmp_path / "var" / "dns" / "lab.example.com.zone"
+    assert wait_until(lambda: zone.exists() and "eth0.web01" in zone.read_text(), 60), log.read_text()
+    assert "0.0.10.in-addr.arpa" in (tmp_path / "var" / "dns" / "zones.conf").read_text()
 
 
 def test_serve_starts_a_process_that_dies_again_and_says_why(serve):

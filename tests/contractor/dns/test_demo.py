@@ -50,3 +50,22 @@ def test_the_readme_build_of_a_demo_server_still_builds_it():
     job.refresh_from_db()
     assert job.state == "done", job.message
     assert Foundation.objects.get(locator="rack1-u01").state == "built"
+
+
+@pytest.mark.django_db
+def test_the_demo_lab_is_published_in_its_zone(tmp_path):
+    """The lab site names zone lab.example.com: the zone writer (scripts/serve runs it) publishes web01 and web02 with
+    their addresses, the forward names and the reverse ones of 10.0.0.0/24."""
+    from contractor.dns.writer import zones_write
+
+    call_command("load_demo")
+    assert Site.objects.get(name="lab").zone.name == "lab.example.com"
+    zones_write(output=tmp_path)
+    forward = (tmp_path / "lab.example.com.zone").read_text()
+    reverse = (tmp_path / "0.0.10.in-addr.arpa.zone").read_text()
+    assert "ns1" in forward and "10.0.0.53" in forward, forward
+    for hostname in ("web01", "web02"):
+        address = Structure.objects.get(hostname=hostname).addresses.get(is_primary=True).ip_address
+        assert f"eth0.{hostname}" in forward and address in forward, forward
+        assert f"eth0.{hostname}.lab.example.com." in reverse, reverse
+    assert 'zone "lab.example.com" { type primary;' in (tmp_path / "zones.conf").read_text(), "named includes this"

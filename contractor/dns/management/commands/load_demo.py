@@ -1,7 +1,8 @@
 """`manage.py load_demo`: a small lab to explore on a first run (skipped when it is already there).
 
-It lives in utilities, the lowest app above everything it makes (sites and blueprints from the design files,
-foundations and structures, a network and addresses).
+It lives in dns, the lowest app above everything it makes (sites and blueprints from the design files,
+foundations and structures, a network and addresses, and the lab's DNS zone, which `scripts/serve`'s zone writer
+publishes in `var/dns/`).
 """
 
 from pathlib import Path
@@ -13,6 +14,7 @@ from django.db import transaction
 from contractor.blueprint.design import design_files_read, design_load
 from contractor.blueprint.models import FoundationBluePrint, StructureBluePrint
 from contractor.building.services import foundation_create, structure_create
+from contractor.dns.services import site_zone_set, zone_create
 from contractor.plugins import plugin_configs
 from contractor.site.models import Site
 from contractor.utilities.services import (
@@ -23,6 +25,13 @@ from contractor.utilities.services import (
 )
 
 MACHINES = [("rack1-u01", "web01", "02:00:00:00:01:01"), ("rack1-u02", "web02", "02:00:00:00:01:02")]
+#: The lab's zone: its hosts are `<hostname>.lab.example.com` (the design's motd says so), its name server the
+#: lab's resolver the design's `dns_servers` lists first.
+ZONE = {
+    "name": "lab.example.com",
+    "name_servers": ["ns1.lab.example.com"],
+    "glue": {"ns1.lab.example.com": ["10.0.0.53"]},
+}
 
 
 def _design_files() -> list[Path]:
@@ -36,7 +45,7 @@ def _plugin_blueprints() -> list[Path]:
 
 
 class Command(BaseCommand):
-    help = "Load the demo lab: sites, blueprints, a network, two manual servers and two web structures."
+    help = "Load the demo lab: sites, blueprints, a network, two manual servers, two web structures and a DNS zone."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -46,6 +55,7 @@ class Command(BaseCommand):
         document, _ = design_files_read(_design_files())
         for section, counts in design_load(document=document).items():
             self.stdout.write(f"{section}: {counts['created']} created, {counts['updated']} updated")
+        site_zone_set(site=Site.objects.get(name="lab"), zone=zone_create(**ZONE))
         rack = Site.objects.get(name="lab-rack1")
         network = network_create(site=rack, name="lab-net", description="Demo server network")
         block = address_block_create(
@@ -68,4 +78,6 @@ class Command(BaseCommand):
             address_allocate(
                 address_block=block, kind="static", structure=structure, interface_name="eth0", is_primary=True
             )
-        self.stdout.write(self.style.SUCCESS("Loaded the demo lab: sites lab > lab-rack1, web01 and web02."))
+        self.stdout.write(
+            self.style.SUCCESS("Loaded the demo lab: sites lab > lab-rack1, web01 and web02, zone lab.example.com.")
+        )
