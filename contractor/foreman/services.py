@@ -21,6 +21,7 @@ from contractor.foreman.selectors import (
     target_kind,
     target_text,
 )
+from contractor.webhooks.services import ack_requests_expire_for_job
 from tscript import NotAllowedError, Runner, StateError, TScriptError
 
 
@@ -265,6 +266,7 @@ def job_cancel(*, job: Job, user=None) -> Job:
     job = _locked_job(job, *ACTIVE_STATES, action="cancelled")
     job.message = f"Cancelled by {user or 'an operator'}"
     job_finish(job=job, state=JobState.ABORTED)
+    ack_requests_expire_for_job(job_id=job.pk)  # a receiver's late answer is refused, not recorded for nobody
     return job
 
 

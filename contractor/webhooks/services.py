@@ -148,13 +148,23 @@ def ack_request_acknowledge(*, token: str, data: dict | None = None) -> AckReque
     if ack is None:
         raise ValidationError({"token": "No acknowledgement request has this token."})
     if ack.state == AckState.EXPIRED:
-        raise AckTooLate("The job stopped waiting for this acknowledgement (its timeout passed); nothing was recorded.")
+        raise AckTooLate(
+            "The job stopped waiting for this acknowledgement (its timeout passed, or it was cancelled); "
+            "nothing was recorded."
+        )
     if ack.state == AckState.WAITING:
         ack.state = AckState.ACKED
         ack.acked_at = timezone.now()
         ack.ack_data = data or {}
         validated_save(ack)
     return ack
+
+
+def ack_requests_expire_for_job(*, job_id: int) -> int:
+    """The job stops waiting for good (it was cancelled): each request it asked and still waits on expires, as at its
+    timeout, so a late answer is refused and the event may be pruned. Returns how many did."""
+    waiting = AckRequest.objects.filter(state=AckState.WAITING, event__payload__data__job=job_id)
+    return waiting.update(state=AckState.EXPIRED)
 
 
 def ack_request_expire(*, ack_id: int) -> bool:

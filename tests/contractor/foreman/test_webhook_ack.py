@@ -202,3 +202,21 @@ def test_timeout_may_be_a_duration(foundation_with, run_worker, monkeypatch):
     run_worker()
     job.refresh_from_db()
     assert job.state == JobState.ERROR and "within 60 seconds" in job.message
+
+
+def test_a_cancelled_job_stops_waiting_and_a_late_answer_is_refused(foundation_with, run_worker, storage, anon_client):
+    """Cancelling a job that waits for an acknowledgement expires its request: the receiver's answer afterwards is a
+    409 and records nothing, and the event no longer counts as awaited (it may be pruned)."""
+    job = _job(foundation_with)
+    run_worker(passes=2)
+    ack = AckRequest.objects.get()
+    other = _job(foundation_with)  # another job's request stays as it is
+    run_worker(passes=2)
+    services.job_cancel(job=job)
+    ack.refresh_from_db()
+    assert ack.state == AckState.EXPIRED
+    assert AckRequest.objects.exclude(pk=ack.pk).get().state == AckState.WAITING, other
+    late = anon_client.post(_ack_path(ack), {"data": {"late": True}}, format="json")
+    assert late.status_code == 409 and "cancelled" in late.json()["non_field_errors"][0]
+    ack.refresh_from_db()
+    assert ack.ack_data == {} and ack.acked_at is None
