@@ -93,6 +93,18 @@ def instance_from_row(model: type[Row], values: list, using: str = "default") ->
     return model.from_db(using, None, values)
 
 
+def instances_from_row(models_: tuple, row, using: str = "default") -> tuple[list, int]:
+    """The instances of `models_` read in turn from a raw row holding each one's columns as columns_of() lists them
+    (None for a model whose primary key is NULL: a LEFT JOIN found no row), and the index of the row's next column."""
+    instances, at = [], 0
+    for model in models_:
+        width = len(model._meta.concrete_fields)
+        values = list(row[at : at + width])
+        at += width
+        instances.append(instance_from_row(model, values, using) if values[0] is not None else None)
+    return instances, at
+
+
 @functools.cache
 def _row_converters(model, using: str) -> tuple:
     """(column index, the field's column expression, its converters) of each of the model's concrete fields that has
@@ -114,7 +126,7 @@ def columns_of(model, alias: str) -> str:
     A model with multi-table parents reads each column from its own table: `alias` is the root parent's, and
     `parent_joins(model, alias)` brings in the others."""
     quote = connections["default"].ops.quote_name
-    aliases = _table_aliases(model, alias)
+    aliases = table_aliases(model, alias)
     fields = model._meta.concrete_fields
     return ", ".join(f"{aliases[field.model._meta.concrete_model]}.{quote(field.column)}" for field in fields)
 
@@ -123,7 +135,7 @@ def parent_joins(model, alias: str) -> str:
     """The JOINs that add the tables of a model with multi-table parents to its root parent's table `alias`, as
     columns_of() names them (empty for a model of one table)."""
     quote = connections["default"].ops.quote_name
-    aliases = _table_aliases(model, alias)
+    aliases = table_aliases(model, alias)
     root = _root(model)
     on = f"{alias}.{quote(root._meta.pk.column)}"
     return "".join(
@@ -138,9 +150,9 @@ def _root(model):
     return parents[-1] if parents else model
 
 
-def _table_aliases(model, alias: str) -> dict:
-    """Each table a model's fields live in (by the model that declares them), root parent first: the root is
-    `alias`, the others `alias_1`, `alias_2`, ..."""
+def table_aliases(model, alias: str) -> dict:
+    """Each table a model's fields live in (by the model that declares them), root parent first, with the alias
+    columns_of() and parent_joins() give it: the root is `alias`, the others `alias_1`, `alias_2`, ..."""
     chain = [*reversed(model._meta.get_parent_list()), model]
     return {table: alias if number == 0 else f"{alias}_{number}" for number, table in enumerate(chain)}
 

@@ -92,16 +92,15 @@ def _reducer(rule: Rule, transformer) -> Callable[[list], object]:
         if rule.options.keep_all_tokens or not (sym.is_term and getattr(sym, "filter_out", False))
     ]
     name = rule.alias or rule.origin.name
-    build = getattr(transformer, name, None) if not name.startswith("_") else None
-    if build is None:
-        if name.startswith("_"):
-            build = list  # inlined: its values are spliced into the rule that uses it
-        else:
-            build = lambda values: Tree(name, values)  # noqa: E731 - a rule the transformer has no method for
+    build: Callable[[list], object]
+    if name.startswith("_"):
+        build = list  # inlined: its values are spliced into the rule that uses it
+    else:
+        build = getattr(transformer, name, None) or (lambda values: Tree(name, values))  # no method: a Tree
     if rule.options.expand1 and not rule.alias:
         inner = build
 
-        def build(values):
+        def build(values: list) -> object:
             return values[0] if len(values) == 1 else inner(values)
 
     if all(not splice for _i, splice in keep):

@@ -9,7 +9,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 
-from contractor.db import columns_of, execute_prepared, instance_from_row
+from contractor.db import columns_of, execute_prepared, instances_from_row
 
 MAX_WAIT_SECONDS = 24 * 3600
 
@@ -72,11 +72,9 @@ class ThrottledTokenAuthentication(TokenAuthentication):
             row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
-        width = len(user_model._meta.concrete_fields)
-        user = instance_from_row(user_model, list(row[:width]))
+        (user, token), _ = instances_from_row((user_model, Token), row)
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
-        token = instance_from_row(Token, list(row[width:]))
         Token.user.field.set_cached_value(token, user)
         return user, token
 

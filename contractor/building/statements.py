@@ -11,7 +11,7 @@ from django.db import connection
 
 from contractor.blueprint.models import BluePrint, BluePrintParent, FoundationBluePrint
 from contractor.building.models import Foundation
-from contractor.db import columns_of, execute_prepared, instance_from_row, parent_joins
+from contractor.db import columns_of, execute_prepared, instances_from_row, parent_joins, table_aliases
 from contractor.site.models import Site
 
 
@@ -41,8 +41,7 @@ def locked_foundation_sql(model: type[Foundation]) -> str:
     )
     if not connection.features.has_select_for_update:
         return sql
-    tables = ["f", *(f"f_{number}" for number in range(1, len(model._meta.get_parent_list()) + 1))]
-    return f"{sql} FOR UPDATE OF {', '.join(tables)}"
+    return f"{sql} FOR UPDATE OF {', '.join(table_aliases(model, 'f').values())}"
 
 
 def locked_foundation(model: type[Foundation], pk: int) -> Foundation:
@@ -53,12 +52,7 @@ def locked_foundation(model: type[Foundation], pk: int) -> Foundation:
         row = cursor.fetchone()
     if row is None:
         raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
-    instances, at = [], 0
-    for part in (model, Site, FoundationBluePrint):
-        width = len(part._meta.concrete_fields)
-        instances.append(instance_from_row(part, list(row[at : at + width]), connection.alias))
-        at += width
-    foundation, site, blueprint = instances
+    (foundation, site, blueprint), at = instances_from_row((model, Site, FoundationBluePrint), row, connection.alias)
     Foundation.site.field.set_cached_value(foundation, site)
     Foundation.blueprint.field.set_cached_value(foundation, blueprint)
     foundation.blueprint_inherits = bool(row[at])

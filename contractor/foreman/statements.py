@@ -12,7 +12,7 @@ import re
 from django.db import connection
 
 from contractor.building.models import Dependency, Foundation
-from contractor.db import columns_of, execute_prepared, instance_from_row
+from contractor.db import columns_of, execute_prepared, instances_from_row
 from contractor.foreman.choices import STEPPABLE_STATES
 from contractor.foreman.models import Job, JobLog
 from contractor.site.models import Site
@@ -110,13 +110,7 @@ def jobs_claim(job_ids: list[int], now, limit: int) -> list[Job]:
 
 
 def _claimed_job(row) -> Job:
-    instances, at = [], 0
-    for model in CLAIMED_MODELS:
-        width = len(model._meta.concrete_fields)
-        values = list(row[at : at + width])
-        at += width
-        instances.append(instance_from_row(model, values, connection.alias) if values[0] is not None else None)
-    job, foundation, site, dependency = instances
+    (job, foundation, site, dependency), at = instances_from_row(CLAIMED_MODELS, row, connection.alias)
     if foundation is not None:
         Foundation.site.field.set_cached_value(foundation, site)
         Foundation.dependency.related.set_cached_value(foundation, dependency)  # None: known to have none
