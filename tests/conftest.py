@@ -149,3 +149,17 @@ def on_postgres():
     """Skip (saying why) unless the suite runs on PostgreSQL."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set CONTRACTOR_DATABASE_URL=postgres://...); SQLite serialises writers")
+
+
+@pytest.fixture
+def second_connection(on_postgres):
+    """Another session on the test database, outside Django and in autocommit: to see what the test's own
+    connection holds (its locks, its notices) as another process would, or to act on it."""
+    import psycopg2
+
+    settings = connection.settings_dict
+    other = psycopg2.connect(dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"] or "127.0.0.1",
+                             port=settings["PORT"] or 5432, password=settings["PASSWORD"] or None)  # fmt: skip
+    other.autocommit = True
+    yield other
+    other.close()

@@ -3,7 +3,7 @@ holds its rows until the transaction ends."""
 
 import psycopg2
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from contractor.blueprint.models import BluePrintParent
 from contractor.building import statements
@@ -35,26 +35,19 @@ def test_the_locked_read_of_a_missing_foundation_says_it_does_not_exist():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_locked_read_holds_the_base_row_and_the_types_row_until_the_end_of_the_transaction(on_postgres):
+def test_the_locked_read_holds_the_base_row_and_the_types_row_until_the_end_of_the_transaction(second_connection):
     made = ManualFoundationFactory()
-    settings = connection.settings_dict
-    other = psycopg2.connect(dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"] or "127.0.0.1",
-                             port=settings["PORT"] or 5432, password=settings["PASSWORD"] or None)  # fmt: skip
-    other.autocommit = True
 
     def locked(table: str, column: str) -> bool:
-        with other.cursor() as cursor:
+        with second_connection.cursor() as cursor:
             try:
                 cursor.execute(f"SELECT 1 FROM {table} WHERE {column} = %s FOR UPDATE NOWAIT", [made.pk])
             except psycopg2.errors.LockNotAvailable:
                 return True
         return False
 
-    try:
-        with transaction.atomic():
-            statements.locked_foundation(ManualFoundation, made.pk)
-            assert locked("building_foundation", "id") and locked("manual_manualfoundation", "foundation_ptr_id")
-            assert not locked("site_site", "id"), "the site is read, not locked"
-        assert not locked("building_foundation", "id"), "the lock ends with the transaction"
-    finally:
-        other.close()
+    with transaction.atomic():
+        statements.locked_foundation(ManualFoundation, made.pk)
+        assert locked("building_foundation", "id") and locked("manual_manualfoundation", "foundation_ptr_id")
+        assert not locked("site_site", "id"), "the site is read, not locked"
+    assert not locked("building_foundation", "id"), "the lock ends with the transaction"

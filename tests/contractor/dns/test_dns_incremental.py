@@ -4,7 +4,6 @@ renders exactly what a full recompute from the database renders."""
 import random
 import select
 
-import psycopg2
 import pytest
 from django.db import connection
 
@@ -21,16 +20,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class Notices:
     """A second connection LISTENing on the follower's channel, read up to a marker this test sends."""
 
-    def __init__(self):
-        settings = connection.settings_dict
-        self.conn = psycopg2.connect(
-            dbname=settings["NAME"],
-            user=settings["USER"],
-            password=settings["PASSWORD"] or None,
-            host=settings["HOST"] or "127.0.0.1",
-            port=settings["PORT"] or 5432,
-        )
-        self.conn.autocommit = True
+    def __init__(self, conn):
+        self.conn = conn  # the second_connection fixture's: autocommit, closed after the test
         self.conn.cursor().execute(f"LISTEN {CHANNEL}")
         self.marks = 0
 
@@ -163,14 +154,14 @@ class Changes:
         return [getattr(self, name) for name in type(self).__dict__ if not name.startswith(("_", "free_", "all"))]
 
 
-def test_incremental_state_matches_a_full_recompute_after_random_changes(on_postgres):
+def test_incremental_state_matches_a_full_recompute_after_random_changes(second_connection):
     """200 random changes, each applied from its notices alone: the texts equal a fresh full load's every time."""
     rng = random.Random(13)
     zones, sites, blocks = build()
     changes = Changes(rng, zones, sites, blocks)
     for _ in range(12):
         changes.create_host()
-    notices = Notices()
+    notices = Notices(second_connection)
     state = ZoneState.load()
     state.take_dirty()
     before = {origin: text.text(1) for origin, text in state.texts().items()}
@@ -192,11 +183,11 @@ def test_incremental_state_matches_a_full_recompute_after_random_changes(on_post
     assert done == {operation.__name__ for operation in operations}
 
 
-def test_unrelated_column_changes_send_no_notice(on_postgres):
+def test_unrelated_column_changes_send_no_notice(second_connection):
     """A structure's state or a block's name changing touches no zone: the triggers stay quiet."""
     zones, sites, blocks = build()
     structure = StructureFactory(site=sites[0], hostname="quiet")
-    notices = Notices()
+    notices = Notices(second_connection)
     notices.take()
     structure.state = "built"
     structure.save()

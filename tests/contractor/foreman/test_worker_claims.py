@@ -3,7 +3,6 @@ and a step's queries do not grow with the number of jobs."""
 
 import threading
 
-import psycopg2
 import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
@@ -180,7 +179,7 @@ def test_a_job_another_worker_holds_is_skipped_not_waited_for(on_postgres, found
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_keeps_its_connection_and_survives_losing_it(on_postgres, foundation_with):
+def test_a_worker_keeps_its_connection_and_survives_losing_it(second_connection, foundation_with):
     """Passes reuse one database connection; when the server drops it, that pass ends and the next reconnects."""
     first, second = _jobs(foundation_with, POWER, 2)
     worker = Worker(batch=1)
@@ -189,13 +188,8 @@ def test_a_worker_keeps_its_connection_and_survives_losing_it(on_postgres, found
     assert worker.cycle() == 1
     assert connection.connection.info.backend_pid == backend, "no reconnect between passes"
     _answer_all()
-    settings = connection.settings_dict
-    killer = psycopg2.connect(dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"] or "127.0.0.1",
-                              port=settings["PORT"] or 5432, password=settings["PASSWORD"] or None)  # fmt: skip
-    killer.autocommit = True
-    with killer.cursor() as cursor:
+    with second_connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
-    killer.close()
     assert worker.cycle() == 0, "the pass that met the dropped connection steps nothing"
     assert worker.cycle() == 1
     assert connection.connection.info.backend_pid != backend
