@@ -53,12 +53,15 @@ def test_a_running_containers_ports_are_its_structures_address_and_srv_records(z
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the follower's notices are PostgreSQL's")
-def test_the_follower_is_told_of_published_ports_and_renders_what_a_full_recompute_does(zoned):  # noqa: F811
+def test_the_follower_is_told_of_published_ports_and_renders_what_a_full_recompute_does(
+    zoned,  # noqa: F811
+    second_connection,
+):
     """The notices of a container's create and destroy bring an incremental zone state to the same text as a
     recompute from the database, with the records and then without them."""
     from tests.contractor.dns.test_dns_incremental import Notices
 
-    notices = Notices()
+    notices = Notices(second_connection)
     state = ZoneState.load()
     job = _job("foundation.create()\nfoundation.destroy()\n", zoned)
     StructureFactory(hostname="web", site=zoned.site, foundation=ContainerFoundation.objects.get(pk=job.foundation_id))
